@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: GPL-2.0
+# xFilter: top-level build, install and test entry points.
+#
+#   make                 module/xfilter.ko and the tools
+#   make check           every test tier (each prints "N passed, N failed")
+#   make demo            the seed scenario in a Xen lab under QEMU
+#   make install         module into /lib/modules/$(KVER)/extra, tools into $(PREFIX)
+#
+# KDIR is the kernel build tree: the running kernel's when it has headers,
+# otherwise the newest installed /lib/modules/*/build.
+
+VERSION := $(shell cat $(CURDIR)/VERSION 2>/dev/null || echo 0.0.0)
+KDIR ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then \
+		echo /lib/modules/$$(uname -r)/build; \
+	else \
+		ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1; \
+	fi)
+KVER ?= $(shell basename $$(dirname $(KDIR)) 2>/dev/null)
+PREFIX ?= /usr/local
+DESTDIR ?=
+export VERSION KDIR KVER
+
+.PHONY: all module tools install install-module install-tools clean \
+	check check-unit check-kunit check-netns check-vmi check-xen check-debug \
+	fuzz demo bench-datapath bench-vmi bench-xen bench-storm help
+
+all: module tools
+
+module:
+	@test -n "$(KDIR)" -a -d "$(KDIR)" || \
+		{ echo "no kernel build tree: install linux-headers or set KDIR" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) XFILTER_VERSION=$(VERSION) modules
+
+tools:
+	$(MAKE) -C tools
+
+install: install-module install-tools
+
+install-module: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=extra \
+		modules_install
+	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
+
+install-tools: tools
+	$(MAKE) -C tools install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+clean:
+	@if [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	$(MAKE) -C tools clean
+	rm -rf out
+
+# Test tiers. Each script prints "<tier>: N passed, N failed" and fails when a
+# test failed or nothing ran. `make check` runs them all and fails at the end
+# if any did.
+TIERS := unit kunit netns vmi xen
+
+check:
+	@scripts/check-all.sh $(TIERS)
+
+check-unit: tools
+	$(MAKE) -C tools check
+
+check-kunit:
+	tests/kunit/run.sh
+
+check-netns: all
+	tests/netns/run.sh
+
+check-vmi: tools
+	tests/vmi/run.sh
+
+check-xen: all
+	tests/xen/run.sh
+
+check-debug: all
+	tests/netns/run.sh --debug-kernel
+
+fuzz: tools
+	$(MAKE) -C tools fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-600}
+
+demo: all
+	scripts/demo.sh
+
+bench-datapath: all
+	tests/bench/datapath.sh
+
+bench-vmi: tools
+	tests/bench/vmi.sh
+
+bench-xen: all
+	tests/bench/xen.sh
+
+bench-storm: all
+	tests/bench/storm.sh
+
+help:
+	@sed -n 's/^#   //p' Makefile
