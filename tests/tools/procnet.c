@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0
+/* procnet: sockets of one network namespace and their owners, from /proc. */
+#include "procnet.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define TCP_LISTEN_STATE 10
+
+int pn_netns_ino(const char *name, uint64_t *ino)
+{
+	char path[256];
+	struct stat st;
+
+	if (strchr(name, '/'))
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "/run/netns/%s", name);
+	if (stat(path, &st))
+		return -errno;
+	*ino = st.st_ino;
+	return 0;
+}
+
+static int pid_netns(pid_t pid, uint64_t *ino)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	if (stat(path, &st))
+		return -errno;
+	*ino = st.st_ino;
+	return 0;
+}
+
+/* /proc/net prints each 32-bit word of an address as a host-order %08X. */
+static int parse_addr(const char *hex, uint8_t *out, int words)
+{
+	int i;
+
+	if ((int)strlen(hex) != words * 8)
+		return -1;
+	for (i = 0; i < words; i++) {
+		char w[9];
+		uint32_t v;
+
+		memcpy(w, hex + i * 8, 8);
+		w[8] = 0;
+		v = (uint32_t)strtoul(w, NULL, 16);
+		memcpy(out + i * 4, &v, 4);
+	}
+	return 0;
+}
+
+static int add_sock(struct pn_table *t, const struct pn_sock *s)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		struct pn_sock *p = realloc(t->s, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		t->s = p;
+		t->cap = cap;
+	}
+	t->s[t->n++] = *s;
+	return 0;
+}
+
+static int read_table(pid_t pid, const char *file, int family, int proto,
+		      struct pn_table *t)
+{
+	char path[64], line[512];
+	FILE *f;
+	int words = family == AF_INET ? 1 : 4, rc = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/net/%s", pid, file);
+	f = fopen(path, "r");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	if (!fgets(line, sizeof(line), f)) {	/* header */
+		fclose(f);
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char la[40], ra[40];
+		unsigned int lp, rp, st, uid;
+		unsigned long long ino;
+		struct pn_sock s = { .family = family, .proto = proto };
+
+		if (sscanf(line, " %*d: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x %*s %*s %*s %u %*d %llu",
+			   la, &lp, ra, &rp, &st, &uid, &ino) != 7)
+			continue;
+		if (parse_addr(la, s.laddr, words) || parse_addr(ra, s.raddr, words))
+			continue;
+		s.lport = lp;
+		s.rport = rp;
+		s.state = st;
+		s.sock_uid = uid;
+		s.inode = ino;
+		rc = add_sock(t, &s);
+		if (rc)
+			break;
+	}
+	fclose(f);
+	return rc;
+}
+
+static void read_owner(pid_t pid, struct pn_sock *s)
+{
+	char path[64], line[512];
+	unsigned long long start = 0;
+	FILE *f;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Uid:", 4))
+			s->uid = (uint32_t)strtoul(line + 4, NULL, 10);
+		else if (!strncmp(line, "Gid:", 4))
+			s->gid = (uint32_t)strtoul(line + 4, NULL, 10);
+	}
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	f = fopen(path, "r");
+	if (f) {
+		if (fgets(s->comm, sizeof(s->comm), f))
+			s->comm[strcspn(s->comm, "\n")] = 0;
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (f) {
+		/* comm may hold spaces and parens: fields restart after the last ')' */
+		if (fgets(line, sizeof(line), f)) {
+			char *p = strrchr(line, ')');
+
+			if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+					&start) == 1 && hz > 0)
+				s->start_ns = start * (1000000000ULL / (unsigned long long)hz);
+		}
+		fclose(f);
+	}
+	s->pid = pid;
+	s->has_owner = 1;
+}
+
+/* Gives each socket its owner: the lowest pid of the namespace holding it. */
+static void find_owners(const pid_t *pids, size_t npids, struct pn_table *t)
+{
+	size_t i, j;
+
+	for (i = 0; i < npids; i++) {
+		char dpath[64];
+		DIR *d;
+		struct dirent *e;
+
+		snprintf(dpath, sizeof(dpath), "/proc/%d/fd", pids[i]);
+		d = opendir(dpath);
+		if (!d)
+			continue;
+		while ((e = readdir(d))) {
+			char lpath[384], target[64];
+			unsigned long long ino;
+			ssize_t n;
+
+			snprintf(lpath, sizeof(lpath), "%s/%s", dpath, e->d_name);
+			n = readlink(lpath, target, sizeof(target) - 1);
+			if (n <= 0)
+				continue;
+			target[n] = 0;
+			if (sscanf(target, "socket:[%llu]", &ino) != 1)
+				continue;
+			for (j = 0; j < t->n; j++)
+				if (t->s[j].inode == ino && !t->s[j].has_owner)
+					read_owner(pids[i], &t->s[j]);
+		}
+		closedir(d);
+	}
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	return *(const pid_t *)a - *(const pid_t *)b;
+}
+
+int pn_collect(uint64_t netns_ino, struct pn_table *t)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t *pids = NULL;
+	size_t npids = 0, cap = 0;
+	int rc = 0;
+
+	t->n = 0;
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		uint64_t ino = 0;
+		pid_t pid;
+
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		pid = atoi(e->d_name);
+		if (pid_netns(pid, &ino) || ino != netns_ino)
+			continue;
+		if (npids == cap) {
+			pid_t *p = realloc(pids, (cap ? cap * 2 : 64) * sizeof(*p));
+
+			if (!p) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			pids = p;
+			cap = cap ? cap * 2 : 64;
+		}
+		pids[npids++] = pid;
+	}
+	if (!npids)
+		goto out;	/* nobody in the namespace: no sockets either */
+	qsort(pids, npids, sizeof(*pids), cmp_pid);
+	rc = read_table(pids[0], "tcp", AF_INET, IPPROTO_TCP, t);
+	if (!rc)
+		rc = read_table(pids[0], "tcp6", AF_INET6, IPPROTO_TCP, t);
+	if (!rc)
+		rc = read_table(pids[0], "udp", AF_INET, IPPROTO_UDP, t);
+	if (!rc)
+		rc = read_table(pids[0], "udp6", AF_INET6, IPPROTO_UDP, t);
+	if (!rc)
+		find_owners(pids, npids, t);
+out:
+	closedir(d);
+	free(pids);
+	return rc;
+}
+
+void pn_free(struct pn_table *t)
+{
+	free(t->s);
+	t->s = NULL;
+	t->n = t->cap = 0;
+}
+
+static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+static int is_zero(const uint8_t *a, int len)
+{
+	int i;
+
+	for (i = 0; i < len; i++)
+		if (a[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * Compares a listed address with a key address: a v4 key also matches a
+ * v4-mapped address of a v6 socket.
+ */
+static int addr_eq(const struct pn_sock *s, const uint8_t *sa, int family,
+		   const uint8_t *ka)
+{
+	if (s->family == family)
+		return !memcmp(sa, ka, family == AF_INET ? 4 : 16);
+	if (family == AF_INET && s->family == AF_INET6)
+		return !memcmp(sa, v4mapped, 12) && !memcmp(sa + 12, ka, 4);
+	return 0;
+}
+
+static int addr_any(const struct pn_sock *s, const uint8_t *sa)
+{
+	return is_zero(sa, s->family == AF_INET ? 4 : 16);
+}
+
+const struct pn_sock *pn_match(const struct pn_table *t, int family, int proto,
+			       const uint8_t *gaddr, uint16_t gport,
+			       const uint8_t *paddr, uint16_t pport)
+{
+	const struct pn_sock *wild = NULL;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		const struct pn_sock *s = &t->s[i];
+
+		if (s->proto != proto || s->lport != gport)
+			continue;
+		if (s->family != family && !(family == AF_INET && s->family == AF_INET6))
+			continue;
+		if (!addr_eq(s, s->laddr, family, gaddr) && !addr_any(s, s->laddr))
+			continue;
+		if (s->rport) {
+			if (paddr && s->rport == pport &&
+			    addr_eq(s, s->raddr, family, paddr) &&
+			    addr_eq(s, s->laddr, family, gaddr))
+				return s;
+			continue;
+		}
+		/* unconnected: a TCP listener, or UDP bound but not connected */
+		if (proto == IPPROTO_TCP && s->state != TCP_LISTEN_STATE)
+			continue;
+		/* prefer the socket bound to the exact address over "any" */
+		if (!wild || addr_any(wild, wild->laddr))
+			wild = s;
+	}
+	return wild;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * procnet: the real owners of the sockets of one network namespace, read
+ * from /proc, which is what the test resolver answers misses with (it stands
+ * in for the memory walk of xfilterd).
+ */
+#ifndef XF_PROCNET_H
+#define XF_PROCNET_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PN_COMM_LEN 16
+
+struct pn_sock {
+	uint8_t family;		/* AF_INET / AF_INET6 as listed */
+	uint8_t proto;		/* IPPROTO_TCP / IPPROTO_UDP */
+	uint8_t state;		/* TCP state number (UDP: 7 = unconnected) */
+	uint8_t laddr[16], raddr[16];	/* network order; v4 in [0..3] */
+	uint16_t lport, rport;
+	uint32_t sock_uid;
+	uint64_t inode;
+	/* owner, when a process in the namespace holds the socket */
+	int has_owner;
+	pid_t pid;
+	uint32_t uid, gid;
+	uint64_t start_ns;
+	char comm[PN_COMM_LEN];
+};
+
+struct pn_table {
+	struct pn_sock *s;
+	size_t n, cap;
+};
+
+/* Inode of the named network namespace (/run/netns/NAME or a path). */
+int pn_netns_ino(const char *name, uint64_t *ino);
+
+/* Every TCP/UDP socket of the namespace with its owner; 0 or -errno. */
+int pn_collect(uint64_t netns_ino, struct pn_table *t);
+void pn_free(struct pn_table *t);
+
+/*
+ * The socket a flow key belongs to: the exact connected socket, else the
+ * listener / unconnected UDP socket on the guest port (bound to the address
+ * or to any, v4-mapped v6 sockets included). NULL when there is none.
+ */
+const struct pn_sock *pn_match(const struct pn_table *t, int family, int proto,
+			       const uint8_t *gaddr, uint16_t gport,
+			       const uint8_t *paddr, uint16_t pport);
+
+#endif

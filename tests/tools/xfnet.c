@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xfnet: traffic for the netns and benchmark tiers, with outcomes a test can
+ * assert on exactly (bytes the far end really received, refused vs reset vs
+ * timed out, how long a connect took).
+ *
+ *   xfnet serve tcp|udp ADDR PORT       TCP: per connection, read to EOF and
+ *                                        answer "got N\n"; UDP: echo datagrams
+ *   xfnet send tcp ADDR PORT NBYTES     connect, send, half-close, read the
+ *                                        answer; prints one result line
+ *   xfnet send udp ADDR PORT COUNT SIZE send datagrams, count echoes
+ *   xfnet stream ADDR PORT SECONDS      send continuously; reports when and
+ *                                        how the connection ended
+ *   xfnet crr-serve PORT                accept, write 1 byte, close
+ *   xfnet crr ADDR PORT SECONDS         sequential connections per second
+ *   xfnet connlat ADDR PORT N           connect N times; median and p99 of
+ *                                        the connect() time in microseconds
+ *                                        (with -s: source ports SPORT..+N-1)
+ * Options before the mode: -s SPORT (bind the source port), -w SECONDS
+ * (timeout for connect and reads, default 3).
+ *
+ * Result lines are key=value: result=ok|refused|reset|timeout|error.
+ * Exit codes: 0 ok, 1 error, 2 usage, 3 refused, 4 reset, 5 timeout.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int sport;
+static double wait_s = 3;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: xfnet [-s SPORT] [-w SECONDS] MODE ...\n"
+		"  serve tcp|udp ADDR PORT | send tcp ADDR PORT NBYTES\n"
+		"  send udp ADDR PORT COUNT SIZE | stream ADDR PORT SECONDS\n"
+		"  crr-serve PORT | crr ADDR PORT SECONDS | connlat ADDR PORT N\n");
+	exit(2);
+}
+
+static socklen_t mkaddr(const char *host, const char *port,
+			struct sockaddr_storage *ss)
+{
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV |
+					      AI_PASSIVE };
+	struct addrinfo *ai;
+	socklen_t len;
+	int rc;
+
+	rc = getaddrinfo(host, port, &hints, &ai);
+	if (rc) {
+		fprintf(stderr, "xfnet: %s port %s: %s\n", host, port,
+			gai_strerror(rc));
+		exit(2);
+	}
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return len;
+}
+
+static void set_port(struct sockaddr_storage *ss, int port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+static void set_timeouts(int fd, double secs)
+{
+	struct timeval tv = { .tv_sec = (time_t)secs,
+			      .tv_usec = (suseconds_t)((secs - (time_t)secs) * 1e6) };
+
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+static int new_socket_port(const struct sockaddr_storage *peer, int type, int port)
+{
+	int fd = socket(peer->ss_family, type, 0), one = 1;
+
+	if (fd < 0) {
+		perror("xfnet: socket");
+		exit(1);
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (port) {
+		struct sockaddr_storage b = { .ss_family = peer->ss_family };
+
+		set_port(&b, port);
+		if (bind(fd, (struct sockaddr *)&b, peer->ss_family == AF_INET ?
+			 sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6))) {
+			perror("xfnet: bind source port");
+			exit(1);
+		}
+	}
+	set_timeouts(fd, wait_s);
+	return fd;
+}
+
+static int new_socket(const struct sockaddr_storage *peer, int type)
+{
+	return new_socket_port(peer, type, sport);
+}
+
+/* Maps an errno from connect/read/write to a result word and exit code. */
+static int outcome(int err, const char **word)
+{
+	switch (err) {
+	case ECONNREFUSED:
+		*word = "refused";
+		return 3;
+	case ECONNRESET:
+	case EPIPE:
+		*word = "reset";
+		return 4;
+	case EAGAIN:
+	case ETIMEDOUT:
+	case EINPROGRESS:
+		*word = "timeout";
+		return 5;
+	default:
+		*word = "error";
+		return 1;
+	}
+}
+
+static int listen_on(const char *addr, const char *port, int type)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = mkaddr(addr, port, &ss);
+	int fd = socket(ss.ss_family, type, 0), one = 1;
+
+	if (fd < 0) {
+		perror("xfnet: socket");
+		exit(1);
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) ||
+	    (type == SOCK_STREAM && listen(fd, 128))) {
+		perror("xfnet: bind/listen");
+		exit(1);
+	}
+	return fd;
+}
+
+static const char *fmt_addr(const struct sockaddr_storage *ss, char *buf,
+			    size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	int port;
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const void *)ss;
+
+		inet_ntop(AF_INET, &s->sin_addr, host, sizeof(host));
+		port = ntohs(s->sin_port);
+	} else {
+		const struct sockaddr_in6 *s = (const void *)ss;
+
+		inet_ntop(AF_INET6, &s->sin6_addr, host, sizeof(host));
+		port = ntohs(s->sin6_port);
+	}
+	snprintf(buf, len, "%s:%d", host, port);
+	return buf;
+}
+
+static __attribute__((noreturn)) int serve_tcp(int lfd)
+{
+	signal(SIGCHLD, SIG_IGN);
+	for (;;) {
+		struct sockaddr_storage from;
+		socklen_t flen = sizeof(from);
+		char buf[65536], who[80];
+		long long got = 0;
+		ssize_t n;
+		int c = accept(lfd, (struct sockaddr *)&from, &flen);
+
+		if (c < 0)
+			continue;
+		if (fork() != 0) {
+			close(c);
+			continue;
+		}
+		close(lfd);
+		set_timeouts(c, 30);
+		while ((n = read(c, buf, sizeof(buf))) > 0)
+			got += n;
+		snprintf(buf, sizeof(buf), "got %lld\n", got);
+		if (write(c, buf, strlen(buf)) < 0)
+			got = -got;
+		printf("serve tcp from=%s bytes=%lld end=%s\n",
+		       fmt_addr(&from, who, sizeof(who)), got < 0 ? -got : got,
+		       n < 0 ? strerror(errno) : "eof");
+		fflush(stdout);
+		_exit(0);
+	}
+}
+
+static __attribute__((noreturn)) int serve_udp(int fd)
+{
+	for (;;) {
+		struct sockaddr_storage from;
+		socklen_t flen = sizeof(from);
+		char buf[65536];
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0,
+				     (struct sockaddr *)&from, &flen);
+
+		if (n < 0)
+			continue;
+		sendto(fd, buf, n, 0, (struct sockaddr *)&from, flen);
+	}
+}
+
+static int send_tcp(const char *addr, const char *port, long long nbytes)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = mkaddr(addr, port, &ss);
+	int fd = new_socket(&ss, SOCK_STREAM), rc;
+	double t0 = now();
+	const char *word = "ok";
+	char buf[65536], reply[64] = "";
+	long long sent = 0, acked = -1;
+	size_t rlen = 0;
+	ssize_t n;
+
+	memset(buf, 'x', sizeof(buf));
+	if (connect(fd, (struct sockaddr *)&ss, len)) {
+		rc = outcome(errno, &word);
+		goto out;
+	}
+	while (sent < nbytes) {
+		size_t chunk = nbytes - sent < (long long)sizeof(buf) ?
+			       (size_t)(nbytes - sent) : sizeof(buf);
+
+		n = write(fd, buf, chunk);
+		if (n < 0) {
+			rc = outcome(errno, &word);
+			goto out;
+		}
+		sent += n;
+	}
+	shutdown(fd, SHUT_WR);
+	while (rlen < sizeof(reply) - 1 &&
+	       (n = read(fd, reply + rlen, sizeof(reply) - 1 - rlen)) > 0)
+		rlen += n;
+	if (n < 0 && rlen == 0) {
+		rc = outcome(errno, &word);
+		goto out;
+	}
+	reply[rlen] = 0;
+	if (sscanf(reply, "got %lld", &acked) != 1) {
+		word = "error";
+		rc = 1;
+		goto out;
+	}
+	rc = acked == nbytes ? 0 : 1;
+	if (rc)
+		word = "short";
+out:
+	printf("result=%s sent=%lld acked=%lld ms=%.1f\n", word, sent, acked,
+	       (now() - t0) * 1e3);
+	close(fd);
+	return rc;
+}
+
+static int send_udp(const char *addr, const char *port, long count, long size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = mkaddr(addr, port, &ss);
+	int fd = new_socket(&ss, SOCK_DGRAM);
+	long sent = 0, recvd = 0, i;
+	char buf[65536];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (size < 1 || size > (long)sizeof(buf))
+		usage();
+	memset(buf, 'u', sizeof(buf));
+	if (connect(fd, (struct sockaddr *)&ss, len)) {
+		perror("xfnet: connect udp");
+		return 1;
+	}
+	for (i = 0; i < count; i++) {
+		if (send(fd, buf, size, 0) == size)
+			sent++;
+		/* drain echoes as they come so the socket buffer never drops */
+		while (poll(&p, 1, 0) > 0 && recv(fd, buf, sizeof(buf), 0) > 0)
+			recvd++;
+		usleep(1000);
+	}
+	while (recvd < sent && poll(&p, 1, (int)(wait_s * 1000)) > 0) {
+		if (recv(fd, buf, sizeof(buf), 0) > 0)
+			recvd++;
+		else if (errno != EINTR)
+			break;
+	}
+	printf("result=%s sent=%ld recv=%ld\n", recvd == sent ? "ok" : "short",
+	       sent, recvd);
+	close(fd);
+	return recvd == sent ? 0 : 1;
+}
+
+static int stream(const char *addr, const char *port, double secs)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = mkaddr(addr, port, &ss);
+	int fd = new_socket(&ss, SOCK_STREAM), rc = 0;
+	double t0 = now(), t;
+	const char *word = "ok";
+	char buf[1024];
+	long long sent = 0;
+	ssize_t n;
+
+	memset(buf, 's', sizeof(buf));
+	if (connect(fd, (struct sockaddr *)&ss, len)) {
+		rc = outcome(errno, &word);
+		printf("result=%s sent=0 ms=%.1f\n", word, (now() - t0) * 1e3);
+		return rc;
+	}
+	printf("connected\n");
+	fflush(stdout);
+	do {
+		n = write(fd, buf, sizeof(buf));
+		if (n < 0) {
+			rc = outcome(errno, &word);
+			break;
+		}
+		sent += n;
+		usleep(2000);
+		t = now();
+	} while (t - t0 < secs);
+	printf("result=%s sent=%lld ms=%.1f\n", word, sent, (now() - t0) * 1e3);
+	close(fd);
+	return rc;
+}
+
+static __attribute__((noreturn)) int crr_serve(const char *port)
+{
+	int lfd = listen_on("0.0.0.0", port, SOCK_STREAM);
+
+	for (;;) {
+		int c = accept(lfd, NULL, NULL);
+
+		if (c < 0)
+			continue;
+		if (write(c, "x", 1) < 0) {
+			/* the client went away: nothing to do */
+		}
+		close(c);
+	}
+}
+
+static int crr(const char *addr, const char *port, double secs)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = mkaddr(addr, port, &ss);
+	double t0 = now(), t;
+	long n = 0, fail = 0;
+	char buf[16];
+
+	do {
+		int c = new_socket(&ss, SOCK_STREAM);
+
+		if (connect(c, (struct sockaddr *)&ss, len) == 0) {
+			while (read(c, buf, sizeof(buf)) > 0)
+				;
+			n++;
+		} else {
+			fail++;
+		}
+		close(c);
+		t = now();
+	} while (t - t0 < secs);
+	printf("conns=%ld rate=%.1f failed=%ld\n", n, n / (t - t0), fail);
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int connlat(const char *addr, const char *port, long count)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = mkaddr(addr, port, &ss);
+	double *lat;
+	long i, ok = 0, fail = 0;
+	char buf[16];
+
+	if (count < 1 || count > 1000000)
+		usage();
+	lat = calloc(count, sizeof(*lat));
+	if (!lat)
+		return 1;
+	for (i = 0; i < count; i++) {
+		/* with -s, connection i uses source port SPORT + i */
+		int c = new_socket_port(&ss, SOCK_STREAM, sport ? sport + i : 0);
+		double t0 = now();
+
+		if (connect(c, (struct sockaddr *)&ss, len) == 0) {
+			lat[ok++] = (now() - t0) * 1e6;
+			while (read(c, buf, sizeof(buf)) > 0)
+				;
+		} else {
+			fail++;
+		}
+		close(c);
+	}
+	qsort(lat, ok, sizeof(*lat), cmp_double);
+	printf("connects=%ld failed=%ld median_us=%.1f p99_us=%.1f min_us=%.1f max_us=%.1f\n",
+	       ok, fail, ok ? lat[ok / 2] : 0,
+	       ok ? lat[(ok * 99) / 100 < ok ? (ok * 99) / 100 : ok - 1] : 0,
+	       ok ? lat[0] : 0, ok ? lat[ok - 1] : 0);
+	free(lat);
+	return fail ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	int o;
+
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while ((o = getopt(argc, argv, "+s:w:")) != -1) {
+		switch (o) {
+		case 's':
+			sport = atoi(optarg);
+			break;
+		case 'w':
+			wait_s = atof(optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	if (!strcmp(argv[0], "serve") && argc == 4) {
+		int udp = !strcmp(argv[1], "udp");
+
+		if (!udp && strcmp(argv[1], "tcp"))
+			usage();
+		o = listen_on(argv[2], argv[3], udp ? SOCK_DGRAM : SOCK_STREAM);
+		printf("listening\n");
+		return udp ? serve_udp(o) : serve_tcp(o);
+	}
+	if (!strcmp(argv[0], "send") && argc == 5 && !strcmp(argv[1], "tcp"))
+		return send_tcp(argv[2], argv[3], atoll(argv[4]));
+	if (!strcmp(argv[0], "send") && argc == 6 && !strcmp(argv[1], "udp"))
+		return send_udp(argv[2], argv[3], atol(argv[4]), atol(argv[5]));
+	if (!strcmp(argv[0], "stream") && argc == 4)
+		return stream(argv[1], argv[2], atof(argv[3]));
+	if (!strcmp(argv[0], "crr-serve") && argc == 2)
+		return crr_serve(argv[1]);
+	if (!strcmp(argv[0], "crr") && argc == 4)
+		return crr(argv[1], argv[2], atof(argv[3]));
+	if (!strcmp(argv[0], "connlat") && argc == 4)
+		return connlat(argv[1], argv[2], atol(argv[3]));
+	usage();
+	return 2;
+}
