@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Compares `xfilterd scan --json` of a guest's memory dump with the guest's
+own /proc view printed on its console ("GT ..." lines). Prints one
+"XFTEST PASS|FAIL <case>/<test>" line per test.
+usage: compare.py CASE CONSOLE_LOG SCAN_JSON LEVELS KASLR(on|off)"""
+import ipaddress
+import json
+import sys
+
+TCP_STATES = {1: 'ESTABLISHED', 2: 'SYN_SENT', 3: 'SYN_RECV', 4: 'FIN_WAIT1', 5: 'FIN_WAIT2',
+              6: 'TIME_WAIT', 7: 'CLOSE', 8: 'CLOSE_WAIT', 9: 'LAST_ACK', 10: 'LISTEN',
+              11: 'CLOSING', 12: 'NEW_SYN_RECV'}
+
+
+def proc_addr(h):
+    """/proc/net prints addresses as host-order (little-endian) 32-bit words."""
+    b = bytes.fromhex(h)
+    b = b''.join(b[i:i + 4][::-1] for i in range(0, len(b), 4))
+    return ipaddress.ip_address(b)
+
+
+def ground_truth(path):
+    tasks, fds, net, uname = {}, {}, {}, None
+    for raw in open(path, 'rb').read().decode(errors='replace').splitlines():
+        line = raw.strip('\r')
+        if not line.startswith('GT '):
+            continue
+        p = line.split()
+        if p[1] == 'UNAME':
+            uname = p[2]
+        elif p[1] == 'TASK' and len(p) >= 7:
+            tasks[int(p[2])] = {'kthread': p[3] == 'K', 'tgid': int(p[4]), 'uid': int(p[5]),
+                                'gid': int(p[6]), 'comm': ' '.join(p[7:])}
+        elif p[1] == 'FD':
+            fds[(int(p[2]), int(p[3]))] = int(p[4])
+        elif p[1] == 'NET' and len(p) > 13:
+            kind = p[2]
+            la, lp = p[4].split(':')
+            ra, rp = p[5].split(':')
+            net[int(p[12])] = {'proto': kind.rstrip('6'), 'family': 'inet6' if kind.endswith('6') else 'inet',
+                               'local': proc_addr(la), 'lport': int(lp, 16), 'remote': proc_addr(ra),
+                               'rport': int(rp, 16), 'state': TCP_STATES.get(int(p[6], 16), '?'),
+                               'uid': int(p[10])}
+    return uname, tasks, fds, net
+
+
+def comm_ok(gt, got):
+    # task->comm holds 15 bytes; /proc/PID/comm of a kthread may show more,
+    # and a kworker's shows its current workqueue after a '-'
+    return gt == got or (gt.startswith(got) and
+                         (len(got) == 15 or (got.startswith('kworker/') and gt[len(got)] == '-')))
+
+
+def main():
+    case, con, scan_path, levels, kaslr = sys.argv[1:6]
+    results = []
+
+    def test(name, problems):
+        if problems:
+            for p in problems[:30]:
+                print('  %s: %s' % (name, p))
+            results.append('XFTEST FAIL %s/%s (%d problems)' % (case, name, len(problems)))
+        else:
+            results.append('XFTEST PASS %s/%s' % (case, name))
+
+    uname, gtasks, gfds, gnet = ground_truth(con)
+    try:
+        scan = json.load(open(scan_path))
+    except (OSError, ValueError) as e:
+        print('  cannot read scan output: %s' % e)
+        for n in ('kernel', 'tasks', 'sockets'):
+            results.append('XFTEST FAIL %s/%s (no scan output)' % (case, n))
+        print('\n'.join(results))
+        return
+    if not gtasks or not gnet:
+        print('  no ground truth in %s' % con)
+
+    k = scan.get('kernel', {})
+    probs = []
+    if k.get('release') != uname:
+        probs.append('release %r, guest says %r' % (k.get('release'), uname))
+    if k.get('paging_levels') != int(levels):
+        probs.append('paging_levels %r, want %s' % (k.get('paging_levels'), levels))
+    off = k.get('kaslr_offset')
+    if not isinstance(off, int) or (kaslr == 'on') != (off != 0) or off % (2 << 20):
+        probs.append('kaslr_offset %r with KASLR %s' % (off, kaslr))
+    test('kernel', probs)
+
+    probs = []
+    got = {t['pid']: t for t in scan.get('tasks', [])}
+    for pid, g in sorted(gtasks.items()):
+        t = got.get(pid)
+        if t is None:
+            if not (g['kthread'] and g['comm'].startswith('kworker')):
+                probs.append('task %d %r missing' % (pid, g['comm']))
+            continue
+        if (t['tgid'], t['uid'], t['gid']) != (g['tgid'], g['uid'], g['gid']) or not comm_ok(g['comm'], t['comm']):
+            probs.append('task %d: got %r, /proc says %r' % (pid, t, g))
+    for pid, t in sorted(got.items()):
+        if pid not in gtasks and not t['comm'].startswith('kworker'):
+            probs.append('task %d %r not in /proc' % (pid, t['comm']))
+    if len(gtasks) < 10:
+        probs.append('only %d tasks in the ground truth' % len(gtasks))
+    test('tasks', probs)
+
+    probs = []
+    want = {}
+    for (pid, fd), ino in gfds.items():
+        n = gnet.get(ino)
+        if n is None:
+            continue            # not an inet socket (unix, netlink)
+        row = dict(n)
+        row['pid'] = pid
+        row['uid_task'] = gtasks.get(pid, {}).get('uid')
+        row['comm'] = gtasks.get(pid, {}).get('comm')
+        want[(pid, fd)] = row
+    have = {}
+    for s in scan.get('sockets', []):
+        key = (s['pid'], s['fd'])
+        if key in have:
+            probs.append('socket %r listed twice' % (key,))
+        have[key] = s
+    for key, w in sorted(want.items()):
+        s = have.get(key)
+        if s is None:
+            probs.append('socket pid %d fd %d (%s %s:%d) missing' % (key[0], key[1], w['proto'], w['local'], w['lport']))
+            continue
+        try:
+            same = (s['proto'] == w['proto'] and s['family'] == w['family'] and
+                    ipaddress.ip_address(s['local']) == w['local'] and s['lport'] == w['lport'] and
+                    ipaddress.ip_address(s['remote']) == w['remote'] and s['rport'] == w['rport'] and
+                    s['state'] == w['state'] and s['uid'] == w['uid_task'] and
+                    s['tgid'] == gtasks[key[0]]['tgid'] and comm_ok(w['comm'] or '', s['comm']))
+        except (KeyError, ValueError) as e:
+            same = False
+            probs.append('socket %r: bad field %s' % (key, e))
+        if not same:
+            probs.append('socket pid %d fd %d: got %r, /proc says %r' % (key[0], key[1], s, w))
+    for key in sorted(set(have) - set(want)):
+        probs.append('spurious socket %r' % (have[key],))
+    if len(want) < 15:
+        probs.append('only %d inet sockets in the ground truth' % len(want))
+    test('sockets', probs)
+    print('  %s: %d tasks, %d inet socket fds in the ground truth; scan: %d tasks, %d sockets'
+          % (case, len(gtasks), len(want), len(got), len(have)))
+    print('\n'.join(results))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,93 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The introspection tier (make check-vmi): boots Debian kernels under QEMU
+# (TCG) with a busybox guest that runs a known workload and prints its own
+# /proc view, dumps the guest's memory with QMP dump-guest-memory (ELF), and
+# compares `xfilterd scan --core FILE --json` with that ground truth.
+#
+#   case       kernel  paging   KASLR  vCPU at dump
+#   61-la57    6.1     5-level  on     idle (kernel mode)
+#   61-4lvl    6.1     4-level  on     busy in user mode (user GS, PTI CR3)
+#   612-la57   6.12    5-level  on     idle
+#   612-4lvl   6.12    4-level  on     busy in user mode
+#
+# Options: --keep (keep the cores), CASES="61-la57 ..." to pick cases.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/tier.sh"
+out=$top/out/vmi
+xfd=$top/tools/xfilterd/xfilterd
+keep=0
+[ "${1:-}" = --keep ] && keep=1
+mkdir -p "$out"
+results=$out/results.log
+: > "$results"
+
+make -s -C "$top/tools/xfilterd" xfilterd >&2 || { echo "vmi: 0 passed, 1 failed (build)"; exit 1; }
+"$top/tests/vmi/mkinitramfs.sh" "$out" || { echo "vmi: 0 passed, 1 failed (initramfs)"; exit 1; }
+k61=$(ls /boot/vmlinuz-6.1.*-amd64 2>/dev/null | sort -V | tail -n 1)
+k612=$("$top/tests/vmi/fetch-kernel.sh" "$out/k612") || k612=
+
+# run_case NAME KERNEL CPU LEVELS KASLR EXTRA_APPEND
+run_case() {
+	local name=$1 kernel=$2 cpu=$3 levels=$4 kaslr=$5 extra=$6
+	local con=$out/$name.console.log qmp=$out/$name.qmp core=$out/$name.core
+	local json=$out/$name.json pid t0 waited=0
+	echo "---- case $name: $(basename "$kernel") -cpu $cpu $extra"
+	if [ ! -r "$kernel" ]; then
+		echo "XFTEST FAIL $name/boot (no kernel image)" >> "$results"
+		return
+	fi
+	rm -f "$con" "$qmp" "$core" "$json"
+	timeout 600 qemu-system-x86_64 -accel tcg -m 256 -smp 1 -cpu "$cpu" \
+		-kernel "$kernel" -initrd "$out/initramfs.cpio.gz" \
+		-append "console=ttyS0 panic=-1 quiet loglevel=1 $extra" \
+		-display none -serial "file:$con" -qmp "unix:$qmp,server,nowait" \
+		-no-reboot -nic none &
+	pid=$!
+	t0=$SECONDS
+	while ! grep -aq '^GT-END' "$con" 2>/dev/null; do
+		if ! kill -0 $pid 2>/dev/null || [ $waited -ge 420 ]; then
+			echo "  guest did not reach its ground truth (see $con)"
+			kill $pid 2>/dev/null
+			wait $pid 2>/dev/null
+			echo "XFTEST FAIL $name/boot" >> "$results"
+			return
+		fi
+		sleep 2
+		waited=$((waited + 2))
+	done
+	echo "  ground truth after $((SECONDS - t0)) s"
+	sleep 2		# let the ground-truth helpers finish exiting
+	if ! timeout 300 python3 "$top/tests/vmi/qmp.py" "$qmp" dump "$core"; then
+		echo "XFTEST FAIL $name/dump" >> "$results"
+		kill $pid 2>/dev/null
+		wait $pid 2>/dev/null
+		return
+	fi
+	wait $pid 2>/dev/null
+	echo "XFTEST PASS $name/boot" >> "$results"
+	echo "  dump: $(du -m "$core" | cut -f1) MiB"
+	timeout 120 "$xfd" scan --core "$core" --json > "$json" 2> "$out/$name.scan.err"
+	echo "  scan exit $?: $(tail -n 2 "$out/$name.scan.err" | tr '\n' ' ')"
+	timeout 60 "$xfd" scan --core "$core" > "$out/$name.table" 2>/dev/null
+	python3 "$top/tests/vmi/compare.py" "$name" "$con" "$json" "$levels" "$kaslr" |
+		tee -a "$results.tmp" | grep -v '^XFTEST'
+	grep '^XFTEST' "$results.tmp" >> "$results"
+	rm -f "$results.tmp"
+	[ $keep = 1 ] || rm -f "$core"
+}
+
+cases=${CASES:-61-la57 61-4lvl 612-la57 612-4lvl}
+for c in $cases; do
+	case $c in
+	61-la57) run_case $c "$k61" max 5 on "" ;;
+	61-4lvl) run_case $c "$k61" max,la57=off 4 on "xfspin" ;;
+	612-la57) run_case $c "$k612" max 5 on "" ;;
+	612-4lvl) run_case $c "$k612" max,la57=off 4 on "xfspin" ;;
+	61-nokaslr) run_case $c "$k61" max 5 off "nokaslr" ;;
+	*) echo "XFTEST FAIL $c (unknown case)" >> "$results" ;;
+	esac
+done
+echo "XFTEST-DONE" >> "$results"
+tier_summary vmi "$results"

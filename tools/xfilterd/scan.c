@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Attaching to one guest (the vCPU whose page tables map the kernel, the
+ * profile), one full walk, and the two ways of printing it: the JSON of
+ * `scan --json` and a table for people.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "scan.h"
+
+int xf_guest_attach(struct xf_guest *g, struct xf_mem *mem, char *err, size_t errlen)
+{
+	unsigned int i;
+	int ret = -ENOENT;
+
+	memset(g, 0, sizeof(*g));
+	g->mem = mem;
+	g->vm = malloc(sizeof(*g->vm));
+	if (!g->vm) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	snprintf(err, errlen, "no vCPU state");
+	for (i = 0; i < mem->nr_vcpus && i < 64; i++) {
+		if (mem->ops->vcpu(mem, i, &g->vcpu))
+			continue;
+		xf_vm_init(g->vm, mem, g->vcpu.cr3, g->vcpu.cr4);
+		ret = xf_profile_build(g->vm, &g->prof, err, errlen);
+		if (ret)
+			continue;
+		xf_walker_init(&g->walker, g->vm, &g->prof);
+		ret = xf_current_task(&g->walker, &g->vcpu, &g->start_task);
+		if (ret) {
+			snprintf(err, errlen, "vCPU %u: no current task through its per-CPU "
+				 "area (GS 0x%" PRIx64 ", shadow GS 0x%" PRIx64 ")", i,
+				 g->vcpu.gs_base, g->vcpu.kernel_gs_base);
+			xf_profile_free(&g->prof);
+			continue;
+		}
+		g->vcpu_idx = i;
+		return 0;
+	}
+	free(g->vm);
+	g->vm = NULL;
+	return ret;
+}
+
+void xf_guest_detach(struct xf_guest *g)
+{
+	xf_profile_free(&g->prof);
+	if (g->vm)
+		xf_vm_untrack_pages(g->vm);
+	free(g->vm);
+	g->vm = NULL;
+}
+
+int xf_guest_walk(struct xf_guest *g, struct xf_table *t)
+{
+	int ret = xf_walk(&g->walker, g->start_task, t);
+	size_t i;
+
+	if (!g->prof.release[0]) {
+		if (xf_profile_release(g->vm, &g->prof, g->start_task))
+			for (i = 0; i < t->nr_tasks; i++)
+				if (!xf_profile_release(g->vm, &g->prof, t->tasks[i].addr))
+					break;
+	}
+	return ret;
+}
+
+void xf_addr_str(unsigned int family, const uint8_t *addr, char *buf, size_t len)
+{
+	if (!inet_ntop(family == 2 ? AF_INET : AF_INET6, addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+}
+
+static const char *family_name(unsigned int f)
+{
+	return f == 2 ? "inet" : "inet6";
+}
+
+static const char *proto_name(unsigned int p)
+{
+	return p == 6 ? "tcp" : "udp";
+}
+
+void xf_print_json(FILE *out, const struct xf_guest *g, const struct xf_table *t, bool pretty)
+{
+	struct xf_json j;
+	size_t i;
+
+	xf_json_init(&j, out, pretty);
+	xf_json_obj_open(&j);
+	xf_json_key(&j, "kernel");
+	xf_json_obj_open(&j);
+	xf_json_kstr(&j, "release", g->prof.release);
+	xf_json_ki64(&j, "kaslr_offset", g->prof.kaslr_offset);
+	xf_json_ku64(&j, "paging_levels", (uint64_t)g->prof.paging_levels);
+	xf_json_obj_close(&j);
+	xf_json_key(&j, "tasks");
+	xf_json_arr_open(&j);
+	for (i = 0; i < t->nr_tasks; i++) {
+		const struct xf_task_info *ti = &t->tasks[i];
+
+		if (ti->pid == 0)	/* the idle task is no process */
+			continue;
+		xf_json_obj_open(&j);
+		xf_json_ki64(&j, "pid", ti->pid);
+		xf_json_ki64(&j, "tgid", ti->tgid);
+		xf_json_ku64(&j, "uid", ti->uid);
+		xf_json_ku64(&j, "gid", ti->gid);
+		xf_json_key(&j, "comm");
+		xf_json_strn(&j, ti->comm, sizeof(ti->comm));
+		xf_json_obj_close(&j);
+	}
+	xf_json_arr_close(&j);
+	xf_json_key(&j, "sockets");
+	xf_json_arr_open(&j);
+	for (i = 0; i < t->nr_socks; i++) {
+		const struct xf_sock_info *s = &t->socks[i];
+		char a[INET6_ADDRSTRLEN];
+
+		xf_json_obj_open(&j);
+		xf_json_ki64(&j, "pid", s->pid);
+		xf_json_ki64(&j, "tgid", s->tgid);
+		xf_json_ku64(&j, "uid", s->uid);
+		xf_json_key(&j, "comm");
+		xf_json_strn(&j, s->comm, sizeof(s->comm));
+		xf_json_ki64(&j, "fd", s->fd);
+		xf_json_kstr(&j, "family", family_name(s->family));
+		xf_json_kstr(&j, "proto", proto_name(s->proto));
+		xf_addr_str(s->family, s->laddr, a, sizeof(a));
+		xf_json_kstr(&j, "local", a);
+		xf_json_ku64(&j, "lport", s->lport);
+		xf_addr_str(s->family, s->raddr, a, sizeof(a));
+		xf_json_kstr(&j, "remote", a);
+		xf_json_ku64(&j, "rport", s->rport);
+		xf_json_kstr(&j, "state", xf_tcp_state_name(s->state));
+		xf_json_obj_close(&j);
+	}
+	xf_json_arr_close(&j);
+	xf_json_obj_close(&j);
+	xf_json_end(&j);
+}
+
+void xf_print_table(FILE *out, const struct xf_guest *g, const struct xf_table *t)
+{
+	size_t i;
+
+	fprintf(out, "kernel %s, KASLR offset %#" PRIx64 ", %d-level paging\n\n",
+		g->prof.release[0] ? g->prof.release : "?", (uint64_t)g->prof.kaslr_offset,
+		g->prof.paging_levels);
+	fprintf(out, "%7s %7s %6s %6s  %s\n", "PID", "TGID", "UID", "GID", "COMM");
+	for (i = 0; i < t->nr_tasks; i++) {
+		const struct xf_task_info *ti = &t->tasks[i];
+
+		if (ti->pid)
+			fprintf(out, "%7d %7d %6u %6u  %.15s\n", ti->pid, ti->tgid, ti->uid,
+				ti->gid, ti->comm);
+	}
+	fprintf(out, "\n%7s %6s %-15s %4s %-5s %-4s %-30s %-30s %s\n", "PID", "UID", "COMM",
+		"FD", "FAM", "PROT", "LOCAL", "REMOTE", "STATE");
+	for (i = 0; i < t->nr_socks; i++) {
+		const struct xf_sock_info *s = &t->socks[i];
+		char la[INET6_ADDRSTRLEN + 8], ra[INET6_ADDRSTRLEN + 8];
+		char a[INET6_ADDRSTRLEN];
+		bool v6 = s->family != 2;
+
+		xf_addr_str(s->family, s->laddr, a, sizeof(a));
+		snprintf(la, sizeof(la), "%s%s%s:%u", v6 ? "[" : "", a, v6 ? "]" : "", s->lport);
+		xf_addr_str(s->family, s->raddr, a, sizeof(a));
+		snprintf(ra, sizeof(ra), "%s%s%s:%u", v6 ? "[" : "", a, v6 ? "]" : "", s->rport);
+		fprintf(out, "%7d %6u %-15.15s %4d %-5s %-4s %-30s %-30s %s\n", s->pid, s->uid,
+			s->comm, s->fd, family_name(s->family), proto_name(s->proto), la, ra,
+			xf_tcp_state_name(s->state));
+	}
+}

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Address translation from the guest's own page tables. The walk always
+ * starts from the kernel half of CR3 (PCID and the PTI user bit masked),
+ * so a vCPU caught in user mode translates kernel addresses as well.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xlate.h"
+
+#define PTE_PRESENT	(1ULL << 0)
+#define PTE_PS		(1ULL << 7)
+
+void xf_vm_init(struct xf_vm *vm, struct xf_mem *mem, uint64_t cr3, uint64_t cr4)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->mem = mem;
+	vm->root = cr3 & XF_CR3_MASK;
+	vm->levels = (cr4 & XF_CR4_LA57) ? 5 : 4;
+}
+
+void xf_vm_flush(struct xf_vm *vm)
+{
+	memset(vm->tc, 0, sizeof(vm->tc));
+}
+
+int xf_vm_track_pages(struct xf_vm *vm, unsigned int cap)
+{
+	free(vm->touched);
+	vm->touched = calloc(cap, sizeof(*vm->touched));
+	vm->touched_cap = vm->touched ? cap : 0;
+	vm->touched_nr = 0;
+	return vm->touched ? 0 : -ENOMEM;
+}
+
+void xf_vm_untrack_pages(struct xf_vm *vm)
+{
+	free(vm->touched);
+	vm->touched = NULL;
+	vm->touched_cap = vm->touched_nr = 0;
+}
+
+static void track(struct xf_vm *vm, uint64_t pa)
+{
+	uint64_t key = (pa >> 12) + 1;
+	unsigned int i, h;
+
+	if (!vm->touched || vm->touched_nr * 2 >= vm->touched_cap)
+		return;
+	h = (unsigned int)((key * 0x9e3779b97f4a7c15ULL) >> 40) % vm->touched_cap;
+	for (i = 0; i < vm->touched_cap; i++) {
+		uint64_t *s = &vm->touched[(h + i) % vm->touched_cap];
+
+		if (*s == key)
+			return;
+		if (!*s) {
+			*s = key;
+			vm->touched_nr++;
+			return;
+		}
+	}
+}
+
+bool xf_va_canonical(const struct xf_vm *vm, uint64_t va)
+{
+	int bits = vm->levels == 5 ? 57 : 48;
+	int64_t s = (int64_t)(va << (64 - bits)) >> (64 - bits);
+
+	return (uint64_t)s == va;
+}
+
+bool xf_kptr_ok(const struct xf_vm *vm, uint64_t va, unsigned int align)
+{
+	if (!xf_va_canonical(vm, va) || !(va >> 63))
+		return false;
+	return !(va & (align - 1));
+}
+
+int xf_v2p(struct xf_vm *vm, uint64_t va, uint64_t *pa)
+{
+	uint64_t vpn = (va >> 12) + 1, table = vm->root;
+	struct xf_tc_entry *e = &vm->tc[(vpn ^ (vpn >> XF_TC_BITS)) & (XF_TC_SIZE - 1)];
+	int lvl;
+
+	if (e->vpn == vpn) {
+		*pa = e->pa | (va & 0xfff);
+		return 0;
+	}
+	if (!xf_va_canonical(vm, va))
+		return -EINVAL;
+	vm->walks++;
+	for (lvl = vm->levels; lvl >= 1; lvl--) {
+		int shift = 12 + 9 * (lvl - 1);
+		uint64_t pte;
+
+		vm->pt_reads++;
+		if (xf_mem_read(vm->mem, table + ((va >> shift) & 0x1ff) * 8, &pte, 8))
+			return -EFAULT;
+		if (!(pte & PTE_PRESENT))
+			return -EFAULT;
+		if ((lvl == 2 || lvl == 3) && (pte & PTE_PS)) {
+			uint64_t span = 1ULL << shift;
+			uint64_t frame = (pte & XF_PTE_ADDR & ~(span - 1)) | (va & (span - 1));
+
+			e->vpn = vpn;
+			e->pa = frame & XF_PAGE_MASK;
+			*pa = frame;
+			return 0;
+		}
+		table = pte & XF_PTE_ADDR;
+	}
+	e->vpn = vpn;
+	e->pa = table;
+	*pa = table | (va & 0xfff);
+	return 0;
+}
+
+int xf_vread(struct xf_vm *vm, uint64_t va, void *buf, size_t len)
+{
+	uint8_t *dst = buf;
+
+	while (len) {
+		size_t chunk = XF_PAGE_SIZE - (va & 0xfff);
+		uint64_t pa;
+		int ret;
+
+		if (chunk > len)
+			chunk = len;
+		ret = xf_v2p(vm, va, &pa);
+		if (ret)
+			return ret;
+		if (xf_mem_read(vm->mem, pa, dst, chunk))
+			return -EFAULT;
+		track(vm, pa);
+		dst += chunk;
+		va += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int xf_read_u64(struct xf_vm *vm, uint64_t va, uint64_t *v)
+{
+	return xf_vread(vm, va, v, sizeof(*v));
+}
+
+int xf_read_u32(struct xf_vm *vm, uint64_t va, uint32_t *v)
+{
+	return xf_vread(vm, va, v, sizeof(*v));
+}
+
+int xf_read_u16(struct xf_vm *vm, uint64_t va, uint16_t *v)
+{
+	return xf_vread(vm, va, v, sizeof(*v));
+}
+
+int xf_read_u8(struct xf_vm *vm, uint64_t va, uint8_t *v)
+{
+	return xf_vread(vm, va, v, sizeof(*v));
+}
+
+int xf_read_kptr(struct xf_vm *vm, uint64_t va, uint64_t *v)
+{
+	int ret = xf_read_u64(vm, va, v);
+
+	if (ret)
+		return ret;
+	if (!*v)
+		return -ENOENT;
+	return xf_kptr_ok(vm, *v, 8) ? 0 : -EINVAL;
+}

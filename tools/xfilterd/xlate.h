@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest-virtual reads: an x86-64 page-table walk from the kernel's CR3
+ * (4 or 5 levels, 2 MiB and 1 GiB pages) with a small translation cache,
+ * plus the pointer rules every read of guest data goes through.
+ */
+#ifndef XF_XLATE_H
+#define XF_XLATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mem.h"
+
+#define XF_TC_BITS	14
+#define XF_TC_SIZE	(1U << XF_TC_BITS)
+#define XF_CR4_LA57	(1ULL << 12)
+/* CR3: bits 0-11 are the PCID, bit 12 selects the PTI user half */
+#define XF_CR3_MASK	0x000fffffffffe000ULL
+#define XF_PTE_ADDR	0x000ffffffffff000ULL
+
+struct xf_tc_entry {
+	uint64_t vpn;		/* va >> 12, plus 1 so that 0 means empty */
+	uint64_t pa;		/* page frame address */
+};
+
+struct xf_vm {
+	struct xf_mem *mem;
+	uint64_t root;
+	int levels;
+	/* statistics */
+	uint64_t walks;		/* translation-cache misses */
+	uint64_t pt_reads;
+	/* optional set of distinct data pages touched (benchmarks) */
+	uint64_t *touched;
+	unsigned int touched_cap;
+	unsigned int touched_nr;
+	struct xf_tc_entry tc[XF_TC_SIZE];
+};
+
+void xf_vm_init(struct xf_vm *vm, struct xf_mem *mem, uint64_t cr3, uint64_t cr4);
+void xf_vm_flush(struct xf_vm *vm);
+/* Counts distinct data pages read from now on (cap entries at most). */
+int xf_vm_track_pages(struct xf_vm *vm, unsigned int cap);
+void xf_vm_untrack_pages(struct xf_vm *vm);
+
+/* 0, -EINVAL for a non-canonical address, -EFAULT for an unmapped one. */
+int xf_v2p(struct xf_vm *vm, uint64_t va, uint64_t *pa);
+int xf_vread(struct xf_vm *vm, uint64_t va, void *buf, size_t len);
+
+bool xf_va_canonical(const struct xf_vm *vm, uint64_t va);
+/* A plausible kernel pointer: canonical, upper half, aligned to align. */
+bool xf_kptr_ok(const struct xf_vm *vm, uint64_t va, unsigned int align);
+
+int xf_read_u64(struct xf_vm *vm, uint64_t va, uint64_t *v);
+int xf_read_u32(struct xf_vm *vm, uint64_t va, uint32_t *v);
+int xf_read_u16(struct xf_vm *vm, uint64_t va, uint16_t *v);
+int xf_read_u8(struct xf_vm *vm, uint64_t va, uint8_t *v);
+/* Reads a kernel pointer and checks it with xf_kptr_ok (NULL gives -ENOENT). */
+int xf_read_kptr(struct xf_vm *vm, uint64_t va, uint64_t *v);
+
+#endif /* XF_XLATE_H */
