@@ -1,0 +1,413 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# netns tests of xfilter.ko, run inside the QEMU guest by tests/netns/run.sh
+# (one boot for all of them). The guest's root namespace plays dom0:
+#
+#   netns "guest" (domain 5)                  root ns (dom0)              netns "peer"
+#  +---------------------------+     +----------------------------+     +----------------------+
+#  | uid 1001, uid 1002 run    |     |  [xfilter hooks]           |     |  xfnet servers       |
+#  | xfnet clients             |     |   ingress = dir out        |     |  tcp 8080, udp 8081  |
+#  | eth0 10.0.0.2/24          |     |   egress  = dir in         |     |  crr 8082            |
+#  |      fd00::2/64           |     |                            |     | eth0 10.0.0.3/24     |
+#  |      eth0 ================+=veth=+= vif5.0 --[ br0 ]-- vpeer=+=veth=+= fd00::3/64       |
+#  +---------------------------+     |                            |     +----------------------+
+#                                    | xfnl resolve guest: answers|
+#                                    | misses from guest's /proc  |
+#                                    +----------------------------+
+#
+# vif5.0 is a veth named like a Xen vif, so the module takes it for domain
+# 5's interface. Each test is a function run by t_run; they share the
+# topology and the loaded module, and each leaves no rule behind.
+#   netns.sh [TEST...]   (default: every test, in order)
+set -u
+. /xf/lib/guest.sh
+
+DOM=5
+G4=10.0.0.2 P4=10.0.0.3 G6=fd00::2 P6=fd00::3
+TCP=8080 UDP=8081 CRR=8082
+UA=1001 UB=1002
+KO=/lib/xfilter/xfilter.ko
+SYS=/sys/kernel/xfilter
+
+# ---- helpers --------------------------------------------------------------
+
+say() { echo "  $*" >&2; }
+
+# as UID CMD...: runs CMD in the guest namespace as that user, no caps;
+# returns 0 whatever CMD did (tests look at what it printed)
+as() {
+	local uid=$1
+	shift
+	ip netns exec guest setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+		--inh-caps=-all --bounding-set=-all -- "$@" || true
+}
+# the same as arrays, for background clients whose $! must be the client's
+# pid (ip netns exec and setpriv both exec: no extra process)
+AS_A=(ip netns exec guest setpriv --reuid=1001 --regid=1001 --clear-groups
+	--inh-caps=-all --bounding-set=-all --)
+AS_B=(ip netns exec guest setpriv --reuid=1002 --regid=1002 --clear-groups
+	--inh-caps=-all --bounding-set=-all --)
+
+# ctr NAME [DOM]: a counter from sysfs (global, or the domain's)
+ctr() {
+	local f=$SYS/$1
+	[ $# -gt 1 ] && f=$SYS/domains/$2/$1
+	cat "$f" 2>/dev/null || echo "NA"
+}
+
+# audit_count PATTERN: audit lines in the kernel log matching PATTERN (ERE)
+audit_count() { dmesg | grep -E 'xfilter: verdict=' | grep -c -E "$1" || true; }
+
+rule() {	# rule WORD...: adds a rule, prints its id
+	xfnl rule-add "$@" | sed -n 's/^id=//p'
+}
+
+flush() { xfnl rule-flush >/dev/null; }
+
+# The resolver outlives the test subshell that starts it: tracked by pid file.
+resolver_start() {	# resolver_start [xfnl resolve options]
+	resolver_stop
+	rm -f /tmp/res.ready
+	xfnl resolve guest --ready /tmp/res.ready "$@" >> /tmp/resolver.log 2>&1 &
+	echo $! > /tmp/res.pid
+	t_wait 10 test -e /tmp/res.ready || t_fail "resolver did not start"
+}
+
+resolver_stop() {
+	local pid
+	[ -s /tmp/res.pid ] || return 0
+	pid=$(cat /tmp/res.pid)
+	rm -f /tmp/res.pid
+	kill "$pid" 2>/dev/null
+	t_wait 5 eval "[ ! -d /proc/$pid ]" || true
+}
+
+# sends NBYTES over TCP as UID; prints xfnet's result line
+tcp_as() {	# tcp_as UID ADDR NBYTES [xfnet options]
+	local uid=$1 addr=$2 n=$3
+	shift 3
+	as "$uid" xfnet -w 2 "$@" send tcp "$addr" $TCP "$n"
+}
+
+expect() {	# expect WHAT RESULT-LINE WANT-REGEX
+	echo "$2" | grep -q -E "$3" && { say "$1: $2"; return 0; }
+	t_fail "$1: got '$2', want /$3/"
+}
+
+module_loaded() { [ -d /sys/module/xfilter ]; }
+
+# ---- topology -------------------------------------------------------------
+
+setup() {
+	sysctl -qw kernel.printk_ratelimit=0 2>/dev/null
+	sysctl -qw kernel.printk_ratelimit_burst=100000 2>/dev/null
+	sysctl -qw net.core.message_cost=0
+	sysctl -qw net.core.message_burst=100000
+	ip netns add guest
+	ip netns add peer
+	ip link add br0 type bridge stp_state 0 forward_delay 0
+	ip link set br0 up
+	ip link add vif5.0 type veth peer name eth0 netns guest
+	ip link add vpeer type veth peer name eth0 netns peer
+	ip link set vif5.0 master br0 up
+	ip link set vpeer master br0 up
+	for ns in guest peer; do
+		ip -n $ns link set lo up
+		ip -n $ns link set eth0 up
+	done
+	ip -n guest addr add $G4/24 dev eth0
+	ip -n guest addr add $G6/64 dev eth0 nodad
+	ip -n peer addr add $P4/24 dev eth0
+	ip -n peer addr add $P6/64 dev eth0 nodad
+	ip netns exec peer xfnet serve tcp 0.0.0.0 $TCP > /tmp/srv-tcp4.log 2>&1 &
+	ip netns exec peer xfnet serve tcp :: $TCP > /tmp/srv-tcp6.log 2>&1 &
+	ip netns exec peer xfnet serve udp 0.0.0.0 $UDP > /dev/null 2>&1 &
+	ip netns exec peer xfnet serve udp :: $UDP > /dev/null 2>&1 &
+	ip netns exec peer xfnet crr-serve $CRR > /dev/null 2>&1 &
+	sleep 0.5
+	ip netns exec guest ping -c 1 -W 2 $P4 > /dev/null || say "setup: no v4 ping"
+	ip netns exec guest ping -c 1 -W 2 $P6 > /dev/null || say "setup: no v6 ping"
+}
+
+# ---- tests ----------------------------------------------------------------
+
+t_load() {
+	t_cmd insmod $KO
+	module_loaded || t_fail "no /sys/module/xfilter"
+	[ -d $SYS ] || t_fail "no $SYS"
+	xfnl info
+	dmesg | grep -E 'xfilter' | tail -n 3 >&2
+}
+
+# A vif-named device gets the hooks; a rename or unregister takes them away.
+t_hooks_follow() {
+	local before
+	xfnl domain $DOM | grep -q 'vifs=.*vif5\.0' || t_fail "vif5.0 not attached"
+	ip link add tmpx type veth peer name tmpy
+	t_cmd ip link set tmpx name vif7.0
+	xfnl domain 7 | grep -q 'vifs=.*vif7\.0' || t_fail "renamed vif7.0 not attached"
+	t_cmd ip link set vif7.0 name other0
+	! xfnl domain 7 2>/dev/null | grep -q 'vif7\.0' || t_fail "hooks stayed after rename away"
+	t_cmd ip link set other0 name vif7.1
+	xfnl domain 7 | grep -q 'vifs=.*vif7\.1' || t_fail "vif7.1 not attached"
+	t_cmd ip link del vif7.1
+	! xfnl domain 7 2>/dev/null | grep -q 'vif7\.1' || t_fail "hooks stayed after unregister"
+	# traffic over vif5.0 is seen by domain 5
+	before=$(ctr packets $DOM)
+	ip netns exec guest ping -c 3 -W 2 $P4 > /dev/null || t_fail "ping"
+	[ "$(ctr packets $DOM)" -ge $((before + 6)) ] ||
+		t_fail "domain $DOM packets $before -> $(ctr packets $DOM), want +6"
+}
+
+# Entries pushed over netlink are what the guest's /proc says.
+t_owner_push() {
+	local pid out
+	"${AS_A[@]}" xfnet stream $P4 $TCP 3 > /tmp/stream.log 2>&1 &
+	pid=$!
+	t_wait 5 grep -q connected /tmp/stream.log || t_fail "stream did not connect"
+	t_cmd xfnl sync guest $DOM 100
+	out=$(xfnl owners $DOM)
+	echo "$out" | sed 's/^/    /' >&2
+	echo "$out" | grep -q "tcp $G4:[0-9]* > $P4:$TCP pid=$pid tgid=$pid uid=$UA gid=$UA comm=xfnet " ||
+		t_fail "no owner entry for the stream (pid $pid uid $UA)"
+	wait $pid || true
+}
+
+# A uid rule drops that uid's flows; the other uid on the same port passes.
+t_uid_rule() {
+	local id r
+	id=$(rule verdict=drop dom=$DOM uid=$UA)
+	[ -n "$id" ] || t_fail "rule-add"
+	for a in $P4 $P6; do
+		r=$(tcp_as $UA $a 50000); expect "uid $UA tcp $a" "$r" 'result=timeout'
+		r=$(tcp_as $UB $a 50000); expect "uid $UB tcp $a" "$r" 'result=ok sent=50000 acked=50000'
+		r=$(as $UA xfnet -w 1 send udp $a $UDP 10 200); expect "uid $UA udp $a" "$r" 'sent=10 recv=0'
+		r=$(as $UB xfnet -w 1 send udp $a $UDP 10 200); expect "uid $UB udp $a" "$r" 'result=ok sent=10 recv=10'
+	done
+	flush
+	r=$(tcp_as $UA $P4 50000); expect "uid $UA after flush" "$r" 'result=ok'
+}
+
+# A pid rule cuts one process; another process of the same uid passes.
+t_pid_rule() {
+	local pid r
+	# the process writes its pid, waits for the rule, then execs the client
+	as $UB sh -c "echo \$\$ > /tmp/victim.pid; sleep 1; exec xfnet -w 2 send tcp $P4 $TCP 20000" > /tmp/victim.log 2>&1 &
+	t_wait 5 test -s /tmp/victim.pid || t_fail "no pid"
+	pid=$(cat /tmp/victim.pid)
+	rule verdict=drop dom=$DOM pid="$pid" > /dev/null
+	r=$(tcp_as $UB $P4 20000); expect "other process of uid $UB" "$r" 'result=ok sent=20000 acked=20000'
+	wait
+	expect "pid $pid" "$(cat /tmp/victim.log)" 'result=timeout'
+	flush
+}
+
+# A comm rule: "nmap" is cut, the same binary under its own name passes.
+t_comm_rule() {
+	local r
+	cp /usr/bin/xfnet /tmp/nmap
+	rule verdict=drop dom=$DOM comm=nmap > /dev/null
+	r=$(as $UB /tmp/nmap -w 2 send tcp $P4 $TCP 1000); expect "comm nmap" "$r" 'result=timeout'
+	r=$(as $UB /tmp/nmap -w 2 send tcp $P6 $TCP 1000); expect "comm nmap v6" "$r" 'result=timeout'
+	r=$(tcp_as $UB $P4 1000); expect "comm xfnet" "$r" 'result=ok sent=1000 acked=1000'
+	flush
+}
+
+# reject: the client learns at once (RST: refused), not after a timeout.
+t_reject() {
+	local r ms
+	rule verdict=reject dom=$DOM uid=$UA proto=tcp > /dev/null
+	for a in $P4 $P6; do
+		r=$(tcp_as $UA $a 1000)
+		expect "reject $a" "$r" 'result=(refused|reset)'
+		ms=$(echo "$r" | sed 's/.*ms=\([0-9]*\).*/\1/')
+		[ "$ms" -lt 1000 ] || t_fail "reject took ${ms} ms"
+	done
+	r=$(tcp_as $UB $P4 1000); expect "uid $UB" "$r" 'result=ok'
+	flush
+}
+
+# sysfs counters and audit lines match exactly what was sent and dropped.
+t_counters_audit() {
+	local id d0 d1 a0 a1 n=20 pid r hits rj0
+	id=$(rule verdict=drop dom=$DOM uid=$UA proto=udp)
+	d0=$(ctr dropped $DOM)
+	a0=$(audit_count "verdict=drop dom=$DOM vif=vif5\.0 dir=out .*uid=$UA comm=xfnet proto=udp src=$G4:[0-9]+ dst=$P4:$UDP rule=$id")
+	"${AS_A[@]}" xfnet -w 1 send udp $P4 $UDP $n 100 > /tmp/udp.log &
+	pid=$!
+	wait $pid || true
+	expect "udp as $UA" "$(cat /tmp/udp.log)" "sent=$n recv=0"
+	d1=$(ctr dropped $DOM)
+	t_eq "dropped delta" $((d1 - d0)) $n
+	a1=$(audit_count "verdict=drop dom=$DOM vif=vif5\.0 dir=out pid=$pid uid=$UA comm=xfnet proto=udp src=$G4:[0-9]+ dst=$P4:$UDP rule=$id")
+	t_eq "audit lines" $((a1 - a0)) $n
+	hits=$(xfnl rules | sed -n "s/^id=$id .*hits=\([0-9]*\).*/\1/p")
+	t_eq "rule hits" "$hits" $n
+	# the global counter moved with the domain's
+	[ "$(ctr dropped)" -ge "$d1" ] || t_fail "global dropped < domain dropped"
+	# netlink and sysfs agree
+	t_eq "netlink dropped" "$(xfnl stats $DOM | awk '$1 == "dropped" {print $2}')" "$(ctr dropped $DOM)"
+	flush
+	# rejected: one per refused connection
+	rule verdict=reject dom=$DOM uid=$UA proto=tcp > /dev/null
+	rj0=$(ctr rejected $DOM)
+	for _ in 1 2 3; do r=$(tcp_as $UA $P4 10); done
+	t_eq "rejected delta" $(($(ctr rejected $DOM) - rj0)) 3
+	flush
+}
+
+# A miss is held until the entry arrives, then passes with its data intact.
+t_hold_until_entry() {
+	local h0 r0 pid
+	resolver_start --ignore
+	h0=$(ctr held $DOM)
+	r0=$(ctr hold_resolved $DOM)
+	"${AS_B[@]}" xfnet -w 5 send tcp $P4 $TCP 3000 > /tmp/held.log 2>&1 &
+	pid=$!
+	sleep 0.3
+	[ ! -s /tmp/held.log ] || t_fail "client finished while held: $(cat /tmp/held.log)"
+	t_cmd xfnl sync guest $DOM 200
+	wait $pid || true
+	expect "held connection" "$(cat /tmp/held.log)" 'result=ok sent=3000 acked=3000'
+	[ "$(ctr held $DOM)" -gt "$h0" ] || t_fail "held counter did not move"
+	[ "$(ctr hold_resolved $DOM)" -gt "$r0" ] || t_fail "hold_resolved did not move"
+	resolver_start
+}
+
+# The resolver answers misses; a slow answer delays but does not lose the flow.
+t_resolver() {
+	local r
+	resolver_start --delay-ms 100
+	r=$(tcp_as $UB $P4 4000); expect "resolved after 100 ms" "$r" 'result=ok sent=4000 acked=4000'
+	r=$(tcp_as $UB $P6 4000); expect "resolved v6" "$r" 'result=ok sent=4000 acked=4000'
+	grep -q "miss dom=$DOM .* -> exact pid=" /tmp/resolver.log || t_fail "resolver log has no exact match"
+	resolver_start
+}
+
+# No daemon listening: the domain's fail mode decides, and says so.
+t_no_daemon() {
+	local r n0 o0 c0
+	resolver_stop
+	rule verdict=drop dom=$DOM uid=$UA > /dev/null
+	n0=$(ctr no_daemon $DOM)
+	o0=$(ctr fail_open $DOM)
+	c0=$(ctr fail_closed $DOM)
+	t_cmd xfnl domain-set $DOM fail=open
+	# owner unknown: the uid rule cannot match, the flow passes
+	r=$(tcp_as $UA $P4 2000); expect "fail open" "$r" 'result=ok'
+	[ "$(ctr fail_open $DOM)" -gt "$o0" ] || t_fail "fail_open did not move"
+	t_cmd xfnl domain-set $DOM fail=closed
+	r=$(tcp_as $UB $P4 2000); expect "fail closed" "$r" 'result=timeout'
+	[ "$(ctr fail_closed $DOM)" -gt "$c0" ] || t_fail "fail_closed did not move"
+	[ "$(ctr no_daemon $DOM)" -gt "$n0" ] || t_fail "no_daemon did not move"
+	xfnl domain-set $DOM fail=open
+	flush
+	resolver_start
+}
+
+# An established flow of an owner that a new rule denies is cut at once.
+t_flow_cut() {
+	local pid c0
+	c0=$(ctr flows_cut $DOM)
+	"${AS_A[@]}" xfnet -w 1 stream $P4 $TCP 6 > /tmp/cut.log 2>&1 &
+	pid=$!
+	t_wait 5 grep -q connected /tmp/cut.log || t_fail "stream did not connect"
+	sleep 0.5
+	rule verdict=drop dom=$DOM uid=$UA > /dev/null
+	wait $pid || true
+	expect "cut stream" "$(tail -n 1 /tmp/cut.log)" 'result=(timeout|reset)'
+	[ "$(ctr flows_cut $DOM)" -gt "$c0" ] || say "flows_cut did not move ($c0)"
+	flush
+}
+
+# Rules with a timeout disappear by themselves.
+t_expiry() {
+	local id r
+	id=$(rule verdict=drop dom=$DOM uid=$UA timeout=1500)
+	xfnl rules | grep -q "^id=$id .*expires_ms=" || t_fail "no expires_ms on rule $id"
+	r=$(tcp_as $UA $P4 1000); expect "before expiry" "$r" 'result=timeout'
+	sleep 1
+	! xfnl rules | grep -q "^id=$id " || t_fail "rule $id still listed after expiry"
+	r=$(tcp_as $UA $P4 1000); expect "after expiry" "$r" 'result=ok'
+}
+
+# RULE_REPLACE swaps the whole ruleset at once, or nothing when one rule is bad.
+t_replace() {
+	local r out
+	t_cmd xfnl rule-replace verdict=drop dom=$DOM uid=$UA ';' verdict=log dom=$DOM uid=$UB
+	out=$(xfnl rules)
+	t_eq "rules after replace" "$(echo "$out" | grep -c '^id=')" 2
+	r=$(tcp_as $UA $P4 1000); expect "replaced: uid $UA" "$r" 'result=timeout'
+	r=$(tcp_as $UB $P4 1000); expect "replaced: uid $UB (log)" "$r" 'result=ok'
+	! xfnl rule-replace verdict=accept ';' verdict=77 2>/tmp/rep.err || t_fail "bad replace accepted"
+	grep -q 'kernel reports' /tmp/rep.err || t_fail "no extack: $(cat /tmp/rep.err)"
+	t_eq "rules after refused replace" "$(xfnl rules)" "$out"
+	t_cmd xfnl rule-replace
+	t_eq "rules after empty replace" "$(xfnl rules | grep -c '^id=')" 0
+	r=$(tcp_as $UA $P4 1000); expect "empty ruleset" "$r" 'result=ok'
+}
+
+# Malformed requests: refused with an extack message; unprivileged: EPERM.
+t_netlink_hostile() {
+	t_cmd xfnl hostile >&2 || t_fail "a hostile request was not refused properly"
+	t_cmd setpriv --reuid=$UA --regid=$UA --clear-groups --inh-caps=-all \
+		--bounding-set=-all xfnl unpriv >&2 || t_fail "an unprivileged request went through"
+	module_loaded || t_fail "module gone"
+}
+
+# rmmod while both uids stream: clean unload, the flows live on without it.
+t_unload_traffic() {
+	local pa pb
+	rule verdict=log dom=$DOM uid=$UB > /dev/null
+	as $UA xfnet -w 2 stream $P4 $TCP 4 > /tmp/ua.log 2>&1 &
+	pa=$!
+	as $UB xfnet -w 2 stream $P6 $TCP 4 > /tmp/ub.log 2>&1 &
+	pb=$!
+	t_wait 5 grep -q connected /tmp/ua.log || t_fail "stream a"
+	t_wait 5 grep -q connected /tmp/ub.log || t_fail "stream b"
+	sleep 1
+	resolver_stop
+	t_cmd rmmod xfilter || t_fail "rmmod under traffic"
+	! module_loaded || t_fail "still loaded"
+	[ ! -d $SYS ] || t_fail "$SYS left behind"
+	wait $pa || true
+	wait $pb || true
+	expect "stream a across unload" "$(tail -n 1 /tmp/ua.log)" 'result=ok'
+	expect "stream b across unload" "$(tail -n 1 /tmp/ub.log)" 'result=ok'
+	# and back, for the tests that follow
+	t_cmd insmod $KO
+	resolver_start
+}
+
+# Load and unload many times with vifs present: nothing leaks or warns.
+t_reload() {
+	local i
+	resolver_stop
+	for i in 1 2 3; do
+		rmmod xfilter || t_fail "rmmod $i"
+		insmod $KO || t_fail "insmod $i"
+	done
+	xfnl domain $DOM | grep -q 'vifs=.*vif5\.0' || t_fail "vif5.0 not attached after reload"
+	rmmod xfilter || t_fail "final rmmod"
+	[ ! -d $SYS ] || t_fail "$SYS left behind"
+}
+
+ALL="t_load t_hooks_follow t_owner_push t_uid_rule t_pid_rule t_comm_rule
+t_reject t_counters_audit t_resolver t_hold_until_entry t_no_daemon t_flow_cut
+t_expiry t_replace t_netlink_hostile t_unload_traffic t_reload"
+
+setup
+# the resolver stands in for xfilterd from the first test on; tests that
+# need it absent or different stop and restart it
+WANT=${*:-$ALL}
+case " $WANT " in *" t_load "*) ;; *) WANT="t_load $WANT" ;; esac
+for t in $WANT; do
+	[ "$t" = t_load ] || module_loaded || { t_run "$t" t_fail "module not loaded"; continue; }
+	t_run "$t" "$t"
+	[ "$t" = t_load ] && module_loaded && resolver_start
+	xfnl rule-flush > /dev/null 2>&1
+done
+resolver_stop
+echo "---- resolver log" && tail -n 30 /tmp/resolver.log
+t_done
+[ "$XFT_FAIL" -eq 0 ]

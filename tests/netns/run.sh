@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# netns tier (make check-netns): boots one QEMU guest with xfilter.ko, the
+# test tools and iproute2, runs every test of tests/netns/netns.sh in it, and
+# prints "netns: N passed, N failed". Fails when a test failed, nothing ran,
+# the guest died, or the console shows a kernel splat.
+#   tests/netns/run.sh [--debug-kernel] [-k KERNEL] [--kver VER] [TEST...]
+# TEST names run only those tests (default: all).
+set -uo pipefail
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$TOP/tests/lib/tier.sh"
+
+KOPTS=()
+NAME=netns
+while [ $# -gt 0 ]; do
+	case $1 in
+	--debug-kernel)
+		# built by scripts/ for check-debug (KASAN, KMEMLEAK, PROVE_RCU)
+		dbg=$TOP/out/debug-kernel
+		if [ ! -r "$dbg/bzImage" ]; then
+			echo "netns: no debug kernel in $dbg (build it first)"
+			echo "netns: 0 passed, 1 failed"
+			exit 1
+		fi
+		KOPTS+=(-k "$dbg/bzImage" --kver "$(cat "$dbg/kver")")
+		NAME=netns-debug
+		shift ;;
+	-k|--kver) KOPTS+=("$1" "$2"); shift 2 ;;
+	*) break ;;
+	esac
+done
+
+fail() {
+	echo "netns: $*"
+	echo "netns: 0 passed, 1 failed"
+	exit 1
+}
+
+make -s -C "$TOP/tests/tools" || fail "building tests/tools failed"
+KO=$TOP/module/xfilter.ko
+[ -f "$KO" ] || make -s -C "$TOP" module || fail "no $KO (make module failed)"
+
+bins=(--bin "$TOP/tests/tools/build/xfnl" --bin "$TOP/tests/tools/build/xfnet"
+	--bin setpriv --bin timeout)
+CTL=$TOP/tools/xfilterctl/xfilterctl
+[ -x "$CTL" ] && bins+=(--bin "$CTL")
+
+"$TOP/scripts/qemu-run.sh" -q -n "$NAME" -t "${NETNS_TIMEOUT:-900}" -m 1024 \
+	"${KOPTS[@]+"${KOPTS[@]}"}" \
+	--kmod veth --kmod bridge --ko "$KO" "${bins[@]}" \
+	"$TOP/tests/netns/netns.sh" "$@"
+qrc=$?
+LOG=$TOP/out/qemu/$NAME/console.log
+tr -d '\r' < "$LOG" | grep -a -E '^(XFTEST|  FAILED|  \+ |---- test)' | tail -n 400 > "$TOP/out/qemu/$NAME/tests.txt"
+rc=0
+tier_summary netns "$LOG" || rc=1
+splat_check "$LOG" || rc=1
+[ "$qrc" -eq 0 ] || rc=1
+exit $rc
