@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-domain state: settings (fail mode, enabled, table limit), the owner
+ * table, the negative cache of keys the daemon found no socket for, and the
+ * per-CPU counters. A domain is created when first named (a vif appears, or
+ * a command names its domid) and lives until the module is unloaded, so the
+ * packet path may keep a plain pointer to it.
+ */
+#include <linux/xarray.h>
+#include <linux/slab.h>
+#include <linux/siphash.h>
+#include <linux/net.h>
+#include <linux/jiffies.h>
+#include <kunit/visibility.h>
+
+#include "domain.h"
+#include "table.h"
+#include "sysfs.h"
+
+DEFINE_MUTEX(xf_lock);
+EXPORT_SYMBOL_IF_KUNIT(xf_lock);
+
+unsigned int xf_max_entries = 16384;
+unsigned int xf_neg_ttl_ms = 1000;
+
+static DEFINE_XARRAY(xf_domains);
+static siphash_key_t xf_neg_key __read_mostly;
+
+struct xf_domain *xf_domain_alloc(u32 domid)
+{
+	struct xf_domain *dom;
+
+	dom = kzalloc(sizeof(*dom), GFP_KERNEL_ACCOUNT);
+	if (!dom)
+		return NULL;
+	dom->domid = domid;
+	dom->fail_mode = XFILTER_FAIL_OPEN;
+	dom->enabled = true;
+	dom->max_entries = READ_ONCE(xf_max_entries);
+	INIT_LIST_HEAD(&dom->vifs);
+	spin_lock_init(&dom->neg_lock);
+	dom->neg = kcalloc(XF_NEG_SLOTS, sizeof(*dom->neg), GFP_KERNEL_ACCOUNT);
+	dom->table = xf_table_alloc(dom->max_entries);
+	dom->stats = netdev_alloc_pcpu_stats(struct xf_pcpu_stats);
+	if (!dom->neg || !dom->table || !dom->stats) {
+		xf_domain_free(dom);
+		return NULL;
+	}
+	return dom;
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_domain_alloc);
+
+void xf_domain_free(struct xf_domain *dom)
+{
+	if (!dom)
+		return;
+	xf_table_free(dom->table);
+	free_percpu(dom->stats);
+	kfree(dom->neg);
+	kfree(dom);
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_domain_free);
+
+/* Context: RCU read side or xf_lock held. */
+struct xf_domain *xf_domain_get(u32 domid)
+{
+	return xa_load(&xf_domains, domid);
+}
+
+/* Context: process, xf_lock held. Returns NULL when out of memory. */
+struct xf_domain *xf_domain_get_or_create(u32 domid)
+{
+	struct xf_domain *dom;
+
+	lockdep_assert_held(&xf_lock);
+	if (domid > XFILTER_DOMID_MAX)
+		return NULL;
+	dom = xa_load(&xf_domains, domid);
+	if (dom)
+		return dom;
+	dom = xf_domain_alloc(domid);
+	if (!dom)
+		return NULL;
+	if (xa_err(xa_store(&xf_domains, domid, dom, GFP_KERNEL))) {
+		xf_domain_free(dom);
+		return NULL;
+	}
+	xf_sysfs_domain_add(dom);
+	return dom;
+}
+
+/* Walks the domains in domid order from *index. Context: xf_lock or RCU. */
+struct xf_domain *xf_domain_next(unsigned long *index)
+{
+	return xa_find(&xf_domains, index, XFILTER_DOMID_MAX, XA_PRESENT);
+}
+
+void xf_domain_stats_read(const struct xf_domain *dom, u64 *out)
+{
+	int cpu, i;
+
+	memset(out, 0, sizeof(u64) * XF_NSTATS);
+	for_each_possible_cpu(cpu) {
+		const struct xf_pcpu_stats *s = per_cpu_ptr(dom->stats, cpu);
+		u64 v[XF_NSTATS];
+		unsigned int start;
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			for (i = 0; i < XF_NSTATS; i++)
+				v[i] = u64_stats_read(&s->c[i]);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+		for (i = 0; i < XF_NSTATS; i++)
+			out[i] += v[i];
+	}
+	out[XFILTER_STATS_A_ENTRIES] = atomic_read(&dom->table->count);
+	out[XFILTER_STATS_A_AUDIT_SUPPRESSED] =
+		atomic64_read(&dom->audit_suppressed);
+	out[XFILTER_STATS_A_TABLE_FULL] = atomic64_read(&dom->table_full);
+}
+
+/* The global counters are the sum over the domains. Context: process. */
+void xf_global_stats_read(u64 *out)
+{
+	u64 v[XF_NSTATS];
+	struct xf_domain *dom;
+	unsigned long index = 0;
+	int i;
+
+	memset(out, 0, sizeof(u64) * XF_NSTATS);
+	rcu_read_lock();
+	while ((dom = xf_domain_next(&index))) {
+		xf_domain_stats_read(dom, v);
+		for (i = 0; i < XF_NSTATS; i++)
+			out[i] += v[i];
+		index++;
+	}
+	rcu_read_unlock();
+}
+
+static struct xf_neg_slot *neg_slot(struct xf_domain *dom,
+				    const struct xf_key *key)
+{
+	net_get_random_once(&xf_neg_key, sizeof(xf_neg_key));
+	return &dom->neg[siphash(key, sizeof(*key), &xf_neg_key) %
+			 XF_NEG_SLOTS];
+}
+
+/*
+ * The negative cache: a direct-mapped array, a newer key evicts an older
+ * one of the same slot. It only ever makes a packet "owner unknown" sooner;
+ * a lost slot costs one more hold. Context: any (miss path).
+ */
+bool xf_neg_lookup(struct xf_domain *dom, const struct xf_key *key)
+{
+	struct xf_neg_slot *s = neg_slot(dom, key);
+	unsigned long flags;
+	bool hit;
+
+	spin_lock_irqsave(&dom->neg_lock, flags);
+	hit = s->expires && time_before(jiffies, s->expires) &&
+	      !memcmp(&s->key, key, sizeof(*key));
+	spin_unlock_irqrestore(&dom->neg_lock, flags);
+	return hit;
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_neg_lookup);
+
+void xf_neg_insert(struct xf_domain *dom, const struct xf_key *key)
+{
+	struct xf_neg_slot *s = neg_slot(dom, key);
+	unsigned long flags;
+
+	spin_lock_irqsave(&dom->neg_lock, flags);
+	s->key = *key;
+	s->expires = jiffies + msecs_to_jiffies(READ_ONCE(xf_neg_ttl_ms)) ?: 1;
+	spin_unlock_irqrestore(&dom->neg_lock, flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_neg_insert);
+
+/* Context: module exit; no vif, hook or netlink user is left. */
+void xf_domain_exit(void)
+{
+	struct xf_domain *dom;
+	unsigned long index;
+
+	xa_for_each(&xf_domains, index, dom) {
+		xa_erase(&xf_domains, index);
+		if (dom->kobj_added)
+			xf_sysfs_domain_del(dom);	/* frees it */
+		else
+			xf_domain_free(dom);
+	}
+	xa_destroy(&xf_domains);
+}

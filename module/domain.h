@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Per-domain state: settings, owner table, negative cache, counters. */
+#ifndef _XF_DOMAIN_H
+#define _XF_DOMAIN_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/percpu.h>
+#include <linux/kobject.h>
+#include <linux/xfilter.h>
+
+#include "parse.h"
+
+#define XF_NSTATS (XFILTER_STATS_A_MAX + 1)
+
+struct xf_pcpu_stats {
+	u64_stats_t c[XF_NSTATS];
+	struct u64_stats_sync syncp;
+};
+
+#define XF_NEG_SLOTS 256
+
+struct xf_neg_slot {
+	struct xf_key key;
+	unsigned long expires;	/* jiffies; 0 = empty */
+};
+
+struct xf_table;
+
+struct xf_domain {
+	u32 domid;
+	u8 fail_mode;		/* enum xfilter_fail_mode */
+	bool enabled;
+	u32 max_entries;
+	u64 generation;		/* last committed batch */
+	struct xf_table *table;
+	struct list_head vifs;	/* struct xf_vif, under xf_lock */
+	atomic_t held;		/* packets held now, all vifs */
+	atomic_t held_bytes;
+
+	spinlock_t neg_lock;	/* negative cache; miss path only */
+	struct xf_neg_slot *neg;
+
+	struct xf_pcpu_stats __percpu *stats;
+	atomic64_t audit_suppressed;
+	atomic64_t table_full;
+	struct kobject kobj;	/* /sys/kernel/xfilter/domains/<domid> */
+	bool kobj_added;
+};
+
+/*
+ * The one writer lock: domain creation and settings, owner table writes,
+ * rulesets, the vif lists. See "DOC: Locking" in main.c.
+ */
+extern struct mutex xf_lock;
+
+extern unsigned int xf_max_entries;
+extern unsigned int xf_neg_ttl_ms;
+
+struct xf_domain *xf_domain_get(u32 domid);
+struct xf_domain *xf_domain_get_or_create(u32 domid);
+void xf_domain_for_each(void (*fn)(struct xf_domain *, void *), void *arg);
+struct xf_domain *xf_domain_next(unsigned long *index);
+void xf_domain_exit(void);
+struct xf_domain *xf_domain_alloc(u32 domid);
+void xf_domain_free(struct xf_domain *dom);
+
+void xf_domain_stats_read(const struct xf_domain *dom, u64 *out);
+void xf_global_stats_read(u64 *out);
+
+bool xf_neg_lookup(struct xf_domain *dom, const struct xf_key *key);
+void xf_neg_insert(struct xf_domain *dom, const struct xf_key *key);
+
+static inline void xf_stat_add(struct xf_domain *dom, int idx, u64 val)
+{
+	struct xf_pcpu_stats *s = this_cpu_ptr(dom->stats);
+	unsigned long flags;
+
+	flags = u64_stats_update_begin_irqsave(&s->syncp);
+	u64_stats_add(&s->c[idx], val);
+	u64_stats_update_end_irqrestore(&s->syncp, flags);
+}
+
+static inline void xf_stat_inc(struct xf_domain *dom, int idx)
+{
+	xf_stat_add(dom, idx, 1);
+}
+
+#endif /* _XF_DOMAIN_H */

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hold on miss. A TCP/UDP packet whose socket is not in the owner table yet
+ * is stolen into a bounded per-vif queue and a miss event asks the daemon
+ * for its owner; the packet is decided again when an entry arrives
+ * (OWNER_ADD, OWNER_COMMIT), when the daemon says there is no socket
+ * (MISS_RESOLVE: negative cache), or at its deadline (fail mode). So no
+ * packet passes unfiltered while the table catches up. Duplicate misses of
+ * one key are coalesced into one event; caps per vif and per domain bound
+ * what a guest can make dom0 hold.
+ */
+#include <linux/slab.h>
+#include <linux/netdevice.h>
+#include <linux/jiffies.h>
+#include <kunit/visibility.h>
+
+#include "hold.h"
+#include "vif.h"
+#include "domain.h"
+#include "table.h"
+#include "packet.h"
+#include "netlink.h"
+
+unsigned int xf_hold_ms = 200;
+unsigned int xf_hold_max_packets = 256;
+unsigned int xf_hold_max_bytes = 1 << 20;
+unsigned int xf_dom_hold_max_packets = 1024;
+
+struct xf_held {
+	struct list_head node;
+	struct sk_buff *skb;
+	unsigned long deadline;
+	struct xf_pkt pkt;
+};
+
+/**
+ * xf_hold - hold a packet that missed the owner table
+ *
+ * Returns NF_STOLEN when held; otherwise the packet is decided at once by
+ * the fail mode (no daemon, queue full) and the verdict is returned.
+ * Context: softirq or BH disabled, RCU read side.
+ */
+unsigned int xf_hold(struct xf_vif *vif, struct sk_buff *skb,
+		     const struct xf_pkt *pkt)
+{
+	struct xf_domain *dom = vif->dom;
+	struct xf_held *h, *it;
+	bool dup = false, first;
+
+	if (!xf_nl_miss_listeners())
+		return xf_packet_resolve(vif, skb, pkt, XF_FAIL_NO_DAEMON);
+
+	h = kmalloc(sizeof(*h), GFP_ATOMIC);
+	if (!h)
+		return xf_packet_resolve(vif, skb, pkt, XF_FAIL_FULL);
+	h->skb = skb;
+	h->pkt = *pkt;
+	h->deadline = jiffies + msecs_to_jiffies(READ_ONCE(xf_hold_ms));
+
+	spin_lock_bh(&vif->hold_lock);
+	if (vif->dead || vif->held_pkts >= READ_ONCE(xf_hold_max_packets) ||
+	    vif->held_bytes + skb->truesize > READ_ONCE(xf_hold_max_bytes) ||
+	    atomic_read(&dom->held) >= READ_ONCE(xf_dom_hold_max_packets)) {
+		spin_unlock_bh(&vif->hold_lock);
+		kfree(h);
+		return xf_packet_resolve(vif, skb, pkt, XF_FAIL_FULL);
+	}
+	list_for_each_entry(it, &vif->held, node) {
+		if (!memcmp(&it->pkt.key, &pkt->key, sizeof(pkt->key))) {
+			dup = true;
+			break;
+		}
+	}
+	first = list_empty(&vif->held);
+	list_add_tail(&h->node, &vif->held);
+	vif->held_pkts++;
+	vif->held_bytes += skb->truesize;
+	atomic_inc(&dom->held);
+	if (first)
+		mod_delayed_work(system_wq, &vif->hold_work,
+				 msecs_to_jiffies(READ_ONCE(xf_hold_ms)) + 1);
+	spin_unlock_bh(&vif->hold_lock);
+
+	xf_stat_inc(dom, XFILTER_STATS_A_HELD);
+	if (!dup)
+		xf_nl_miss_event(vif, pkt);
+	return NF_STOLEN;
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_hold);
+
+static void unlink_held(struct xf_vif *vif, struct xf_held *h)
+{
+	list_del(&h->node);
+	vif->held_pkts--;
+	vif->held_bytes -= h->skb->truesize;
+	atomic_dec(&vif->dom->held);
+}
+
+/* Sends a decided packet on its way, past this vif's own hook. */
+static void reinject(struct xf_vif *vif, struct xf_held *h)
+{
+	struct sk_buff *skb = h->skb;
+	struct xf_skip prev = xf_skip_set(skb, vif);
+
+	if (h->pkt.dir == XFILTER_DIR_OUT)
+		netif_receive_skb_core(skb);
+	else
+		dev_queue_xmit(skb);
+	xf_skip_restore(prev);
+}
+
+static void decide_list(struct xf_vif *vif, struct list_head *list)
+{
+	struct xf_held *h, *tmp;
+
+	list_for_each_entry_safe(h, tmp, list, node) {
+		enum xf_fail why = h->deadline ? XF_FAIL_NONE : XF_FAIL_TIMEOUT;
+		unsigned int v;
+
+		list_del(&h->node);
+		local_bh_disable();
+		rcu_read_lock();
+		v = xf_packet_resolve(vif, h->skb, &h->pkt, why);
+		rcu_read_unlock();
+		if (v == NF_ACCEPT)
+			reinject(vif, h);
+		else
+			kfree_skb(h->skb);
+		local_bh_enable();
+		kfree(h);
+	}
+}
+
+/*
+ * Takes out of the queue every packet that can be decided now: its owner
+ * arrived, the negative cache knows its key, or its deadline passed (then
+ * marked by a zero deadline). Context: process.
+ */
+static void hold_work_fn(struct work_struct *work)
+{
+	struct xf_vif *vif = container_of(to_delayed_work(work), struct xf_vif,
+					  hold_work);
+	struct xf_domain *dom = vif->dom;
+	struct xf_held *h, *tmp;
+	LIST_HEAD(ready);
+	unsigned long next = 0;
+
+	spin_lock_bh(&vif->hold_lock);
+	rcu_read_lock();
+	list_for_each_entry_safe(h, tmp, &vif->held, node) {
+		if (xf_table_lookup(dom->table, &h->pkt.key) ||
+		    xf_neg_lookup(dom, &h->pkt.key)) {
+			unlink_held(vif, h);
+			list_add_tail(&h->node, &ready);
+		} else if (time_after_eq(jiffies, h->deadline)) {
+			unlink_held(vif, h);
+			h->deadline = 0;
+			list_add_tail(&h->node, &ready);
+		} else if (!next || time_before(h->deadline, next)) {
+			next = h->deadline;
+		}
+	}
+	rcu_read_unlock();
+	if (next && !vif->dead)
+		mod_delayed_work(system_wq, &vif->hold_work,
+				 max_t(long, (long)(next - jiffies), 1));
+	spin_unlock_bh(&vif->hold_lock);
+
+	decide_list(vif, &ready);
+}
+
+void xf_hold_vif_init(struct xf_vif *vif)
+{
+	spin_lock_init(&vif->hold_lock);
+	INIT_LIST_HEAD(&vif->held);
+	INIT_DELAYED_WORK(&vif->hold_work, hold_work_fn);
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_hold_vif_init);
+
+/*
+ * Frees every held packet: the vif is going away and its hooks are already
+ * unregistered and quiescent. Context: process.
+ */
+void xf_hold_vif_drain(struct xf_vif *vif)
+{
+	struct xf_held *h, *tmp;
+	LIST_HEAD(gone);
+
+	spin_lock_bh(&vif->hold_lock);
+	vif->dead = true;
+	spin_unlock_bh(&vif->hold_lock);
+	cancel_delayed_work_sync(&vif->hold_work);
+
+	spin_lock_bh(&vif->hold_lock);
+	list_for_each_entry_safe(h, tmp, &vif->held, node) {
+		unlink_held(vif, h);
+		list_add_tail(&h->node, &gone);
+	}
+	spin_unlock_bh(&vif->hold_lock);
+
+	list_for_each_entry_safe(h, tmp, &gone, node) {
+		xf_stat_inc(vif->dom, XFILTER_STATS_A_DROPPED);
+		kfree_skb(h->skb);
+		kfree(h);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_hold_vif_drain);
+
+/*
+ * Something changed that may decide held packets (new entries, a negative
+ * answer): look at every queue of the domain now. Context: process,
+ * xf_lock held (it guards dom->vifs).
+ */
+void xf_hold_kick(struct xf_domain *dom)
+{
+	struct xf_vif *vif;
+
+	lockdep_assert_held(&xf_lock);
+	list_for_each_entry(vif, &dom->vifs, dom_node) {
+		spin_lock_bh(&vif->hold_lock);
+		if (!list_empty(&vif->held) && !vif->dead)
+			mod_delayed_work(system_wq, &vif->hold_work, 0);
+		spin_unlock_bh(&vif->hold_lock);
+	}
+}

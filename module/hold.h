@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Hold on miss: packets wait for their owner in a bounded per-vif queue. */
+#ifndef _XF_HOLD_H
+#define _XF_HOLD_H
+
+#include <linux/skbuff.h>
+
+struct xf_vif;
+struct xf_domain;
+struct xf_pkt;
+
+extern unsigned int xf_hold_ms;
+extern unsigned int xf_hold_max_packets;
+extern unsigned int xf_hold_max_bytes;
+extern unsigned int xf_dom_hold_max_packets;
+
+unsigned int xf_hold(struct xf_vif *vif, struct sk_buff *skb,
+		     const struct xf_pkt *pkt);
+void xf_hold_vif_init(struct xf_vif *vif);
+void xf_hold_vif_drain(struct xf_vif *vif);
+void xf_hold_kick(struct xf_domain *dom);
+
+#endif /* _XF_HOLD_H */

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Generic netlink family "xfilter": commands, dumps, notifications, events. */
+#ifndef _XF_NETLINK_H
+#define _XF_NETLINK_H
+
+#include <linux/types.h>
+
+struct xf_vif;
+struct xf_pkt;
+struct xf_owner_info;
+struct xf_rule;
+
+int xf_nl_init(void);
+void xf_nl_exit(void);
+
+bool xf_nl_miss_listeners(void);
+void xf_nl_miss_event(const struct xf_vif *vif, const struct xf_pkt *pkt);
+void xf_nl_verdict_event(const struct xf_vif *vif, const struct xf_pkt *pkt,
+			 u8 verdict, u8 reason, u32 rule_id,
+			 const struct xf_owner_info *owner);
+void xf_nl_notify_rule_expired(const struct xf_rule *r);
+
+#endif /* _XF_NETLINK_H */

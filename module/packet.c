@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The per-packet decision, shared by the vif hooks and the hold queue.
+ *
+ * Fast path, in order of cost: a domain that is disabled or that no rule
+ * can concern is passed after two counters; a packet whose owner is in the
+ * table is decided by the verdict cached in the entry when the ruleset
+ * generation still matches (one hash lookup, whatever the number of rules);
+ * anything else walks the rules. Nothing here allocates except the miss
+ * path (hold) and the optional events. Context: softirq or BH disabled,
+ * RCU read side.
+ */
+#include <linux/netfilter.h>
+#include <kunit/visibility.h>
+
+#include "packet.h"
+#include "parse.h"
+#include "table.h"
+#include "rules.h"
+#include "domain.h"
+#include "vif.h"
+#include "hold.h"
+#include "reject.h"
+#include "audit.h"
+#include "netlink.h"
+
+static const struct xf_ruleset *ruleset(void)
+{
+	return rcu_dereference_check(xf_ruleset, rcu_read_lock_bh_held());
+}
+
+static void fill_match(struct xf_match *m, const struct xf_vif *vif,
+		       const struct xf_pkt *pkt,
+		       const struct xf_owner_info *owner)
+{
+	m->domid = vif->dom->domid;
+	m->dir = pkt->dir;
+	m->family = pkt->family;
+	m->proto = pkt->l4proto;
+	m->has_ports = pkt->has_key;
+	m->gport = ntohs(pkt->key.gport);
+	m->pport = ntohs(pkt->key.pport);
+	m->paddr = pkt->family ? &pkt->key.paddr : NULL;
+	m->owner = owner;
+}
+
+static unsigned int finish(struct xf_vif *vif, struct sk_buff *skb,
+			   const struct xf_pkt *pkt,
+			   const struct xf_ruleset *rs,
+			   const struct xf_decision *d,
+			   const struct xf_owner_info *owner, u8 reason,
+			   bool force_event)
+{
+	struct xf_domain *dom = vif->dom;
+	struct xf_rule *rule = d->rule ? rs->rules[d->rule - 1] : NULL;
+	u32 rid = rule ? rule->id : 0;
+
+	if (d->log) {
+		struct xf_rule *lr = rs->rules[d->log - 1];
+
+		xf_rule_count(lr, pkt->len);
+		xf_stat_inc(dom, XFILTER_STATS_A_LOGGED);
+		xf_audit(vif, pkt, XFILTER_VERDICT_LOG, lr->id, owner);
+		xf_nl_verdict_event(vif, pkt, XFILTER_VERDICT_LOG, reason,
+				    lr->id, owner);
+	}
+	if (rule)
+		xf_rule_count(rule, pkt->len);
+
+	switch (d->verdict) {
+	case XFILTER_VERDICT_DROP:
+		xf_stat_inc(dom, XFILTER_STATS_A_DROPPED);
+		xf_audit(vif, pkt, d->verdict, rid, owner);
+		xf_nl_verdict_event(vif, pkt, d->verdict, reason, rid, owner);
+		return NF_DROP;
+	case XFILTER_VERDICT_REJECT:
+		xf_stat_inc(dom, XFILTER_STATS_A_REJECTED);
+		xf_audit(vif, pkt, d->verdict, rid, owner);
+		xf_nl_verdict_event(vif, pkt, d->verdict, reason, rid, owner);
+		xf_reject(vif, skb, pkt);
+		return NF_DROP;
+	default:
+		xf_stat_inc(dom, XFILTER_STATS_A_ACCEPTED);
+		if (force_event)
+			xf_nl_verdict_event(vif, pkt, XFILTER_VERDICT_ACCEPT,
+					    reason, rid, owner);
+		return NF_ACCEPT;
+	}
+}
+
+static u64 cache_pack(u64 gen, const struct xf_decision *d)
+{
+	return (u32)gen | (u64)d->verdict << XF_CACHE_VERDICT_SHIFT |
+	       (u64)d->rule << XF_CACHE_RULE_SHIFT |
+	       (u64)d->log << XF_CACHE_LOG_SHIFT;
+}
+
+static bool cache_unpack(u64 c, const struct xf_ruleset *rs,
+			 struct xf_decision *d)
+{
+	if ((u32)c != (u32)rs->gen)
+		return false;
+	d->verdict = (c >> XF_CACHE_VERDICT_SHIFT) & 7;
+	d->rule = (c >> XF_CACHE_RULE_SHIFT) & XF_CACHE_IDX_MASK;
+	d->log = (c >> XF_CACHE_LOG_SHIFT) & XF_CACHE_IDX_MASK;
+	if (d->rule > rs->n || d->log > rs->n)
+		return false;
+	/* A rule that expired since must not decide any more. */
+	if (d->rule && xf_rule_expired(rs->rules[d->rule - 1]))
+		return false;
+	if (d->log && xf_rule_expired(rs->rules[d->log - 1]))
+		return false;
+	return true;
+}
+
+/**
+ * xf_decide_owner - decide a packet whose owner entry was found
+ *
+ * The decision depends only on the entry and the direction unless some rule
+ * looks at the peer and the entry is a wildcard (a listener sees many
+ * peers), so it is cached in the entry under the ruleset generation. A
+ * cached accept that becomes a drop is an established flow being cut.
+ */
+static unsigned int xf_decide_owner(struct xf_vif *vif, struct sk_buff *skb,
+				    const struct xf_pkt *pkt,
+				    const struct xf_ruleset *rs,
+				    struct xf_owner *o)
+{
+	const struct xf_owner_info *info = &o->info;
+	int di = pkt->dir == XFILTER_DIR_IN;
+	u8 reason = XFILTER_REASON_RULE;
+	struct xf_decision d;
+	u64 c;
+
+	/* The walk found the socket but no task: rules see "owner unknown". */
+	if (info->flags & XFILTER_OWNER_F_UNATTRIBUTED)
+		info = NULL;
+	atomic64_inc(&o->packets);
+	atomic64_add(pkt->len, &o->bytes);
+
+	c = READ_ONCE(o->cache[di]);
+	if (!cache_unpack(c, rs, &d)) {
+		struct xf_match m;
+
+		fill_match(&m, vif, pkt, info);
+		xf_rules_eval(rs, &m, &d);
+		if (!xf_key_peer_wild(&o->key) || !rs->peer_dep) {
+			u8 was = (c >> XF_CACHE_VERDICT_SHIFT) & 7;
+
+			if ((u32)c && was == XFILTER_VERDICT_ACCEPT &&
+			    (d.verdict == XFILTER_VERDICT_DROP ||
+			     d.verdict == XFILTER_VERDICT_REJECT)) {
+				xf_stat_inc(vif->dom, XFILTER_STATS_A_FLOWS_CUT);
+				reason = XFILTER_REASON_FLOW_CUT;
+			}
+			WRITE_ONCE(o->cache[di], cache_pack(rs->gen, &d));
+		}
+	}
+	if (!info)
+		xf_stat_inc(vif->dom, XFILTER_STATS_A_UNKNOWN);
+	return finish(vif, skb, pkt, rs, &d, info, reason, false);
+}
+
+static unsigned int xf_decide_unknown(struct xf_vif *vif, struct sk_buff *skb,
+				      const struct xf_pkt *pkt,
+				      const struct xf_ruleset *rs, u8 reason,
+				      bool force_event)
+{
+	struct xf_decision d;
+	struct xf_match m;
+
+	xf_stat_inc(vif->dom, XFILTER_STATS_A_UNKNOWN);
+	fill_match(&m, vif, pkt, NULL);
+	xf_rules_eval(rs, &m, &d);
+	return finish(vif, skb, pkt, rs, &d, NULL, reason, force_event);
+}
+
+static unsigned int xf_decide_fail(struct xf_vif *vif, struct sk_buff *skb,
+				   const struct xf_pkt *pkt,
+				   const struct xf_ruleset *rs,
+				   enum xf_fail why)
+{
+	struct xf_domain *dom = vif->dom;
+	u8 reason;
+
+	switch (why) {
+	case XF_FAIL_TIMEOUT:
+		xf_stat_inc(dom, XFILTER_STATS_A_HOLD_TIMEOUTS);
+		reason = XFILTER_REASON_HOLD_TIMEOUT;
+		break;
+	case XF_FAIL_FULL:
+		xf_stat_inc(dom, XFILTER_STATS_A_HOLD_OVERFLOWS);
+		reason = XFILTER_REASON_HOLD_FULL;
+		break;
+	default:
+		xf_stat_inc(dom, XFILTER_STATS_A_NO_DAEMON);
+		reason = XFILTER_REASON_NO_DAEMON;
+		break;
+	}
+	if (READ_ONCE(dom->fail_mode) == XFILTER_FAIL_CLOSED) {
+		xf_stat_inc(dom, XFILTER_STATS_A_FAIL_CLOSED);
+		xf_stat_inc(dom, XFILTER_STATS_A_DROPPED);
+		xf_audit(vif, pkt, XFILTER_VERDICT_DROP, 0, NULL);
+		xf_nl_verdict_event(vif, pkt, XFILTER_VERDICT_DROP, reason, 0,
+				    NULL);
+		return NF_DROP;
+	}
+	xf_stat_inc(dom, XFILTER_STATS_A_FAIL_OPEN);
+	return xf_decide_unknown(vif, skb, pkt, rs, reason, true);
+}
+
+/**
+ * xf_packet_resolve - decide a held packet, or one that cannot be held
+ * @fail: XF_FAIL_NONE when the owner may be known now; otherwise why the
+ *        packet is decided by the domain's fail mode
+ *
+ * Returns NF_ACCEPT or NF_DROP; the caller re-injects or frees the packet.
+ * Context: BH disabled, RCU read side.
+ */
+unsigned int xf_packet_resolve(struct xf_vif *vif, struct sk_buff *skb,
+			       const struct xf_pkt *pkt, enum xf_fail fail)
+{
+	const struct xf_ruleset *rs = ruleset();
+	struct xf_domain *dom = vif->dom;
+	struct xf_owner *o;
+
+	if (fail == XF_FAIL_NONE) {
+		o = xf_table_lookup(dom->table, &pkt->key);
+		if (o) {
+			xf_stat_inc(dom, XFILTER_STATS_A_HOLD_RESOLVED);
+			return xf_decide_owner(vif, skb, pkt, rs, o);
+		}
+		xf_stat_inc(dom, XFILTER_STATS_A_HOLD_RESOLVED);
+		return xf_decide_unknown(vif, skb, pkt, rs,
+					 XFILTER_REASON_RULE, false);
+	}
+	return xf_decide_fail(vif, skb, pkt, rs, fail);
+}
+
+/**
+ * xf_packet_hook - decide one packet seen on a vif
+ * @dir: XFILTER_DIR_OUT on the vif's ingress, XFILTER_DIR_IN on its egress
+ *
+ * Returns NF_ACCEPT, NF_DROP or NF_STOLEN (held until its owner is known).
+ * Context: softirq or BH disabled, RCU read side (the netdev hooks).
+ */
+unsigned int xf_packet_hook(struct xf_vif *vif, struct sk_buff *skb, u8 dir)
+{
+	struct xf_domain *dom = vif->dom;
+	const struct xf_ruleset *rs;
+	struct xf_owner *o;
+	struct xf_pkt pkt;
+
+	xf_stat_inc(dom, XFILTER_STATS_A_PACKETS);
+	xf_stat_add(dom, XFILTER_STATS_A_BYTES, skb->len);
+	rs = ruleset();
+	/* Disabled, or no rule could concern this domain: nothing to decide. */
+	if (unlikely(!rs) || !READ_ONCE(dom->enabled) ||
+	    !xf_rules_apply(rs, dom->domid)) {
+		xf_stat_inc(dom, XFILTER_STATS_A_ACCEPTED);
+		return NF_ACCEPT;
+	}
+
+	if (xf_parse(skb, dir, &pkt))
+		xf_stat_inc(dom, XFILTER_STATS_A_MALFORMED);
+	if (!pkt.has_key)
+		return xf_decide_unknown(vif, skb, &pkt, rs,
+					 XFILTER_REASON_RULE, false);
+
+	o = xf_table_lookup(dom->table, &pkt.key);
+	if (likely(o)) {
+		xf_stat_inc(dom, XFILTER_STATS_A_HITS);
+		return xf_decide_owner(vif, skb, &pkt, rs, o);
+	}
+	xf_stat_inc(dom, XFILTER_STATS_A_MISSES);
+
+	/*
+	 * Holding costs the guest latency and dom0 memory. It buys nothing
+	 * when no rule that looks at the owner can apply to this domain: the
+	 * decision would be the same once the owner is known, so decide now
+	 * as "owner unknown".
+	 */
+	if (!xf_rules_owner_dep(rs, dom->domid))
+		return xf_decide_unknown(vif, skb, &pkt, rs,
+					 XFILTER_REASON_RULE, false);
+	/* The daemon said lately that no socket has this key. */
+	if (xf_neg_lookup(dom, &pkt.key)) {
+		xf_stat_inc(dom, XFILTER_STATS_A_NEG_HITS);
+		return xf_decide_unknown(vif, skb, &pkt, rs,
+					 XFILTER_REASON_RULE, false);
+	}
+	return xf_hold(vif, skb, &pkt);
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_packet_hook);

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The per-packet decision: owner lookup, cached verdict, rules, actions. */
+#ifndef _XF_PACKET_H
+#define _XF_PACKET_H
+
+#include <linux/skbuff.h>
+
+struct xf_vif;
+struct xf_pkt;
+
+/* Why a packet is decided without its owner, when it is. */
+enum xf_fail {
+	XF_FAIL_NONE,
+	XF_FAIL_TIMEOUT,
+	XF_FAIL_FULL,
+	XF_FAIL_NO_DAEMON,
+};
+
+unsigned int xf_packet_hook(struct xf_vif *vif, struct sk_buff *skb, u8 dir);
+unsigned int xf_packet_resolve(struct xf_vif *vif, struct sk_buff *skb,
+			       const struct xf_pkt *pkt, enum xf_fail fail);
+
+#endif /* _XF_PACKET_H */

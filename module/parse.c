@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Packet parsing: Ethernet and 802.1Q/802.1ad tags, IPv4 and IPv6 with
+ * extension headers, fragments, then the TCP/UDP ports, into a flow key
+ * seen from the guest. Everything is read through skb_header_pointer, and
+ * the guest controls every byte, so every length is checked.
+ */
+#include <linux/if_ether.h>
+#include <linux/if_vlan.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <net/ip.h>
+#include <linux/udp.h>
+#include <net/ipv6.h>
+#include <linux/xfilter.h>
+#include <kunit/visibility.h>
+
+#include "parse.h"
+
+/* Two tags (802.1ad outer + 802.1Q inner) is what bridges produce. */
+#define XF_MAX_VLAN_DEPTH 2
+
+static int parse_ports(const struct sk_buff *skb, int off, struct xf_pkt *pkt,
+		       __be16 *sport, __be16 *dport)
+{
+	__be16 _ports[2];
+	const __be16 *ports;
+
+	if (pkt->l4proto != IPPROTO_TCP && pkt->l4proto != IPPROTO_UDP)
+		return 0;
+	if (pkt->fragment)
+		return 0;
+	/* Source and destination ports lead both headers. */
+	ports = skb_header_pointer(skb, off, sizeof(_ports), _ports);
+	if (!ports) {
+		pkt->malformed = true;
+		return -EINVAL;
+	}
+	*sport = ports[0];
+	*dport = ports[1];
+	pkt->has_key = true;
+	return 0;
+}
+
+static void fill_key(struct xf_pkt *pkt, const void *saddr, const void *daddr,
+		     unsigned int alen, __be16 sport, __be16 dport)
+{
+	struct xf_key *k = &pkt->key;
+
+	k->family = pkt->family;
+	k->proto = pkt->l4proto;
+	/* OUT: the guest sent it, so the guest is the source. */
+	if (pkt->dir == XFILTER_DIR_OUT) {
+		memcpy(&k->gaddr, saddr, alen);
+		memcpy(&k->paddr, daddr, alen);
+		k->gport = sport;
+		k->pport = dport;
+	} else {
+		memcpy(&k->gaddr, daddr, alen);
+		memcpy(&k->paddr, saddr, alen);
+		k->gport = dport;
+		k->pport = sport;
+	}
+}
+
+static int parse_ipv4(const struct sk_buff *skb, int off, struct xf_pkt *pkt)
+{
+	struct iphdr _iph;
+	const struct iphdr *iph;
+	__be16 sport = 0, dport = 0;
+	unsigned int ihl;
+	int err;
+
+	pkt->family = AF_INET;
+	iph = skb_header_pointer(skb, off, sizeof(_iph), &_iph);
+	if (!iph || iph->version != 4 || iph->ihl < 5)
+		goto bad;
+	ihl = iph->ihl * 4;
+	if (ntohs(iph->tot_len) < ihl)
+		goto bad;
+	pkt->l4proto = iph->protocol;
+	pkt->fragment = !!(iph->frag_off & htons(IP_OFFSET));
+	err = parse_ports(skb, off + ihl, pkt, &sport, &dport);
+	fill_key(pkt, &iph->saddr, &iph->daddr, 4, sport, dport);
+	return err;
+bad:
+	pkt->malformed = true;
+	return -EINVAL;
+}
+
+static int parse_ipv6(const struct sk_buff *skb, int off, struct xf_pkt *pkt)
+{
+	struct ipv6hdr _ip6h;
+	const struct ipv6hdr *ip6h;
+	__be16 sport = 0, dport = 0;
+	__be16 frag_off = 0;
+	u8 nexthdr;
+	int l4off, err;
+
+	pkt->family = AF_INET6;
+	ip6h = skb_header_pointer(skb, off, sizeof(_ip6h), &_ip6h);
+	if (!ip6h || ip6h->version != 6)
+		goto bad;
+	nexthdr = ip6h->nexthdr;
+	/* Bounded by the packet: each extension header is at least 8 bytes. */
+	l4off = ipv6_skip_exthdr(skb, off + sizeof(*ip6h), &nexthdr, &frag_off);
+	if (l4off < 0)
+		goto bad;
+	pkt->l4proto = nexthdr;
+	pkt->fragment = !!(frag_off & htons(IP6_OFFSET));
+	err = parse_ports(skb, l4off, pkt, &sport, &dport);
+	fill_key(pkt, &ip6h->saddr, &ip6h->daddr, 16, sport, dport);
+	return err;
+bad:
+	pkt->malformed = true;
+	return -EINVAL;
+}
+
+/**
+ * xf_parse - parse a packet seen on a vif into a flow key
+ * @skb: the packet, with its MAC header set (both netdev hooks have it)
+ * @dir: XFILTER_DIR_OUT (vif ingress) or XFILTER_DIR_IN (vif egress)
+ * @pkt: result; has_key is set only for TCP/UDP with ports
+ *
+ * Context: any, never sleeps. Returns 0, or -EINVAL for a malformed packet
+ * (pkt->malformed set). Non-IP packets return 0 with family 0.
+ */
+int xf_parse(const struct sk_buff *skb, u8 dir, struct xf_pkt *pkt)
+{
+	__be16 proto;
+	int off, depth;
+
+	memset(pkt, 0, sizeof(*pkt));
+	pkt->dir = dir;
+	pkt->len = skb->len;
+
+	if (skb_mac_header_was_set(skb)) {
+		struct ethhdr _eth;
+		const struct ethhdr *eth;
+
+		off = skb_mac_offset(skb);
+		eth = skb_header_pointer(skb, off, sizeof(_eth), &_eth);
+		if (!eth) {
+			pkt->malformed = true;
+			return -EINVAL;
+		}
+		proto = eth->h_proto;
+		off += ETH_HLEN;
+	} else {
+		off = skb_network_offset(skb);
+		proto = skb->protocol;
+	}
+
+	for (depth = 0; eth_type_vlan(proto); depth++) {
+		struct vlan_hdr _vh;
+		const struct vlan_hdr *vh;
+
+		if (depth == XF_MAX_VLAN_DEPTH)
+			return 0;	/* deeper stacks: not IP to us */
+		vh = skb_header_pointer(skb, off, sizeof(_vh), &_vh);
+		if (!vh) {
+			pkt->malformed = true;
+			return -EINVAL;
+		}
+		proto = vh->h_vlan_encapsulated_proto;
+		off += VLAN_HLEN;
+	}
+
+	pkt->nhoff = off;
+	switch (proto) {
+	case htons(ETH_P_IP):
+		return parse_ipv4(skb, off, pkt);
+	case htons(ETH_P_IPV6):
+		return parse_ipv6(skb, off, pkt);
+	default:
+		return 0;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_parse);

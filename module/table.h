@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The owner table of one domain: guest sockets and the tasks that own them. */
+#ifndef _XF_TABLE_H
+#define _XF_TABLE_H
+
+#include <linux/types.h>
+#include <linux/rculist.h>
+#include <linux/xfilter.h>
+
+#include "parse.h"
+
+struct xf_owner_info {
+	u32 pid, tgid, uid, gid, sock_uid;
+	u32 flags;		/* XFILTER_OWNER_F_* */
+	u64 start_time;
+	u64 inode;
+	u8 state;
+	char comm[XFILTER_COMM_LEN];
+};
+
+/*
+ * The rule decision cached in an entry, one per direction, packed in one
+ * word so readers never see a torn value:
+ * bits 0-31 ruleset generation (low half; 0 = empty), 32-34 verdict,
+ * 35-48 index+1 of the deciding rule, 49-62 index+1 of the first log rule.
+ */
+#define XF_CACHE_VERDICT_SHIFT	32
+#define XF_CACHE_RULE_SHIFT	35
+#define XF_CACHE_LOG_SHIFT	49
+#define XF_CACHE_IDX_MASK	0x3fffULL
+#define XF_MAX_RULES		((u32)XF_CACHE_IDX_MASK - 1)
+
+struct xf_owner {
+	struct hlist_node node;
+	struct xf_key key;
+	struct xf_owner_info info;
+	u64 generation;
+	u64 cache[2];		/* [0] = OUT, [1] = IN */
+	atomic64_t packets;
+	atomic64_t bytes;
+	struct rcu_head rcu;
+};
+
+struct xf_table {
+	unsigned int bits;
+	atomic_t count;
+	struct hlist_head buckets[];
+};
+
+struct xf_table *xf_table_alloc(unsigned int max_entries);
+void xf_table_free(struct xf_table *t);
+
+struct xf_owner *xf_table_lookup_exact(struct xf_table *t,
+				       const struct xf_key *key);
+struct xf_owner *xf_table_lookup(struct xf_table *t, const struct xf_key *key);
+int xf_table_insert(struct xf_table *t, const struct xf_key *key,
+		    const struct xf_owner_info *info, u64 generation,
+		    unsigned int max_entries);
+int xf_table_delete(struct xf_table *t, const struct xf_key *key);
+unsigned int xf_table_sweep(struct xf_table *t, u64 generation);
+unsigned int xf_table_flush(struct xf_table *t);
+u32 xf_table_seq(void);
+
+#endif /* _XF_TABLE_H */
