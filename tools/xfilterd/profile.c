@@ -18,6 +18,8 @@
 #define MEMBER_DEPTH	8
 #define MAX_OFFSET	(64U << 10)	/* no member we need lies further in */
 
+uint64_t xf_btf_scan_max = XF_BTF_SCAN_MAX;
+
 int xf_find_text(struct xf_vm *vm, uint64_t *text)
 {
 	uint64_t va, pa;
@@ -65,11 +67,15 @@ int xf_find_btf(struct xf_vm *vm, uint64_t text, uint64_t hint_va, uint32_t hint
 		*size = total;
 		return 0;
 	}
-	for (off = 0; off < XF_BTF_SCAN_MAX; off += XF_PAGE_SIZE) {
+	for (off = 0; off < xf_btf_scan_max; off += XF_PAGE_SIZE) {
 		uint64_t page = text + off;
 		size_t i;
 
+		vm->fault_span = 0;
 		if (xf_vread(vm, page, buf + carry, XF_PAGE_SIZE)) {
+			/* skip the whole unmapped table, not page by page */
+			if (vm->fault_span > XF_PAGE_SIZE)
+				off = ((page | (vm->fault_span - 1)) + 1 - text) - XF_PAGE_SIZE;
 			carry = 0;
 			continue;
 		}

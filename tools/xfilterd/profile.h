@@ -66,6 +66,9 @@ struct xf_profile {
 	char release[65];
 };
 
+/* How far past _text the BTF is looked for (tests and the fuzzer lower it). */
+extern uint64_t xf_btf_scan_max;
+
 /* The kernel image: first present 2 MiB slot of the kernel-image window. */
 int xf_find_text(struct xf_vm *vm, uint64_t *text);
 /*

@@ -32,6 +32,15 @@ int xf_guest_attach(struct xf_guest *g, struct xf_mem *mem, char *err, size_t er
 			continue;
 		xf_vm_init(g->vm, mem, g->vcpu.cr3, g->vcpu.cr4);
 		ret = xf_profile_build(g->vm, &g->prof, err, errlen);
+		/*
+		 * Bit 12 is the PTI user half only where the PGD is 8 KiB
+		 * aligned; kernels without PTI (and PV guests) may have a
+		 * 4 KiB-aligned PGD there.
+		 */
+		if (ret == -ENOENT && (g->vcpu.cr3 & 0x1000)) {
+			xf_vm_set_root(g->vm, g->vcpu.cr3);
+			ret = xf_profile_build(g->vm, &g->prof, err, errlen);
+		}
 		if (ret)
 			continue;
 		xf_walker_init(&g->walker, g->vm, &g->prof);

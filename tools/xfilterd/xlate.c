@@ -26,6 +26,12 @@ void xf_vm_flush(struct xf_vm *vm)
 	memset(vm->tc, 0, sizeof(vm->tc));
 }
 
+void xf_vm_set_root(struct xf_vm *vm, uint64_t root)
+{
+	vm->root = root & XF_PTE_ADDR;
+	xf_vm_flush(vm);
+}
+
 int xf_vm_track_pages(struct xf_vm *vm, unsigned int cap)
 {
 	free(vm->touched);
@@ -98,8 +104,10 @@ int xf_v2p(struct xf_vm *vm, uint64_t va, uint64_t *pa)
 		vm->pt_reads++;
 		if (xf_mem_read(vm->mem, table + ((va >> shift) & 0x1ff) * 8, &pte, 8))
 			return -EFAULT;
-		if (!(pte & PTE_PRESENT))
+		if (!(pte & PTE_PRESENT)) {
+			vm->fault_span = 1ULL << shift;
 			return -EFAULT;
+		}
 		if ((lvl == 2 || lvl == 3) && (pte & PTE_PS)) {
 			uint64_t span = 1ULL << shift;
 			uint64_t frame = (pte & XF_PTE_ADDR & ~(span - 1)) | (va & (span - 1));

@@ -31,6 +31,7 @@ struct xf_vm {
 	/* statistics */
 	uint64_t walks;		/* translation-cache misses */
 	uint64_t pt_reads;
+	uint64_t fault_span;	/* size of the unmapped region of the last fault */
 	/* optional set of distinct data pages touched (benchmarks) */
 	uint64_t *touched;
 	unsigned int touched_cap;
@@ -40,6 +41,8 @@ struct xf_vm {
 
 void xf_vm_init(struct xf_vm *vm, struct xf_mem *mem, uint64_t cr3, uint64_t cr4);
 void xf_vm_flush(struct xf_vm *vm);
+/* Walks from another top-level table (flushes the cache). */
+void xf_vm_set_root(struct xf_vm *vm, uint64_t root);
 /* Counts distinct data pages read from now on (cap entries at most). */
 int xf_vm_track_pages(struct xf_vm *vm, unsigned int cap);
 void xf_vm_untrack_pages(struct xf_vm *vm);

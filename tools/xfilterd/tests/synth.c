@@ -204,8 +204,9 @@ struct synth *synth_new(int levels, bool pcpu_hot, bool bitfield_proto)
 	g_bitfield = bitfield_proto;
 	s->levels = levels;
 	s->cr4 = levels == 5 ? (1ULL << 12) : 0;
-	s->pt_next = 0x1000;
+	s->pt_next = 0x2000;	/* an 8 KiB-aligned PGD, as with PTI */
 	s->cr3 = pt_page(s);
+	pt_page(s);		/* the PTI user half */
 	s->obj_next = SYN_OBJ_PA;
 	synth_map(s, SYN_TEXT, SYN_TEXT_PA, 2);
 	for (pa = SYN_OBJ_PA; pa < SYN_MEM; pa += 2U << 20)
@@ -397,7 +398,7 @@ uint8_t *synth_core(struct synth *s, size_t *len, int cpl)
 uint8_t *synth_core_sparse(struct synth *s, size_t *len)
 {
 	const uint64_t r[3][2] = {
-		{ 0x1000, s->pt_next - 0x1000 },
+		{ 0x2000, s->pt_next - 0x2000 },
 		{ SYN_TEXT_PA, ((SYN_BTF_OFF + s->btf_size + 4095) & ~4095ULL) },
 		{ SYN_OBJ_PA, s->obj_next - SYN_OBJ_PA },
 	};

@@ -94,11 +94,11 @@ static void test_read_bitfield(void **state)
 {
 	struct g g;
 	struct xf_field f = { .bit_off = 8 * 8 + 8, .bit_size = 8 };
-	uint64_t obj, v;
+	struct synth *s = synth_new(4, false, false);
+	uint64_t obj = synth_alloc(s, 64), v;
 
-	open_g(&g, synth_new(4, false, false));
-	obj = synth_alloc(g.s, 64);
-	synth_w32(g.s, obj + 8, 0x0002117fU);	/* protocol 0x11 at bits 8..15 */
+	synth_w32(s, obj + 8, 0x0002117fU);	/* protocol 0x11 at bits 8..15 */
+	open_g(&g, s);
 	assert_int_equal(xf_read_field(&g.vm, obj, &f, &v), 0);
 	assert_int_equal(v, 0x11);
 	f.bit_off = 8 * 8 + 16;
