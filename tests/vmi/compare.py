@@ -3,7 +3,9 @@
 """Compares `xfilterd scan --json` of a guest's memory dump with the guest's
 own /proc view printed on its console ("GT ..." lines). Prints one
 "XFTEST PASS|FAIL <case>/<test>" line per test.
-usage: compare.py CASE CONSOLE_LOG SCAN_JSON LEVELS KASLR(on|off)"""
+usage: compare.py CASE CONSOLE_LOG SCAN_JSON LEVELS KASLR(on|off) [FLOWS LOOKUP_JSON]
+       compare.py flows CONSOLE_LOG   (one "INODE FLOW" line per inet socket fd,
+                                       for `xfilterd lookup`)"""
 import ipaddress
 import json
 import sys
@@ -52,7 +54,67 @@ def comm_ok(gt, got):
                          (len(got) == 15 or (got.startswith('kworker/') and gt[len(got)] == '-')))
 
 
+def endpoint(addr, port):
+    return ('[%s]:%d' if addr.version == 6 else '%s:%d') % (addr, port)
+
+
+def flows(con):
+    """A flow per inet socket with an fd: the socket's own 5-tuple when it is
+    connected, else a packet from an outside peer to its local address."""
+    _, _, fds, net = ground_truth(con)
+    done = set()
+    for (pid, fd), ino in sorted(fds.items()):
+        n = net.get(ino)
+        if n is None or ino in done:
+            continue
+        done.add(ino)
+        local = n['local']
+        if n['rport']:
+            remote, rport = n['remote'], n['rport']
+        else:
+            if local.is_unspecified:
+                local = ipaddress.ip_address('::1' if local.version == 6 else '127.0.0.1')
+            remote = ipaddress.ip_address('2001:db8::9' if local.version == 6 else '192.0.2.9')
+            rport = 4444
+        print('%d %s,%s,%s' % (ino, n['proto'], endpoint(local, n['lport']), endpoint(remote, rport)))
+    # a port nobody listens on: the lookup must find nothing
+    print('0 tcp,127.0.0.1:1,192.0.2.9:4444')
+
+
+def check_lookup(con, flows_path, lookup_path, test):
+    _, gtasks, fds, net = ground_truth(con)
+    owners = {}
+    for (pid, fd), ino in fds.items():
+        owners.setdefault(ino, set()).add(pid)
+    want = [line.split(' ', 1) for line in open(flows_path).read().splitlines() if line]
+    probs = []
+    try:
+        got = json.load(open(lookup_path))
+    except (OSError, ValueError) as e:
+        got = []
+        probs.append('no lookup output: %s' % e)
+    if len(got) != len(want):
+        probs.append('%d answers for %d flows' % (len(got), len(want)))
+    for (ino, flow), g in zip(want, got):
+        ino = int(ino)
+        if ino == 0:
+            if g is not None:
+                probs.append('%s: found %r, want nothing' % (flow, g))
+            continue
+        if g is None:
+            probs.append('%s: not found (inode %d)' % (flow, ino))
+        elif g['inode'] != ino or g['pid'] not in owners.get(ino, ()) or \
+                g['uid'] != gtasks.get(g['pid'], {}).get('uid'):
+            probs.append('%s: got %r, want inode %d owned by %r' % (flow, g, ino, owners.get(ino)))
+    if len(want) < 15:
+        probs.append('only %d flows' % len(want))
+    test('lookup', probs)
+
+
 def main():
+    if sys.argv[1] == 'flows':
+        flows(sys.argv[2])
+        return
     case, con, scan_path, levels, kaslr = sys.argv[1:6]
     results = []
 
@@ -144,6 +206,8 @@ def main():
     test('sockets', probs)
     print('  %s: %d tasks, %d inet socket fds in the ground truth; scan: %d tasks, %d sockets'
           % (case, len(gtasks), len(want), len(got), len(have)))
+    if len(sys.argv) > 7:
+        check_lookup(con, sys.argv[6], sys.argv[7], test)
     print('\n'.join(results))
 
 

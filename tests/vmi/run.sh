@@ -71,7 +71,12 @@ run_case() {
 	timeout 120 "$xfd" scan --core "$core" --json > "$json" 2> "$out/$name.scan.err"
 	echo "  scan exit $?: $(tail -n 2 "$out/$name.scan.err" | tr '\n' ' ')"
 	timeout 60 "$xfd" scan --core "$core" > "$out/$name.table" 2>/dev/null
-	python3 "$top/tests/vmi/compare.py" "$name" "$con" "$json" "$levels" "$kaslr" |
+	# targeted lookups through the guest's hash tables, one per socket
+	python3 "$top/tests/vmi/compare.py" flows "$con" > "$out/$name.flows"
+	timeout 60 "$xfd" lookup --core "$core" $(cut -d' ' -f2 "$out/$name.flows") \
+		> "$out/$name.lookup.json" 2> "$out/$name.lookup.err"
+	python3 "$top/tests/vmi/compare.py" "$name" "$con" "$json" "$levels" "$kaslr" \
+		"$out/$name.flows" "$out/$name.lookup.json" |
 		tee -a "$results.tmp" | grep -v '^XFTEST'
 	grep '^XFTEST' "$results.tmp" >> "$results"
 	rm -f "$results.tmp"

@@ -12,6 +12,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+
+#include "json.h"
+#include "lookup.h"
 #include "scan.h"
 
 static double now_ms(void)
@@ -26,6 +30,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: xfilterd scan (--core FILE | --domain DOMID) [--json] [--pretty] [-q]\n"
+		"       xfilterd lookup (--core FILE | --domain DOMID) FLOW...\n"
 		"       xfilterd help | version\n"
 		"\n"
 		"scan      read one guest's kernel memory and print its tasks and its\n"
@@ -34,7 +39,193 @@ static void usage(FILE *f)
 		"  --domain DOMID  a running Xen domain (in dom0, as root)\n"
 		"  --json          one JSON object instead of a table\n"
 		"  --pretty        indent the JSON\n"
-		"  -q, --quiet     no progress on stderr\n");
+		"  -q, --quiet     no progress on stderr\n"
+		"lookup    find the owner of each flow through the guest's own socket\n"
+		"          hash tables (JSON array, null where the guest has no socket);\n"
+		"          FLOW is PROTO,LOCAL:PORT,REMOTE:PORT with LOCAL the guest's\n"
+		"          side, e.g. tcp,10.0.0.5:22,192.0.2.7:50123 or\n"
+		"          udp,[2001:db8::5]:53,[2001:db8::9]:40000\n");
+}
+
+static int open_guest(const char *core, long domid, struct xf_mem **mem, struct xf_guest *g)
+{
+	char err[256];
+
+	if (core ? xf_mem_core_open(core, mem, err, sizeof(err)) :
+		   xf_mem_xen_open((unsigned int)domid, mem, err, sizeof(err))) {
+		fprintf(stderr, "xfilterd: %s\n", err);
+		return -1;
+	}
+	if (xf_guest_attach(g, *mem, err, sizeof(err))) {
+		fprintf(stderr, "xfilterd: %s\n", err);
+		xf_mem_close(*mem);
+		return -1;
+	}
+	return 0;
+}
+
+/* "[v6]:port" or "v4:port" */
+static int parse_endpoint(char *s, uint8_t *family, uint8_t *addr, uint16_t *port)
+{
+	char *colon, *end;
+	unsigned long p;
+
+	if (*s == '[') {
+		char *rb = strchr(s, ']');
+
+		if (!rb || rb[1] != ':')
+			return -1;
+		*rb = 0;
+		colon = rb + 1;
+		if (inet_pton(AF_INET6, s + 1, addr) != 1)
+			return -1;
+		*family = AF_INET6;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return -1;
+		*colon = 0;
+		if (inet_pton(AF_INET, s, addr) != 1)
+			return -1;
+		*family = AF_INET;
+	}
+	p = strtoul(colon + 1, &end, 10);
+	if (*end || p > 65535 || end == colon + 1)
+		return -1;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+static int parse_flow(const char *arg, struct xf_flow *f)
+{
+	char buf[160], *proto, *l, *r, *save;
+	uint8_t fam2;
+
+	memset(f, 0, sizeof(*f));
+	if (strlen(arg) >= sizeof(buf))
+		return -1;
+	strcpy(buf, arg);
+	proto = strtok_r(buf, ",", &save);
+	l = strtok_r(NULL, ",", &save);
+	r = strtok_r(NULL, ",", &save);
+	if (!proto || !l || !r || strtok_r(NULL, ",", &save))
+		return -1;
+	if (!strcmp(proto, "tcp"))
+		f->proto = 6;
+	else if (!strcmp(proto, "udp"))
+		f->proto = 17;
+	else
+		return -1;
+	if (parse_endpoint(l, &f->family, f->laddr, &f->lport) ||
+	    parse_endpoint(r, &fam2, f->raddr, &f->rport) || fam2 != f->family)
+		return -1;
+	return 0;
+}
+
+static int cmd_lookup(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "core", required_argument, NULL, 'c' },
+		{ "domain", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *core = NULL;
+	long domid = -1;
+	struct xf_table t = { 0 };
+	struct xf_lookup l;
+	struct xf_mem *mem;
+	struct xf_guest g;
+	struct xf_json j;
+	char *end;
+	int c, i, ret = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			core = optarg;
+			break;
+		case 'd':
+			errno = 0;
+			domid = strtol(optarg, &end, 10);
+			if (errno || *end || domid < 0 || domid > 0x7fef)
+				return 2;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc || (!core) == (domid < 0)) {
+		usage(stderr);
+		return 2;
+	}
+	for (i = optind; i < argc; i++) {
+		struct xf_flow f;
+
+		if (parse_flow(argv[i], &f)) {
+			fprintf(stderr, "xfilterd: bad flow '%s'\n", argv[i]);
+			return 2;
+		}
+	}
+	if (open_guest(core, domid, &mem, &g))
+		return 1;
+	/* the owners come from one full walk; the lookups themselves are targeted */
+	if (xf_guest_walk(&g, &t) == -ENOMEM ||
+	    xf_lookup_init(&l, &g.walker, g.prof.btf) || xf_lookup_learn(&l, &t)) {
+		fprintf(stderr, "xfilterd: the guest's socket hash tables are not usable\n");
+		ret = 1;
+		goto out;
+	}
+	xf_json_init(&j, stdout, false);
+	xf_json_arr_open(&j);
+	for (i = optind; i < argc; i++) {
+		struct xf_sock_info s;
+		struct xf_flow f;
+		char a[INET6_ADDRSTRLEN];
+		int r;
+
+		parse_flow(argv[i], &f);
+		r = xf_lookup_flow(&l, &f, &s);
+		if (r) {
+			if (r != -ENOENT) {
+				fprintf(stderr, "xfilterd: %s: %s\n", argv[i], strerror(-r));
+				ret = 1;
+			}
+			xf_json_null(&j);
+			continue;
+		}
+		xf_json_obj_open(&j);
+		xf_json_kstr(&j, "flow", argv[i]);
+		xf_json_ki64(&j, "pid", s.pid);
+		xf_json_ki64(&j, "tgid", s.tgid);
+		xf_json_ku64(&j, "uid", s.uid);
+		xf_json_key(&j, "comm");
+		xf_json_strn(&j, s.comm, sizeof(s.comm));
+		xf_json_ki64(&j, "fd", s.fd);
+		xf_json_ku64(&j, "sock_uid", s.sk_uid);
+		xf_json_ku64(&j, "inode", s.ino);
+		xf_addr_str(s.family, s.laddr, a, sizeof(a));
+		xf_json_kstr(&j, "local", a);
+		xf_json_ku64(&j, "lport", s.lport);
+		xf_addr_str(s.family, s.raddr, a, sizeof(a));
+		xf_json_kstr(&j, "remote", a);
+		xf_json_ku64(&j, "rport", s.rport);
+		xf_json_kstr(&j, "state", xf_tcp_state_name(s.state));
+		xf_json_obj_close(&j);
+	}
+	xf_json_arr_close(&j);
+	xf_json_end(&j);
+	xf_lookup_free(&l);
+out:
+	xf_table_free(&t);
+	xf_guest_detach(&g);
+	xf_mem_close(mem);
+	return ret;
 }
 
 static int cmd_scan(int argc, char **argv)
@@ -152,6 +343,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "scan"))
 		return cmd_scan(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "lookup"))
+		return cmd_lookup(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("xfilterd %s\n", XFILTER_VERSION);
 		return 0;

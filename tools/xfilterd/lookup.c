@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Targeted lookup of a flow in the guest kernel's hash tables. TCP uses the
+ * bind hash (bucket = (lport + net->hash_mix) & (bhash_size - 1)), which
+ * holds listeners, connected and accepted sockets alike and, unlike the
+ * established hash, needs no secret seed; UDP uses its port hash, keyed the
+ * same way. Where the tables hang off struct proto (6.1) or the network
+ * namespace (6.2+) is read from the guest's BTF. Every chain is bounded.
+ */
+#include <bpf/btf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lookup.h"
+
+#define TCP_TIME_WAIT		6
+#define TCP_NEW_SYN_RECV	12
+#define AF_INET_		2
+#define AF_INET6_		10
+
+static int off_of(const struct btf *btf, const char *type, const char *member, uint32_t *o)
+{
+	struct xf_field f;
+
+	if (xf_btf_member(btf, type, member, &f) || f.bit_size || f.bit_off % 8)
+		return -ENOENT;
+	*o = f.bit_off / 8;
+	return 0;
+}
+
+static uint32_t size_of(const struct btf *btf, const char *type)
+{
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+	long long sz = id > 0 ? btf__resolve_size(btf, id) : -1;
+
+	return sz > 0 && sz < 4096 ? (uint32_t)sz : 0;
+}
+
+int xf_lookup_init(struct xf_lookup *l, struct xf_walker *w, const struct btf *btf)
+{
+	struct xf_lookup_off *o = &l->off;
+
+	memset(l, 0, sizeof(*l));
+	l->w = w;
+	l->max_chain = 1U << 16;
+	if (!w->p->off.sk_bind_node || !w->p->off.sk_node || !w->p->off.proto_h)
+		return -ENOENT;
+	o->per_netns_tcp = !off_of(btf, "net", "ipv4", &o->net_ipv4) &&
+			   !off_of(btf, "netns_ipv4", "tcp_death_row", &o->ipv4_death_row) &&
+			   !off_of(btf, "inet_timewait_death_row", "hashinfo", &o->death_row_hashinfo);
+	o->per_netns_udp = !off_of(btf, "net", "ipv4", &o->net_ipv4) &&
+			   !off_of(btf, "netns_ipv4", "udp_table", &o->ipv4_udp_table);
+	if (off_of(btf, "inet_hashinfo", "bhash", &o->hi_bhash) ||
+	    off_of(btf, "inet_hashinfo", "bhash_size", &o->hi_bhash_size) ||
+	    off_of(btf, "inet_bind_hashbucket", "chain", &o->bhb_chain) ||
+	    off_of(btf, "inet_bind_bucket", "port", &o->tb_port) ||
+	    off_of(btf, "inet_bind_bucket", "node", &o->tb_node) ||
+	    off_of(btf, "udp_table", "hash", &o->ut_hash) ||
+	    off_of(btf, "udp_table", "mask", &o->ut_mask) ||
+	    off_of(btf, "udp_hslot", "head", &o->hs_head))
+		return -ENOENT;
+	o->bhb_size = size_of(btf, "inet_bind_hashbucket");
+	o->hs_size = size_of(btf, "udp_hslot");
+	if (!o->bhb_size || !o->hs_size)
+		return -ENOENT;
+	/* 6.1: sockets hang on the port's bucket; later kernels on its (port, addr) buckets */
+	o->tb_has_owners = !off_of(btf, "inet_bind_bucket", "owners", &o->tb_owners);
+	if (!o->tb_has_owners &&
+	    (off_of(btf, "inet_bind_bucket", "bhash2", &o->tb_bhash2) ||
+	     off_of(btf, "inet_bind2_bucket", "bhash_node", &o->tb2_bhash_node) ||
+	     off_of(btf, "inet_bind2_bucket", "owners", &o->tb2_owners)))
+		return -ENOENT;
+	o->ok = true;
+	return 0;
+}
+
+void xf_lookup_free(struct xf_lookup *l)
+{
+	free(l->idx.keys);
+	free(l->idx.rows);
+	memset(&l->idx, 0, sizeof(l->idx));
+}
+
+static size_t idx_slot(uint64_t k, size_t cap)
+{
+	return (size_t)((k * 0x9e3779b97f4a7c15ULL) >> 20) & (cap - 1);
+}
+
+static int index_build(struct xf_index *x, const struct xf_table *t)
+{
+	size_t cap = 64, i;
+
+	while (cap < t->nr_socks * 2)
+		cap *= 2;
+	free(x->keys);
+	free(x->rows);
+	x->keys = calloc(cap, sizeof(*x->keys));
+	x->rows = calloc(cap, sizeof(*x->rows));
+	if (!x->keys || !x->rows) {
+		x->cap = 0;
+		return -ENOMEM;
+	}
+	x->cap = cap;
+	x->t = t;
+	for (i = 0; i < t->nr_socks; i++) {
+		size_t s = idx_slot(t->socks[i].sk, cap);
+
+		/* a socket shared by several tasks: the first owner stands */
+		while (x->keys[s] && x->keys[s] != t->socks[i].sk)
+			s = (s + 1) & (cap - 1);
+		if (!x->keys[s]) {
+			x->keys[s] = t->socks[i].sk;
+			x->rows[s] = (uint32_t)i;
+		}
+	}
+	return 0;
+}
+
+static const struct xf_sock_info *index_find(const struct xf_index *x, uint64_t sk)
+{
+	size_t s, n;
+
+	if (!x->cap)
+		return NULL;
+	for (s = idx_slot(sk, x->cap), n = 0; x->keys[s] && n < x->cap; s = (s + 1) & (x->cap - 1), n++)
+		if (x->keys[s] == sk)
+			return &x->t->socks[x->rows[s]];
+	return NULL;
+}
+
+int xf_lookup_learn(struct xf_lookup *l, const struct xf_table *t)
+{
+	const struct xf_offsets *po = &l->w->p->off;
+	struct xf_vm *vm = l->w->vm;
+	size_t i;
+
+	if (!l->off.ok)
+		return -ENOENT;
+	for (i = 0; i < t->nr_socks && (!l->tcp_hashinfo || !l->udp_table); i++) {
+		const struct xf_sock_info *s = &t->socks[i];
+		uint64_t prot, h = 0, net;
+
+		if (xf_read_kptr(vm, s->sk + po->sk_prot, &prot) ||
+		    xf_read_u64(vm, prot + po->proto_h, &h) ||
+		    xf_read_kptr(vm, s->sk + po->sk_net, &net))
+			continue;
+		if (!l->net) {
+			l->net = net;
+			if (po->have_hash_mix)
+				xf_read_u32(vm, net + po->net_hash_mix, &l->hash_mix);
+		}
+		if (!xf_kptr_ok(vm, h, 8))
+			h = 0;
+		if (s->proto == 6 && !l->tcp_hashinfo) {
+			if (!h && l->off.per_netns_tcp)
+				xf_read_u64(vm, net + l->off.net_ipv4 + l->off.ipv4_death_row +
+					    l->off.death_row_hashinfo, &h);
+			if (xf_kptr_ok(vm, h, 8))
+				l->tcp_hashinfo = h;
+		} else if (s->proto == 17 && !l->udp_table) {
+			if (!h && l->off.per_netns_udp)
+				xf_read_u64(vm, net + l->off.net_ipv4 + l->off.ipv4_udp_table, &h);
+			if (xf_kptr_ok(vm, h, 8))
+				l->udp_table = h;
+		}
+	}
+	return index_build(&l->idx, t);
+}
+
+/* the address as IPv6 (v4 mapped), and whether it is the wildcard */
+static bool as_v6(unsigned int family, const uint8_t *a, uint8_t out[16])
+{
+	static const uint8_t zero[16];
+
+	if (family == AF_INET_) {
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, a, 4);
+		return !memcmp(a, zero, 4);
+	}
+	memcpy(out, a, 16);
+	return !memcmp(a, zero, 16);
+}
+
+/* 0: no, 1: a listener or unconnected socket for the flow, 2: the flow itself */
+static int match(const struct xf_flow *f, const struct xf_sock_info *s)
+{
+	uint8_t fl[16], fr[16], sl[16], sr[16];
+	bool s_lany, s_rany;
+
+	if (s->proto != f->proto || s->lport != f->lport)
+		return 0;
+	if (f->family == AF_INET6_ && s->family == AF_INET_)
+		return 0;
+	as_v6(f->family, f->laddr, fl);
+	as_v6(f->family, f->raddr, fr);
+	s_lany = as_v6(s->family, s->laddr, sl);
+	s_rany = as_v6(s->family, s->raddr, sr);
+	if (!s_lany && memcmp(sl, fl, 16))
+		return 0;
+	if (s->rport == 0 && s_rany)
+		return f->proto == 17 || s->state == 10 /* LISTEN */ ? 1 : 0;
+	return s->rport == f->rport && !memcmp(sr, fr, 16) ? 2 : 0;
+}
+
+/* Walks an hlist from head; each node is at link_off inside a sock. */
+static int scan_socks(struct xf_lookup *l, uint64_t first, uint32_t link_off,
+		      const struct xf_flow *f, struct xf_sock_info *best, int *best_score)
+{
+	struct xf_vm *vm = l->w->vm;
+	uint64_t node = first;
+	uint64_t steps = 0;
+
+	while (node && !(node & 1)) {
+		struct xf_sock_info s;
+		uint64_t sk = node - link_off;
+		uint8_t state;
+		int sc;
+
+		if (++steps > l->max_chain || !xf_kptr_ok(vm, node, 8))
+			return -ELOOP;
+		l->chain_steps++;
+		/* time-wait and request socks are not full socks: skip them */
+		if (xf_read_u8(vm, sk + l->w->p->off.sk_state, &state))
+			return -EFAULT;
+		if (state != TCP_TIME_WAIT && state != TCP_NEW_SYN_RECV &&
+		    !xf_read_sock(l->w, sk, &s)) {
+			sc = match(f, &s);
+			if (sc > *best_score) {
+				*best = s;
+				*best_score = sc;
+				if (sc == 2)
+					return 0;
+			}
+		}
+		if (xf_read_u64(vm, node, &node))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static int lookup_tcp(struct xf_lookup *l, const struct xf_flow *f, struct xf_sock_info *best,
+		      int *score)
+{
+	const struct xf_lookup_off *o = &l->off;
+	uint32_t link = l->w->p->off.sk_bind_node;
+	struct xf_vm *vm = l->w->vm;
+	uint64_t bhash, bucket, tb, steps = 0;
+	uint32_t size;
+
+	if (!l->tcp_hashinfo)
+		return -ENOENT;
+	if (xf_read_kptr(vm, l->tcp_hashinfo + o->hi_bhash, &bhash) ||
+	    xf_read_u32(vm, l->tcp_hashinfo + o->hi_bhash_size, &size) ||
+	    !size || (size & (size - 1)) || size > (1U << 26))
+		return -EFAULT;
+	bucket = bhash + (uint64_t)((f->lport + l->hash_mix) & (size - 1)) * o->bhb_size;
+	if (xf_read_u64(vm, bucket + o->bhb_chain, &tb))
+		return -EFAULT;
+	for (; tb && !(tb & 1); steps++) {
+		uint64_t b = tb - o->tb_node, first;
+		uint16_t port;
+		int ret;
+
+		if (steps > l->max_chain || !xf_kptr_ok(vm, tb, 8))
+			return -ELOOP;
+		if (xf_read_u16(vm, b + o->tb_port, &port))
+			return -EFAULT;
+		if (port == f->lport) {
+			if (o->tb_has_owners) {
+				if (xf_read_u64(vm, b + o->tb_owners, &first))
+					return -EFAULT;
+				ret = scan_socks(l, first, link, f, best, score);
+				if (ret || *score == 2)
+					return ret;
+			} else {
+				uint64_t tb2, n = 0;
+
+				if (xf_read_u64(vm, b + o->tb_bhash2, &tb2))
+					return -EFAULT;
+				for (; tb2 && !(tb2 & 1); n++) {
+					uint64_t b2 = tb2 - o->tb2_bhash_node;
+
+					if (n > l->max_chain || !xf_kptr_ok(vm, tb2, 8))
+						return -ELOOP;
+					if (xf_read_u64(vm, b2 + o->tb2_owners, &first))
+						return -EFAULT;
+					ret = scan_socks(l, first, link, f, best, score);
+					if (ret || *score == 2)
+						return ret;
+					if (xf_read_u64(vm, tb2, &tb2))
+						return -EFAULT;
+				}
+			}
+		}
+		if (xf_read_u64(vm, tb, &tb))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static int lookup_udp(struct xf_lookup *l, const struct xf_flow *f, struct xf_sock_info *best,
+		      int *score)
+{
+	const struct xf_lookup_off *o = &l->off;
+	struct xf_vm *vm = l->w->vm;
+	uint64_t hash, first;
+	uint32_t mask;
+
+	if (!l->udp_table)
+		return -ENOENT;
+	if (xf_read_kptr(vm, l->udp_table + o->ut_hash, &hash) ||
+	    xf_read_u32(vm, l->udp_table + o->ut_mask, &mask) ||
+	    (mask & (mask + 1)) || mask >= (1U << 26))
+		return -EFAULT;
+	if (xf_read_u64(vm, hash + (uint64_t)((f->lport + l->hash_mix) & mask) * o->hs_size +
+			o->hs_head, &first))
+		return -EFAULT;
+	return scan_socks(l, first, l->w->p->off.sk_node, f, best, score);
+}
+
+int xf_lookup_flow(struct xf_lookup *l, const struct xf_flow *f, struct xf_sock_info *s)
+{
+	const struct xf_sock_info *own;
+	struct xf_sock_info best;
+	int score = 0, ret;
+
+	if (!l->off.ok)
+		return -EOPNOTSUPP;
+	ret = f->proto == 6 ? lookup_tcp(l, f, &best, &score) :
+	      f->proto == 17 ? lookup_udp(l, f, &best, &score) : -EINVAL;
+	if (ret && !score)
+		return ret;
+	if (!score)
+		return -ENOENT;
+	own = index_find(&l->idx, best.sk);
+	*s = best;
+	if (own) {
+		s->pid = own->pid;
+		s->tgid = own->tgid;
+		s->uid = own->uid;
+		s->gid = own->gid;
+		s->start_time = own->start_time;
+		memcpy(s->comm, own->comm, sizeof(s->comm));
+		s->fd = own->fd;
+		s->ino = own->ino;
+	} else {
+		s->pid = s->tgid = -1;	/* newer than the last walk */
+		s->fd = -1;
+	}
+	return 0;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Targeted lookup of one flow through the guest's own socket hash tables
+ * (TCP bind hash, UDP port hash), found from any socket's sk_prot or
+ * network namespace, so that a miss costs a few chains, not a full walk.
+ * The owner comes from the index of the last full walk.
+ */
+#ifndef XF_LOOKUP_H
+#define XF_LOOKUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "walk.h"
+
+struct btf;
+
+struct xf_flow {
+	uint8_t family;		/* AF_INET / AF_INET6 */
+	uint8_t proto;		/* IPPROTO_TCP / IPPROTO_UDP */
+	uint16_t lport, rport;	/* host order; l = the guest's side */
+	uint8_t laddr[16], raddr[16];
+};
+
+struct xf_lookup_off {
+	bool ok;
+	uint32_t net_ipv4, ipv4_death_row, death_row_hashinfo, ipv4_udp_table;
+	bool per_netns_tcp, per_netns_udp;
+	uint32_t hi_bhash, hi_bhash_size;
+	uint32_t bhb_chain, bhb_size;
+	uint32_t tb_port, tb_node, tb_owners, tb_bhash2;
+	bool tb_has_owners;
+	uint32_t tb2_bhash_node, tb2_owners;
+	uint32_t ut_hash, ut_mask, hs_head, hs_size;
+};
+
+/* sock -> owner, built from a full walk */
+struct xf_index {
+	uint64_t *keys;		/* sk addresses, 0 = empty */
+	uint32_t *rows;		/* index into the table's socks */
+	size_t cap;
+	const struct xf_table *t;
+};
+
+struct xf_lookup {
+	struct xf_walker *w;
+	struct xf_lookup_off off;
+	uint64_t tcp_hashinfo, udp_table, net;
+	uint32_t hash_mix;
+	uint64_t max_chain;
+	struct xf_index idx;
+	/* statistics */
+	uint64_t chain_steps;
+};
+
+int xf_lookup_init(struct xf_lookup *l, struct xf_walker *w, const struct btf *btf);
+/* Learns the tables from the sockets of a full walk and indexes its owners. */
+int xf_lookup_learn(struct xf_lookup *l, const struct xf_table *t);
+void xf_lookup_free(struct xf_lookup *l);
+/*
+ * 0 and *s (the owner fields from the index, pid -1 when the socket is newer
+ * than the last walk), -ENOENT when the guest has no socket for the flow,
+ * another negative errno when the tables could not be read.
+ */
+int xf_lookup_flow(struct xf_lookup *l, const struct xf_flow *f, struct xf_sock_info *s);
+
+#endif /* XF_LOOKUP_H */
