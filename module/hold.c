@@ -26,6 +26,21 @@ unsigned int xf_hold_max_packets = 256;
 unsigned int xf_hold_max_bytes = 1 << 20;
 unsigned int xf_dom_hold_max_packets = 1024;
 
+#if IS_ENABLED(CONFIG_XFILTER_KUNIT_TEST)
+/* Lets the tests hold packets without a daemon subscribed. */
+bool xf_hold_test_listener;
+EXPORT_SYMBOL_IF_KUNIT(xf_hold_test_listener);
+#endif
+
+static bool miss_listeners(void)
+{
+#if IS_ENABLED(CONFIG_XFILTER_KUNIT_TEST)
+	if (READ_ONCE(xf_hold_test_listener))
+		return true;
+#endif
+	return xf_nl_miss_listeners();
+}
+
 struct xf_held {
 	struct list_head node;
 	struct sk_buff *skb;
@@ -47,7 +62,7 @@ unsigned int xf_hold(struct xf_vif *vif, struct sk_buff *skb,
 	struct xf_held *h, *it;
 	bool dup = false, first;
 
-	if (!xf_nl_miss_listeners())
+	if (!miss_listeners())
 		return xf_packet_resolve(vif, skb, pkt, XF_FAIL_NO_DAEMON);
 
 	h = kmalloc(sizeof(*h), GFP_ATOMIC);

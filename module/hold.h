@@ -14,6 +14,10 @@ extern unsigned int xf_hold_max_packets;
 extern unsigned int xf_hold_max_bytes;
 extern unsigned int xf_dom_hold_max_packets;
 
+#if IS_ENABLED(CONFIG_XFILTER_KUNIT_TEST)
+extern bool xf_hold_test_listener;
+#endif
+
 unsigned int xf_hold(struct xf_vif *vif, struct sk_buff *skb,
 		     const struct xf_pkt *pkt);
 void xf_hold_vif_init(struct xf_vif *vif);

@@ -107,8 +107,20 @@ static int parse_ipv6(const struct sk_buff *skb, int off, struct xf_pkt *pkt)
 	l4off = ipv6_skip_exthdr(skb, off + sizeof(*ip6h), &nexthdr, &frag_off);
 	if (l4off < 0)
 		goto bad;
-	pkt->l4proto = nexthdr;
 	pkt->fragment = !!(frag_off & htons(IP6_OFFSET));
+	if (pkt->fragment && nexthdr == NEXTHDR_FRAGMENT) {
+		struct frag_hdr _fh;
+		const struct frag_hdr *fh;
+
+		/* The walk stops at a later fragment's header: its next
+		 * header is still the upper-layer protocol.
+		 */
+		fh = skb_header_pointer(skb, l4off, sizeof(_fh), &_fh);
+		if (!fh)
+			goto bad;
+		nexthdr = fh->nexthdr;
+	}
+	pkt->l4proto = nexthdr;
 	err = parse_ports(skb, l4off, pkt, &sport, &dport);
 	fill_key(pkt, &ip6h->saddr, &ip6h->daddr, 16, sport, dport);
 	return err;

@@ -1,0 +1,1285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suites for xFilter, built into the module (CONFIG_XFILTER_KUNIT_TEST)
+ * so that they reach its internals: packet parsing, the owner table, rule
+ * validation and matching, the verdict cache and its generation, the hold
+ * queue, the audit line and vif naming.
+ */
+#include <kunit/test.h>
+#include <kunit/resource.h>
+#include <linux/etherdevice.h>
+#include <linux/if_vlan.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <linux/delay.h>
+#include <linux/netfilter.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/netlink.h>
+
+#include "parse.h"
+#include "table.h"
+#include "rules.h"
+#include "domain.h"
+#include "vif.h"
+#include "hold.h"
+#include "packet.h"
+#include "audit.h"
+
+/* Runs fn(data) when the test ends, however it ends. */
+struct defer {
+	void (*fn)(void *data);
+	void *data;
+};
+
+static int defer_init(struct kunit_resource *res, void *ctx)
+{
+	res->data = ctx;
+	return 0;
+}
+
+static void defer_free(struct kunit_resource *res)
+{
+	struct defer *d = res->data;
+
+	d->fn(d->data);
+	kfree(d);
+}
+
+static int defer(struct kunit *test, void (*fn)(void *), void *data)
+{
+	struct defer *d = kmalloc(sizeof(*d), GFP_KERNEL);
+
+	if (d) {
+		d->fn = fn;
+		d->data = data;
+		if (kunit_alloc_resource(test, defer_init, defer_free,
+					 GFP_KERNEL, d))
+			return 0;
+		kfree(d);
+	}
+	fn(data);
+	return -ENOMEM;
+}
+
+#define V4(a, b, c, d) htonl(((a) << 24) | ((b) << 16) | ((c) << 8) | (d))
+
+/* ---------------------------------------------------------------- packets */
+
+#define EXT_HOP		BIT(0)
+#define EXT_DST		BIT(1)
+#define EXT_FRAG	BIT(2)
+
+struct pkt_spec {
+	u8 vlans;		/* in-band 802.1Q tags */
+	u16 ethertype;		/* 0: IP per ipver */
+	u8 ipver;
+	u8 l4;
+	u8 ext;			/* EXT_* for IPv6 */
+	u16 frag_offset;	/* in 8-byte units */
+	bool more_frags;
+	u8 ihl;			/* 0: 5 */
+	int cut;		/* bytes removed from the end */
+	__be32 saddr, daddr;
+	u16 sport, dport;
+};
+
+static void put_l4(struct sk_buff *skb, const struct pkt_spec *s)
+{
+	if (s->l4 == IPPROTO_TCP) {
+		struct tcphdr *th = skb_put_zero(skb, sizeof(*th));
+
+		th->source = htons(s->sport);
+		th->dest = htons(s->dport);
+		th->doff = 5;
+	} else if (s->l4 == IPPROTO_UDP) {
+		struct udphdr *uh = skb_put_zero(skb, sizeof(*uh));
+
+		uh->source = htons(s->sport);
+		uh->dest = htons(s->dport);
+		uh->len = htons(sizeof(*uh));
+	} else {
+		skb_put_zero(skb, 8);
+	}
+}
+
+static void v6addr(struct in6_addr *a, __be32 v4)
+{
+	ipv6_addr_set(a, htonl(0x20010db8), 0, 0, v4);
+}
+
+/* Builds an Ethernet frame as a vif hook sees it: MAC header at data. */
+static struct sk_buff *build_pkt(struct kunit *test, const struct pkt_spec *s)
+{
+	struct sk_buff *skb = alloc_skb(512, GFP_KERNEL);
+	struct ethhdr *eth;
+	u16 etype = s->ethertype;
+	int i, ipoff, l4off;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_reserve(skb, 64);
+	skb_reset_mac_header(skb);
+	eth = skb_put_zero(skb, ETH_HLEN);
+	eth_broadcast_addr(eth->h_dest);
+	eth->h_source[5] = 1;
+	if (!etype)
+		etype = s->ipver == 6 ? ETH_P_IPV6 : ETH_P_IP;
+	eth->h_proto = htons(s->vlans ? ETH_P_8021Q : etype);
+	for (i = 0; i < s->vlans; i++) {
+		struct vlan_hdr *vh = skb_put_zero(skb, VLAN_HLEN);
+
+		vh->h_vlan_TCI = htons(10 + i);
+		vh->h_vlan_encapsulated_proto =
+			htons(i + 1 < s->vlans ? ETH_P_8021Q : etype);
+	}
+	ipoff = skb->len;
+	skb_set_network_header(skb, ipoff);
+	skb->protocol = htons(etype);
+	if (s->ethertype) {
+		skb_put_zero(skb, 28);
+		goto out;
+	}
+	if (s->ipver == 4) {
+		struct iphdr *iph = skb_put_zero(skb, sizeof(*iph));
+
+		iph->version = 4;
+		iph->ihl = s->ihl ?: 5;
+		iph->ttl = 64;
+		iph->protocol = s->l4;
+		iph->saddr = s->saddr;
+		iph->daddr = s->daddr;
+		iph->frag_off = htons(s->frag_offset | (s->more_frags ? IP_MF : 0));
+		if (iph->ihl > 5)
+			skb_put_zero(skb, (iph->ihl - 5) * 4);
+		put_l4(skb, s);
+		iph->tot_len = htons(skb->len - ipoff);
+	} else {
+		struct ipv6hdr *ip6h = skb_put_zero(skb, sizeof(*ip6h));
+		u8 *nh = &ip6h->nexthdr;
+
+		ip6h->version = 6;
+		ip6h->hop_limit = 64;
+		v6addr(&ip6h->saddr, s->saddr);
+		v6addr(&ip6h->daddr, s->daddr);
+		if (s->ext & EXT_HOP) {
+			struct ipv6_opt_hdr *o = skb_put_zero(skb, 8);
+
+			*nh = NEXTHDR_HOP;
+			nh = &o->nexthdr;
+		}
+		if (s->ext & EXT_DST) {
+			struct ipv6_opt_hdr *o = skb_put_zero(skb, 16);
+
+			o->hdrlen = 1;	/* (1 + 1) * 8 bytes */
+			*nh = NEXTHDR_DEST;
+			nh = &o->nexthdr;
+		}
+		if (s->ext & EXT_FRAG) {
+			struct frag_hdr *f = skb_put_zero(skb, sizeof(*f));
+
+			*nh = NEXTHDR_FRAGMENT;
+			nh = &f->nexthdr;
+			f->frag_off = htons(s->frag_offset << 3 |
+					    (s->more_frags ? IP6_MF : 0));
+		}
+		*nh = s->l4;
+		put_l4(skb, s);
+		ip6h->payload_len = htons(skb->len - ipoff - sizeof(*ip6h));
+	}
+out:
+	l4off = skb->len;
+	if (s->cut)
+		skb_trim(skb, skb->len > s->cut ? skb->len - s->cut : 0);
+	(void)l4off;
+	return skb;
+}
+
+struct parse_case {
+	const char *name;
+	struct pkt_spec spec;
+	u8 dir;
+	int ret;
+	u8 family;
+	u8 l4proto;
+	bool has_key;
+	bool malformed;
+	bool fragment;
+};
+
+#define A V4(10, 0, 0, 5)
+#define B V4(10, 0, 0, 9)
+#define TCP4(...) { .ipver = 4, .l4 = IPPROTO_TCP, .saddr = A, .daddr = B, \
+		    .sport = 41234, .dport = 25, __VA_ARGS__ }
+#define UDP6(...) { .ipver = 6, .l4 = IPPROTO_UDP, .saddr = A, .daddr = B, \
+		    .sport = 5353, .dport = 53, __VA_ARGS__ }
+
+static const struct parse_case parse_cases[] = {
+	{ "v4 tcp out", TCP4(), XFILTER_DIR_OUT, 0, AF_INET, IPPROTO_TCP, true },
+	{ "v4 tcp in", TCP4(), XFILTER_DIR_IN, 0, AF_INET, IPPROTO_TCP, true },
+	{ "v4 udp", TCP4(.l4 = IPPROTO_UDP), XFILTER_DIR_OUT, 0, AF_INET,
+	  IPPROTO_UDP, true },
+	{ "v4 icmp", TCP4(.l4 = IPPROTO_ICMP), XFILTER_DIR_OUT, 0, AF_INET,
+	  IPPROTO_ICMP, false },
+	{ "v4 ip options", TCP4(.ihl = 6, .cut = 0), XFILTER_DIR_OUT, 0,
+	  AF_INET, IPPROTO_TCP, true },
+	{ "v4 first fragment", TCP4(.more_frags = true), XFILTER_DIR_OUT, 0,
+	  AF_INET, IPPROTO_TCP, true },
+	{ "v4 later fragment", TCP4(.frag_offset = 185), XFILTER_DIR_OUT, 0,
+	  AF_INET, IPPROTO_TCP, false, false, true },
+	{ "v4 ihl below 5", TCP4(.ihl = 4), XFILTER_DIR_OUT, -EINVAL, AF_INET,
+	  0, false, true },
+	{ "v4 truncated ip header", TCP4(.cut = 30), XFILTER_DIR_OUT, -EINVAL,
+	  AF_INET, 0, false, true },
+	{ "v4 truncated ports", TCP4(.cut = 19), XFILTER_DIR_OUT, -EINVAL,
+	  AF_INET, IPPROTO_TCP, false, true },
+	{ "v4 one vlan", TCP4(.vlans = 1), XFILTER_DIR_OUT, 0, AF_INET,
+	  IPPROTO_TCP, true },
+	{ "v4 two vlans", TCP4(.vlans = 2), XFILTER_DIR_OUT, 0, AF_INET,
+	  IPPROTO_TCP, true },
+	{ "three vlans: not ours", TCP4(.vlans = 3), XFILTER_DIR_OUT, 0, 0, 0 },
+	{ "truncated vlan", TCP4(.vlans = 1, .cut = 58), XFILTER_DIR_OUT,
+	  -EINVAL, 0, 0, false, true },
+	{ "arp", { .ethertype = ETH_P_ARP }, XFILTER_DIR_OUT, 0, 0, 0 },
+	{ "runt frame", TCP4(.cut = 50), XFILTER_DIR_OUT, -EINVAL, 0, 0, false,
+	  true },
+	{ "v6 udp", UDP6(), XFILTER_DIR_OUT, 0, AF_INET6, IPPROTO_UDP, true },
+	{ "v6 tcp in", UDP6(.l4 = IPPROTO_TCP), XFILTER_DIR_IN, 0, AF_INET6,
+	  IPPROTO_TCP, true },
+	{ "v6 hop+dst options", UDP6(.ext = EXT_HOP | EXT_DST),
+	  XFILTER_DIR_OUT, 0, AF_INET6, IPPROTO_UDP, true },
+	{ "v6 first fragment", UDP6(.ext = EXT_FRAG, .more_frags = true),
+	  XFILTER_DIR_OUT, 0, AF_INET6, IPPROTO_UDP, true },
+	{ "v6 later fragment", UDP6(.ext = EXT_HOP | EXT_FRAG,
+				    .frag_offset = 100),
+	  XFILTER_DIR_OUT, 0, AF_INET6, IPPROTO_UDP, false, false, true },
+	{ "v6 icmpv6", UDP6(.l4 = IPPROTO_ICMPV6), XFILTER_DIR_OUT, 0,
+	  AF_INET6, IPPROTO_ICMPV6, false },
+	{ "v6 vlan", UDP6(.vlans = 1), XFILTER_DIR_OUT, 0, AF_INET6,
+	  IPPROTO_UDP, true },
+	{ "v6 truncated header", UDP6(.cut = 20), XFILTER_DIR_OUT, -EINVAL,
+	  AF_INET6, 0, false, true },
+	{ "v6 truncated extension", UDP6(.ext = EXT_DST, .cut = 20),
+	  XFILTER_DIR_OUT, -EINVAL, AF_INET6, 0, false, true },
+	{ "v6 truncated ports", UDP6(.cut = 6), XFILTER_DIR_OUT, -EINVAL,
+	  AF_INET6, IPPROTO_UDP, false, true },
+};
+
+static void parse_case_desc(const struct parse_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(parse, parse_cases, parse_case_desc);
+
+static void xf_parse_test(struct kunit *test)
+{
+	const struct parse_case *c = test->param_value;
+	struct sk_buff *skb = build_pkt(test, &c->spec);
+	struct xf_pkt pkt;
+	int ret;
+
+	ret = xf_parse(skb, c->dir, &pkt);
+	KUNIT_EXPECT_EQ(test, ret, c->ret);
+	KUNIT_EXPECT_EQ(test, pkt.family, c->family);
+	KUNIT_EXPECT_EQ(test, pkt.has_key, c->has_key);
+	KUNIT_EXPECT_EQ(test, pkt.malformed, c->malformed);
+	KUNIT_EXPECT_EQ(test, pkt.fragment, c->fragment);
+	KUNIT_EXPECT_EQ(test, pkt.len, skb->len);
+	if (c->l4proto)
+		KUNIT_EXPECT_EQ(test, pkt.l4proto, c->l4proto);
+	if (c->has_key) {
+		bool out = c->dir == XFILTER_DIR_OUT;
+		u16 gport = out ? c->spec.sport : c->spec.dport;
+		u16 pport = out ? c->spec.dport : c->spec.sport;
+		__be32 g = out ? c->spec.saddr : c->spec.daddr;
+
+		KUNIT_EXPECT_EQ(test, pkt.key.family, c->family);
+		KUNIT_EXPECT_EQ(test, pkt.key.proto, c->l4proto);
+		KUNIT_EXPECT_EQ(test, ntohs(pkt.key.gport), gport);
+		KUNIT_EXPECT_EQ(test, ntohs(pkt.key.pport), pport);
+		if (c->family == AF_INET) {
+			KUNIT_EXPECT_EQ(test, pkt.key.gaddr.ip, g);
+		} else {
+			struct in6_addr a;
+
+			v6addr(&a, g);
+			KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&pkt.key.gaddr.ip6, &a));
+		}
+	}
+	kfree_skb(skb);
+}
+
+static struct kunit_case xf_parse_cases[] = {
+	KUNIT_CASE_PARAM(xf_parse_test, parse_gen_params),
+	{}
+};
+
+static struct kunit_suite xf_parse_suite = {
+	.name = "xfilter_parse",
+	.test_cases = xf_parse_cases,
+};
+
+/* ------------------------------------------------------------ owner table */
+
+static struct xf_key mkkey(__be32 g, u16 gport, __be32 p, u16 pport)
+{
+	struct xf_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.family = AF_INET;
+	k.proto = IPPROTO_TCP;
+	k.gaddr.ip = g;
+	k.gport = htons(gport);
+	k.paddr.ip = p;
+	k.pport = htons(pport);
+	return k;
+}
+
+static struct xf_owner_info mkinfo(u32 pid, u32 uid, const char *comm)
+{
+	struct xf_owner_info oi = { .pid = pid, .tgid = pid, .uid = uid,
+				    .gid = uid };
+
+	strscpy(oi.comm, comm, sizeof(oi.comm));
+	return oi;
+}
+
+static void table_exit(void *data)
+{
+	xf_table_free(data);
+}
+
+static struct xf_table *test_table(struct kunit *test, unsigned int max)
+{
+	struct xf_table *t = xf_table_alloc(max);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_EQ(test, 0, defer(test, table_exit, t));
+	return t;
+}
+
+static u32 lookup_pid(struct xf_table *t, const struct xf_key *k)
+{
+	struct xf_owner *o;
+	u32 pid;
+
+	rcu_read_lock();
+	o = xf_table_lookup(t, k);
+	pid = o ? o->info.pid : 0;
+	rcu_read_unlock();
+	return pid;
+}
+
+static int insert(struct xf_table *t, struct xf_key k, u32 pid, u64 gen,
+		  unsigned int max)
+{
+	struct xf_owner_info oi = mkinfo(pid, 1000 + pid, "proc");
+	int err;
+
+	mutex_lock(&xf_lock);
+	err = xf_table_insert(t, &k, &oi, gen, max);
+	mutex_unlock(&xf_lock);
+	return err;
+}
+
+static void xf_table_insert_lookup_test(struct kunit *test)
+{
+	struct xf_table *t = test_table(test, 64);
+	struct xf_key k = mkkey(A, 40000, B, 80);
+
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &k), 0U);
+	KUNIT_EXPECT_EQ(test, insert(t, k, 812, 1, 64), 0);
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &k), 812U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->count), 1);
+	/* Same key again: an update, not a second entry. */
+	KUNIT_EXPECT_EQ(test, insert(t, k, 813, 1, 64), 0);
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &k), 813U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->count), 1);
+	/* Another peer port of the same guest socket is another flow. */
+	k.pport = htons(81);
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &k), 0U);
+	mutex_lock(&xf_lock);
+	k.pport = htons(80);
+	KUNIT_EXPECT_EQ(test, xf_table_delete(t, &k), 0);
+	KUNIT_EXPECT_EQ(test, xf_table_delete(t, &k), -ENOENT);
+	mutex_unlock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &k), 0U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->count), 0);
+}
+
+/* exact 5-tuple > guest address with any peer > any address */
+static void xf_table_wildcard_test(struct kunit *test)
+{
+	struct xf_table *t = test_table(test, 64);
+	struct xf_key exact = mkkey(A, 22, B, 50000);
+	struct xf_key other = mkkey(A, 22, V4(192, 0, 2, 1), 50001);
+	struct xf_key otheraddr = mkkey(V4(10, 0, 0, 6), 22, B, 50000);
+	struct xf_key udp = mkkey(A, 22, B, 50000);
+
+	udp.proto = IPPROTO_UDP;
+	KUNIT_ASSERT_EQ(test, insert(t, mkkey(0, 22, 0, 0), 1, 1, 64), 0);
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &exact), 1U);
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &otheraddr), 1U);
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &udp), 0U);
+
+	KUNIT_ASSERT_EQ(test, insert(t, mkkey(A, 22, 0, 0), 2, 1, 64), 0);
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &exact), 2U);
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &other), 2U);
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &otheraddr), 1U);
+
+	KUNIT_ASSERT_EQ(test, insert(t, exact, 3, 1, 64), 0);
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &exact), 3U);
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &other), 2U);
+}
+
+static void xf_table_sweep_test(struct kunit *test)
+{
+	struct xf_table *t = test_table(test, 64);
+	int i;
+
+	for (i = 0; i < 10; i++)
+		KUNIT_ASSERT_EQ(test, insert(t, mkkey(A, 1000 + i, B, 80), 100 + i,
+					     i < 4 ? 7 : 8, 64), 0);
+	/* Entry 0 seen again in batch 8: it survives. */
+	KUNIT_ASSERT_EQ(test, insert(t, mkkey(A, 1000, B, 80), 100, 8, 64), 0);
+	mutex_lock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, xf_table_sweep(t, 8), 3U);
+	mutex_unlock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->count), 7);
+	for (i = 0; i < 10; i++) {
+		struct xf_key k = mkkey(A, 1000 + i, B, 80);
+
+		KUNIT_EXPECT_EQ(test, lookup_pid(t, &k),
+				(i >= 1 && i < 4) ? 0U : 100U + i);
+	}
+	mutex_lock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, xf_table_flush(t), 7U);
+	mutex_unlock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->count), 0);
+}
+
+static void xf_table_limit_test(struct kunit *test)
+{
+	struct xf_table *t = test_table(test, 4);
+	int i;
+
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_EQ(test, insert(t, mkkey(A, i + 1, B, 80), i + 1, 1, 4), 0);
+	KUNIT_EXPECT_EQ(test, insert(t, mkkey(A, 99, B, 80), 99, 1, 4), -ENOSPC);
+	/* Updating an existing entry needs no room. */
+	KUNIT_EXPECT_EQ(test, insert(t, mkkey(A, 1, B, 80), 42, 2, 4), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->count), 4);
+	/* Many entries in a small table: chains work. */
+	for (i = 0; i < 2000; i++)
+		KUNIT_ASSERT_EQ(test, insert(t, mkkey(B, i + 1, A, 443), i + 1,
+					     1, 3000), 0);
+	for (i = 0; i < 2000; i += 97) {
+		struct xf_key k = mkkey(B, i + 1, A, 443);
+
+		KUNIT_EXPECT_EQ(test, lookup_pid(t, &k), (u32)i + 1);
+	}
+}
+
+static struct kunit_case xf_table_cases[] = {
+	KUNIT_CASE(xf_table_insert_lookup_test),
+	KUNIT_CASE(xf_table_wildcard_test),
+	KUNIT_CASE(xf_table_sweep_test),
+	KUNIT_CASE(xf_table_limit_test),
+	{}
+};
+
+static struct kunit_suite xf_table_suite = {
+	.name = "xfilter_table",
+	.test_cases = xf_table_cases,
+};
+
+/* ------------------------------------------------------------ rule match */
+
+struct match_case {
+	const char *name;
+	void (*rule)(struct xf_rule *r);
+	void (*pkt)(struct xf_match *m, struct xf_owner_info *o);
+	bool match;
+};
+
+/* The base packet: domain 3, OUT, TCP v4 10.0.0.5:41234 -> 10.0.0.9:25. */
+static const union xf_addr base_peer = { .ip = B };
+
+static void base(struct xf_match *m, struct xf_owner_info *o)
+{
+	*o = mkinfo(812, 1001, "nmap");
+	o->gid = 100;
+	o->tgid = 800;
+	m->domid = 3;
+	m->dir = XFILTER_DIR_OUT;
+	m->family = AF_INET;
+	m->proto = IPPROTO_TCP;
+	m->has_ports = true;
+	m->gport = 41234;
+	m->pport = 25;
+	m->paddr = &base_peer;
+	m->owner = o;
+}
+
+#define R(fn, body) static void fn(struct xf_rule *r) { body; }
+#define P(fn, body) static void fn(struct xf_match *m, struct xf_owner_info *o) { body; }
+
+R(r_any, )
+R(r_dom3, r->match |= XF_M_DOMID; r->domid = 3)
+R(r_dom4, r->match |= XF_M_DOMID; r->domid = 4)
+R(r_pid, r->match |= XF_M_PID; r->pid = 812)
+R(r_pid_other, r->match |= XF_M_PID; r->pid = 813)
+R(r_tgid, r->match |= XF_M_TGID; r->tgid = 800)
+R(r_uid, r->match |= XF_M_UID; r->uid = 1001)
+R(r_uid_other, r->match |= XF_M_UID; r->uid = 1000)
+R(r_gid, r->match |= XF_M_GID; r->gid = 100)
+R(r_comm, r->match |= XF_M_COMM; strscpy(r->comm, "nmap", 16))
+R(r_comm_prefix, r->match |= XF_M_COMM; strscpy(r->comm, "nma", 16))
+R(r_dir_out, r->match |= XF_M_DIR; r->dir = XFILTER_DIR_OUT)
+R(r_dir_in, r->match |= XF_M_DIR; r->dir = XFILTER_DIR_IN)
+R(r_tcp, r->match |= XF_M_PROTO; r->proto = IPPROTO_TCP)
+R(r_udp, r->match |= XF_M_PROTO; r->proto = IPPROTO_UDP)
+R(r_v6, r->match |= XF_M_FAMILY; r->family = AF_INET6)
+R(r_peer24, r->match |= XF_M_PEER | XF_M_FAMILY; r->family = AF_INET;
+  r->peer.ip = V4(10, 0, 0, 0); r->plen = 24)
+R(r_peer32_other, r->match |= XF_M_PEER | XF_M_FAMILY; r->family = AF_INET;
+  r->peer.ip = V4(10, 0, 0, 8); r->plen = 32)
+R(r_peer0, r->match |= XF_M_PEER | XF_M_FAMILY; r->family = AF_INET;
+  r->peer.ip = 0; r->plen = 0)
+R(r_gport, r->match |= XF_M_GPORT; r->gport_min = 40000; r->gport_max = 42000)
+R(r_gport_out, r->match |= XF_M_GPORT; r->gport_min = 1; r->gport_max = 1024)
+R(r_pport, r->match |= XF_M_PPORT; r->pport_min = 25; r->pport_max = 25)
+R(r_pport_edge, r->match |= XF_M_PPORT; r->pport_min = 26; r->pport_max = 65535)
+R(r_unknown, r->flags = XFILTER_RULE_F_OWNER_UNKNOWN)
+R(r_expired, r->expires = jiffies - 1 ?: 1)
+R(r_future, r->expires = jiffies + HZ * 100)
+R(r_uid_dom_tcp, r->match |= XF_M_UID | XF_M_DOMID | XF_M_PROTO;
+  r->uid = 1001; r->domid = 3; r->proto = IPPROTO_TCP)
+
+P(p_base, )
+P(p_unknown, m->owner = NULL)
+P(p_in, m->dir = XFILTER_DIR_IN)
+P(p_icmp, m->proto = IPPROTO_ICMP; m->has_ports = false)
+P(p_noip, m->family = 0; m->proto = 0; m->has_ports = false; m->paddr = NULL)
+static const union xf_addr a6 = { .b = { 0x20, 0x01 } };
+
+P(p_v6, m->family = AF_INET6; m->paddr = &a6)
+P(p_comm_long, strscpy(o->comm, "nmap-extra", 16))
+
+static const struct match_case match_cases[] = {
+	{ "empty rule matches all", r_any, p_base, true },
+	{ "empty rule matches unknown owner", r_any, p_unknown, true },
+	{ "domid", r_dom3, p_base, true },
+	{ "domid other", r_dom4, p_base, false },
+	{ "pid", r_pid, p_base, true },
+	{ "pid other", r_pid_other, p_base, false },
+	{ "pid vs unknown owner", r_pid, p_unknown, false },
+	{ "tgid", r_tgid, p_base, true },
+	{ "uid", r_uid, p_base, true },
+	{ "uid other", r_uid_other, p_base, false },
+	{ "uid vs unknown owner", r_uid, p_unknown, false },
+	{ "gid", r_gid, p_base, true },
+	{ "comm", r_comm, p_base, true },
+	{ "comm is exact, not prefix", r_comm_prefix, p_base, false },
+	{ "comm differs", r_comm, p_comm_long, false },
+	{ "dir out", r_dir_out, p_base, true },
+	{ "dir in", r_dir_in, p_base, false },
+	{ "dir in, packet in", r_dir_in, p_in, true },
+	{ "proto tcp", r_tcp, p_base, true },
+	{ "proto udp", r_udp, p_base, false },
+	{ "family v6 vs v4", r_v6, p_base, false },
+	{ "family v6", r_v6, p_v6, true },
+	{ "peer /24", r_peer24, p_base, true },
+	{ "peer /32 other", r_peer32_other, p_base, false },
+	{ "peer /0", r_peer0, p_base, true },
+	{ "peer v4 vs v6 packet", r_peer24, p_v6, false },
+	{ "peer vs non-IP", r_peer0, p_noip, false },
+	{ "guest port range", r_gport, p_base, true },
+	{ "guest port range other", r_gport_out, p_base, false },
+	{ "peer port", r_pport, p_base, true },
+	{ "peer port just outside", r_pport_edge, p_base, false },
+	{ "ports vs icmp", r_pport, p_icmp, false },
+	{ "owner-unknown vs known", r_unknown, p_base, false },
+	{ "owner-unknown vs unknown", r_unknown, p_unknown, true },
+	{ "expired rule", r_expired, p_base, false },
+	{ "rule expiring later", r_future, p_base, true },
+	{ "uid+domid+proto", r_uid_dom_tcp, p_base, true },
+	{ "uid+domid+proto, udp", r_uid_dom_tcp, p_icmp, false },
+};
+
+static void match_case_desc(const struct match_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(match, match_cases, match_case_desc);
+
+static void xf_rule_match_test(struct kunit *test)
+{
+	const struct match_case *c = test->param_value;
+	struct xf_owner_info o;
+	struct xf_rule r = { .verdict = XFILTER_VERDICT_DROP };
+	struct xf_match m;
+
+	base(&m, &o);
+	c->pkt(&m, &o);
+	c->rule(&r);
+	KUNIT_EXPECT_EQ(test, xf_rule_matches(&r, &m), c->match);
+}
+
+/* --------------------------------------------------------- rule validation */
+
+struct parse_rule_case {
+	const char *name;
+	void (*put)(struct sk_buff *skb);
+	int err;
+	u32 match;
+};
+
+#define PUT(fn, body) static void fn(struct sk_buff *skb) { body; }
+#define VERDICT nla_put_u8(skb, XFILTER_RULE_A_VERDICT, XFILTER_VERDICT_DROP)
+
+PUT(put_min, VERDICT)
+PUT(put_none, nla_put_u32(skb, XFILTER_RULE_A_UID, 5))
+PUT(put_bad_verdict, nla_put_u8(skb, XFILTER_RULE_A_VERDICT, 9))
+PUT(put_none_verdict, nla_put_u8(skb, XFILTER_RULE_A_VERDICT, 0))
+PUT(put_all, VERDICT; nla_put_u32(skb, XFILTER_RULE_A_DOMID, 3);
+    nla_put_u32(skb, XFILTER_RULE_A_PID, 1);
+    nla_put_u32(skb, XFILTER_RULE_A_TGID, 1);
+    nla_put_u32(skb, XFILTER_RULE_A_UID, 1);
+    nla_put_u32(skb, XFILTER_RULE_A_GID, 1);
+    nla_put_string(skb, XFILTER_RULE_A_COMM, "nmap");
+    nla_put_u8(skb, XFILTER_RULE_A_DIR, XFILTER_DIR_OUT);
+    nla_put_u8(skb, XFILTER_RULE_A_PROTO, IPPROTO_TCP);
+    nla_put_in_addr(skb, XFILTER_RULE_A_PEER_ADDR, B);
+    nla_put_u8(skb, XFILTER_RULE_A_PEER_PLEN, 24);
+    nla_put_u16(skb, XFILTER_RULE_A_GUEST_PORT_MIN, 1);
+    nla_put_u16(skb, XFILTER_RULE_A_PEER_PORT_MIN, 25);
+    nla_put_u32(skb, XFILTER_RULE_A_TIMEOUT_MS, 1000))
+PUT(put_domid_big, VERDICT; nla_put_u32(skb, XFILTER_RULE_A_DOMID, 0x7ff0))
+PUT(put_addr5, VERDICT; nla_put(skb, XFILTER_RULE_A_PEER_ADDR, 5, "abcde"))
+PUT(put_plen33, VERDICT; nla_put_in_addr(skb, XFILTER_RULE_A_PEER_ADDR, B);
+    nla_put_u8(skb, XFILTER_RULE_A_PEER_PLEN, 33))
+PUT(put_plen_alone, VERDICT; nla_put_u8(skb, XFILTER_RULE_A_PEER_PLEN, 8))
+PUT(put_family_mismatch, VERDICT;
+    nla_put_u8(skb, XFILTER_RULE_A_FAMILY, AF_INET6);
+    nla_put_in_addr(skb, XFILTER_RULE_A_PEER_ADDR, B))
+PUT(put_family_bad, VERDICT; nla_put_u8(skb, XFILTER_RULE_A_FAMILY, 7))
+PUT(put_ports_reversed, VERDICT;
+    nla_put_u16(skb, XFILTER_RULE_A_GUEST_PORT_MIN, 10);
+    nla_put_u16(skb, XFILTER_RULE_A_GUEST_PORT_MAX, 9))
+PUT(put_port_max_alone, VERDICT;
+    nla_put_u16(skb, XFILTER_RULE_A_PEER_PORT_MAX, 9))
+PUT(put_ports_icmp, VERDICT; nla_put_u8(skb, XFILTER_RULE_A_PROTO, 1);
+    nla_put_u16(skb, XFILTER_RULE_A_PEER_PORT_MIN, 9))
+PUT(put_flags_unknown, VERDICT; nla_put_u32(skb, XFILTER_RULE_A_FLAGS, 2))
+PUT(put_flags_contra, VERDICT;
+    nla_put_u32(skb, XFILTER_RULE_A_FLAGS, XFILTER_RULE_F_OWNER_UNKNOWN);
+    nla_put_u32(skb, XFILTER_RULE_A_UID, 0))
+PUT(put_comm_empty, VERDICT; nla_put_string(skb, XFILTER_RULE_A_COMM, ""))
+PUT(put_comm_long, VERDICT;
+    nla_put_string(skb, XFILTER_RULE_A_COMM, "sixteen-chars-xx"))
+PUT(put_timeout0, VERDICT; nla_put_u32(skb, XFILTER_RULE_A_TIMEOUT_MS, 0))
+PUT(put_hits, VERDICT; nla_put_u64_64bit(skb, XFILTER_RULE_A_HITS, 1,
+					 XFILTER_RULE_A_PAD))
+PUT(put_v6_64, VERDICT;
+    nla_put(skb, XFILTER_RULE_A_PEER_ADDR, 16, "0123456789abcdef");
+    nla_put_u8(skb, XFILTER_RULE_A_PEER_PLEN, 64))
+PUT(put_dir_bad, VERDICT; nla_put_u8(skb, XFILTER_RULE_A_DIR, 3))
+
+static const struct parse_rule_case parse_rule_cases[] = {
+	{ "verdict only", put_min, 0, 0 },
+	{ "no verdict", put_none, -EINVAL },
+	{ "verdict out of range", put_bad_verdict, -ERANGE },
+	{ "verdict none", put_none_verdict, -ERANGE },
+	{ "every selector", put_all, 0,
+	  XF_M_DOMID | XF_M_OWNER | XF_M_DIR | XF_M_PROTO | XF_M_FAMILY |
+	  XF_M_PEER | XF_M_GPORT | XF_M_PPORT },
+	{ "domid above the max", put_domid_big, -ERANGE },
+	{ "address of 5 bytes", put_addr5, -EINVAL },
+	{ "v4 prefix 33", put_plen33, -EINVAL },
+	{ "prefix without address", put_plen_alone, -EINVAL },
+	{ "family vs address", put_family_mismatch, -EINVAL },
+	{ "family 7", put_family_bad, -EINVAL },
+	{ "port range reversed", put_ports_reversed, -EINVAL },
+	{ "port max alone", put_port_max_alone, -EINVAL },
+	{ "ports with icmp", put_ports_icmp, -EINVAL },
+	{ "unknown flag", put_flags_unknown, -EOPNOTSUPP },
+	{ "owner-unknown with uid", put_flags_contra, -EINVAL },
+	{ "empty comm", put_comm_empty, -EINVAL },
+	{ "comm too long", put_comm_long, -EINVAL },
+	{ "timeout 0", put_timeout0, -ERANGE },
+	{ "counters in a request", put_hits, -EINVAL },
+	{ "v6 /64", put_v6_64, 0, XF_M_PEER | XF_M_FAMILY },
+	{ "direction 3", put_dir_bad, -ERANGE },
+};
+
+static void parse_rule_case_desc(const struct parse_rule_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(parse_rule, parse_rule_cases, parse_rule_case_desc);
+
+static void xf_rule_parse_test(struct kunit *test)
+{
+	const struct parse_rule_case *c = test->param_value;
+	struct netlink_ext_ack extack = {};
+	struct sk_buff *skb = alloc_skb(1024, GFP_KERNEL);
+	struct nlattr *nest;
+	struct xf_rule *r;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	nest = nla_nest_start(skb, XFILTER_A_RULE);
+	c->put(skb);
+	nla_nest_end(skb, nest);
+
+	r = xf_rule_parse(nest, &extack);
+	if (c->err) {
+		KUNIT_EXPECT_TRUE(test, IS_ERR(r));
+		if (IS_ERR(r))
+			KUNIT_EXPECT_EQ(test, PTR_ERR(r), (long)c->err);
+		/* Every refusal says why, and most say where. */
+		KUNIT_EXPECT_TRUE(test, extack._msg || extack.bad_attr);
+	} else {
+		KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+		KUNIT_EXPECT_EQ(test, r->match, c->match);
+		KUNIT_EXPECT_EQ(test, r->prio, (u32)XFILTER_PRIO_DEFAULT);
+		if (c->match & XF_M_PEER && r->family == AF_INET6)
+			KUNIT_EXPECT_EQ(test, r->peer.b[8], 0);
+		if (c->match & XF_M_PEER && r->family == AF_INET)
+			KUNIT_EXPECT_EQ(test, r->peer.ip, V4(10, 0, 0, 0));
+		xf_rule_free(r);
+	}
+	kfree_skb(skb);
+}
+
+static struct kunit_case xf_rules_cases[] = {
+	KUNIT_CASE_PARAM(xf_rule_match_test, match_gen_params),
+	KUNIT_CASE_PARAM(xf_rule_parse_test, parse_rule_gen_params),
+	{}
+};
+
+static struct kunit_suite xf_rules_suite = {
+	.name = "xfilter_rules",
+	.test_cases = xf_rules_cases,
+};
+
+/* ------------------------------------------ ruleset, generation, verdicts */
+
+struct env {
+	struct xf_domain *dom;
+	struct xf_vif vif;
+};
+
+static void env_exit(void *data)
+{
+	struct env *e = data;
+
+	xf_hold_test_listener = false;
+	xf_hold_vif_drain(&e->vif);
+	mutex_lock(&xf_lock);
+	list_del(&e->vif.dom_node);
+	xf_rules_flush(true, 0);
+	mutex_unlock(&xf_lock);
+	xf_domain_free(e->dom);
+}
+
+/* A domain that no lookup by domid finds, with one vif and no device. */
+static struct env *env_new(struct kunit *test, u32 domid)
+{
+	struct env *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	e->dom = xf_domain_alloc(domid);
+	KUNIT_ASSERT_NOT_NULL(test, e->dom);
+	e->vif.dom = e->dom;
+	snprintf(e->vif.ifname, sizeof(e->vif.ifname), "vif%u.0", domid);
+	xf_hold_vif_init(&e->vif);
+	mutex_lock(&xf_lock);
+	list_add(&e->vif.dom_node, &e->dom->vifs);
+	mutex_unlock(&xf_lock);
+	KUNIT_ASSERT_EQ(test, 0, defer(test, env_exit, e));
+	return e;
+}
+
+static u64 stat(struct env *e, int idx)
+{
+	u64 v[XF_NSTATS];
+
+	xf_domain_stats_read(e->dom, v);
+	return v[idx];
+}
+
+static u32 add_rule(struct kunit *test, u8 verdict, u32 match, u32 domid,
+		    u32 uid, u32 prio)
+{
+	struct xf_rule *r = kzalloc(sizeof(*r), GFP_KERNEL);
+	int err;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->stats = alloc_percpu(struct xf_rule_pcpu);
+	KUNIT_ASSERT_NOT_NULL(test, r->stats);
+	r->verdict = verdict;
+	r->match = match;
+	r->domid = domid;
+	r->uid = uid;
+	r->prio = prio;
+	mutex_lock(&xf_lock);
+	err = xf_rules_add(r);
+	mutex_unlock(&xf_lock);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	return r->id;
+}
+
+static void env_owner(struct kunit *test, struct env *e, struct xf_key k,
+		      u32 uid, u32 flags)
+{
+	struct xf_owner_info oi = mkinfo(500 + uid, uid, "proc");
+	int err;
+
+	oi.flags = flags;
+	mutex_lock(&xf_lock);
+	err = xf_table_insert(e->dom->table, &k, &oi, 1, 100);
+	mutex_unlock(&xf_lock);
+	KUNIT_ASSERT_EQ(test, err, 0);
+}
+
+/* One TCP packet from the guest (A:41234 -> B:25) through the hook. */
+static unsigned int send(struct kunit *test, struct env *e, u16 sport, u8 dir)
+{
+	struct pkt_spec s = TCP4(.sport = sport);
+	struct sk_buff *skb;
+	unsigned int v;
+
+	if (dir == XFILTER_DIR_IN) {
+		s.saddr = B;
+		s.daddr = A;
+		s.sport = 25;
+		s.dport = sport;
+	}
+	skb = build_pkt(test, &s);
+	rcu_read_lock_bh();
+	v = xf_packet_hook(&e->vif, skb, dir);
+	rcu_read_unlock_bh();
+	if (v != NF_STOLEN)
+		kfree_skb(skb);
+	return v;
+}
+
+static void xf_verdict_cache_test(struct kunit *test)
+{
+	struct env *e = env_new(test, 3);
+	struct xf_key k = mkkey(A, 41234, B, 25);
+	struct xf_owner *o;
+	u64 gen;
+	u32 id;
+
+	env_owner(test, e, k, 1001, 0);
+	id = add_rule(test, XFILTER_VERDICT_DROP, XF_M_UID | XF_M_DOMID, 3,
+		      1001, 10);
+	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_DROP);
+	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_IN), NF_DROP);
+
+	rcu_read_lock();
+	gen = rcu_dereference(xf_ruleset)->gen;
+	o = xf_table_lookup(e->dom->table, &k);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	/* Both directions cached under this generation, rule index 1. */
+	KUNIT_EXPECT_EQ(test, (u32)o->cache[0], (u32)gen);
+	KUNIT_EXPECT_EQ(test, (u32)o->cache[1], (u32)gen);
+	KUNIT_EXPECT_EQ(test, (o->cache[0] >> XF_CACHE_RULE_SHIFT) &
+			XF_CACHE_IDX_MASK, 1ULL);
+	rcu_read_unlock();
+
+	/* A cached hit decides the same and still counts the rule. */
+	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_DROP);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_DROPPED), 3ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HITS), 3ULL);
+	rcu_read_lock();
+	{
+		const struct xf_ruleset *rs = rcu_dereference(xf_ruleset);
+		u64 hits = 0;
+		int cpu;
+
+		for_each_possible_cpu(cpu)
+			hits += u64_stats_read(&per_cpu_ptr(rs->rules[0]->stats,
+							    cpu)->hits);
+		KUNIT_EXPECT_EQ(test, rs->rules[0]->id, id);
+		KUNIT_EXPECT_EQ(test, hits, 3ULL);
+	}
+	rcu_read_unlock();
+
+	/* Another uid on the same port is not concerned. */
+	env_owner(test, e, mkkey(A, 41235, B, 25), 1000, 0);
+	KUNIT_EXPECT_EQ(test, send(test, e, 41235, XFILTER_DIR_OUT), NF_ACCEPT);
+
+	/* Deleting the rule: the next packet is re-decided at once. */
+	mutex_lock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, xf_rules_del(id), 0);
+	KUNIT_EXPECT_EQ(test, xf_rules_del(id), -ENOENT);
+	mutex_unlock(&xf_lock);
+	add_rule(test, XFILTER_VERDICT_ACCEPT, XF_M_UID | XF_M_DOMID, 3, 7, 10);
+	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_ACCEPT);
+}
+
+/* A new drop rule cuts an established (cached accept) flow. */
+static void xf_flow_cut_test(struct kunit *test)
+{
+	struct env *e = env_new(test, 3);
+
+	env_owner(test, e, mkkey(A, 41234, B, 25), 1001, 0);
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_UID | XF_M_DOMID, 3, 7, 10);
+	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_ACCEPT);
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_UID, 0, 1001, 20);
+	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_DROP);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_FLOWS_CUT), 1ULL);
+	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_DROP);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_FLOWS_CUT), 1ULL);
+}
+
+/* Priorities: lower first, equal ones in insertion order; log goes on. */
+static void xf_priority_test(struct kunit *test)
+{
+	struct env *e = env_new(test, 3);
+	u64 logged;
+
+	env_owner(test, e, mkkey(A, 41234, B, 25), 1001, 0);
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_UID, 0, 1001, 500);
+	add_rule(test, XFILTER_VERDICT_ACCEPT, XF_M_UID, 0, 1001, 100);
+	add_rule(test, XFILTER_VERDICT_LOG, XF_M_DOMID, 3, 0, 50);
+	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_ACCEPT);
+	logged = stat(e, XFILTER_STATS_A_LOGGED);
+	KUNIT_EXPECT_EQ(test, logged, 1ULL);
+	/* Same priority as the accept, added later: after it. */
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_UID, 0, 1001, 100);
+	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_ACCEPT);
+	/* Lower number: before it. */
+	add_rule(test, XFILTER_VERDICT_REJECT, XF_M_UID | XF_M_DIR, 0, 1001, 99);
+	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_ACCEPT);
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_UID, 0, 1001, 99);
+	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_DROP);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_LOGGED), 4ULL);
+}
+
+static void xf_expiry_test(struct kunit *test)
+{
+	struct env *e = env_new(test, 3);
+	struct xf_ruleset *rs;
+
+	env_owner(test, e, mkkey(A, 41234, B, 25), 1001, 0);
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_UID, 0, 1001, 10);
+	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_DROP);
+	/* The cached drop's rule expires: the fast path notices by itself. */
+	mutex_lock(&xf_lock);
+	rs = rcu_dereference_protected(xf_ruleset, lockdep_is_held(&xf_lock));
+	rs->rules[0]->expires = jiffies - 1 ?: 1;
+	mutex_unlock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_ACCEPT);
+}
+
+static void xf_unknown_owner_test(struct kunit *test)
+{
+	struct env *e = env_new(test, 3);
+
+	/* Only a peer rule for this domain: no owner needed, no hold. */
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_PPORT | XF_M_DOMID, 3, 0, 10);
+	{
+		struct xf_ruleset *rs;
+
+		mutex_lock(&xf_lock);
+		rs = rcu_dereference_protected(xf_ruleset,
+					       lockdep_is_held(&xf_lock));
+		rs->rules[0]->pport_min = rs->rules[0]->pport_max = 25;
+		mutex_unlock(&xf_lock);
+	}
+	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_DROP);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_MISSES), 1ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_UNKNOWN), 1ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_NO_DAEMON), 0ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HELD), 0ULL);
+
+	/* An owner-unknown rule: an unattributed entry counts as unknown. */
+	add_rule(test, XFILTER_VERDICT_ACCEPT, XF_M_DOMID, 3, 0, 5);
+	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_ACCEPT);
+	mutex_lock(&xf_lock);
+	xf_rules_flush(true, 0);
+	mutex_unlock(&xf_lock);
+	{
+		struct xf_rule *r = kzalloc(sizeof(*r), GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, r);
+		r->stats = alloc_percpu(struct xf_rule_pcpu);
+		r->verdict = XFILTER_VERDICT_DROP;
+		r->flags = XFILTER_RULE_F_OWNER_UNKNOWN;
+		mutex_lock(&xf_lock);
+		KUNIT_EXPECT_EQ(test, xf_rules_add(r), 0);
+		mutex_unlock(&xf_lock);
+	}
+	env_owner(test, e, mkkey(A, 41234, B, 25), 1001,
+		  XFILTER_OWNER_F_UNATTRIBUTED);
+	env_owner(test, e, mkkey(A, 41235, B, 25), 1001, 0);
+	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_DROP);
+	KUNIT_EXPECT_EQ(test, send(test, e, 41235, XFILTER_DIR_OUT), NF_ACCEPT);
+}
+
+static void xf_fail_mode_test(struct kunit *test)
+{
+	struct env *e = env_new(test, 3);
+
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_UID, 0, 1001, 10);
+	/* A miss, no daemon: fail open decides as owner unknown (accept). */
+	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_NO_DAEMON), 1ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_FAIL_OPEN), 1ULL);
+	e->dom->fail_mode = XFILTER_FAIL_CLOSED;
+	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_DROP);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_FAIL_CLOSED), 1ULL);
+	/* The daemon said "no socket": decided at once, no fail mode. */
+	{
+		struct xf_key k = mkkey(A, 41234, B, 25);
+
+		xf_neg_insert(e->dom, &k);
+	}
+	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_NEG_HITS), 1ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_FAIL_CLOSED), 1ULL);
+	/* A disabled domain passes everything, rules or not. */
+	e->dom->enabled = false;
+	KUNIT_EXPECT_EQ(test, send(test, e, 41236, XFILTER_DIR_OUT), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_PACKETS), 4ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_MISSES), 3ULL);
+}
+
+/* Thousands of rules: a table hit costs the same (cached verdict). */
+static void xf_many_rules_test(struct kunit *test)
+{
+	struct env *e = env_new(test, 3);
+	struct xf_rule **rules;
+	int i, n = 3000, err;
+
+	rules = kcalloc(n, sizeof(*rules), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rules);
+	for (i = 0; i < n; i++) {
+		rules[i] = kzalloc(sizeof(*rules[i]), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, rules[i]);
+		rules[i]->stats = alloc_percpu(struct xf_rule_pcpu);
+		rules[i]->verdict = XFILTER_VERDICT_DROP;
+		rules[i]->match = XF_M_UID;
+		rules[i]->uid = 20000 + i;
+		rules[i]->prio = n - i;
+	}
+	mutex_lock(&xf_lock);
+	err = xf_rules_replace(rules, n);
+	mutex_unlock(&xf_lock);
+	kfree(rules);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	env_owner(test, e, mkkey(A, 41234, B, 25), 20000 + 1234, 0);
+	env_owner(test, e, mkkey(A, 41235, B, 25), 1, 0);
+	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_DROP);
+	KUNIT_EXPECT_EQ(test, send(test, e, 41235, XFILTER_DIR_OUT), NF_ACCEPT);
+	rcu_read_lock();
+	{
+		const struct xf_ruleset *rs = rcu_dereference(xf_ruleset);
+
+		KUNIT_EXPECT_EQ(test, rs->n, (u32)n);
+		for (i = 1; i < rs->n; i++)
+			KUNIT_EXPECT_LE(test, rs->rules[i - 1]->prio,
+					rs->rules[i]->prio);
+	}
+	rcu_read_unlock();
+}
+
+static struct kunit_case xf_verdict_cases[] = {
+	KUNIT_CASE(xf_verdict_cache_test),
+	KUNIT_CASE(xf_flow_cut_test),
+	KUNIT_CASE(xf_priority_test),
+	KUNIT_CASE(xf_expiry_test),
+	KUNIT_CASE(xf_unknown_owner_test),
+	KUNIT_CASE(xf_fail_mode_test),
+	KUNIT_CASE(xf_many_rules_test),
+	{}
+};
+
+static struct kunit_suite xf_verdict_suite = {
+	.name = "xfilter_verdict",
+	.test_cases = xf_verdict_cases,
+};
+
+/* -------------------------------------------------------------- hold queue */
+
+static void xf_hold_limits_test(struct kunit *test)
+{
+	struct env *e = env_new(test, 3);
+	unsigned int saved = xf_hold_max_packets;
+	int i;
+
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_UID, 0, 1001, 10);
+	xf_hold_test_listener = true;
+	xf_hold_max_packets = 4;
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_EQ(test, send(test, e, 40000 + (i & 1),
+					   XFILTER_DIR_OUT), NF_STOLEN);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 4U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&e->dom->held), 4);
+	/* Full: the fail mode decides at once, and it is counted. */
+	KUNIT_EXPECT_EQ(test, send(test, e, 40002, XFILTER_DIR_OUT), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HOLD_OVERFLOWS), 1ULL);
+	e->dom->fail_mode = XFILTER_FAIL_CLOSED;
+	KUNIT_EXPECT_EQ(test, send(test, e, 40002, XFILTER_DIR_OUT), NF_DROP);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HELD), 4ULL);
+	xf_hold_max_packets = saved;
+
+	/* The owner of 40000 arrives: those two are decided (dropped). */
+	env_owner(test, e, mkkey(A, 40000, B, 25), 1001, 0);
+	mutex_lock(&xf_lock);
+	xf_hold_kick(e->dom);
+	mutex_unlock(&xf_lock);
+	flush_delayed_work(&e->vif.hold_work);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 2U);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HOLD_RESOLVED), 2ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_DROPPED), 3ULL);
+	/* Unload or vif removal frees what is left. */
+	xf_hold_vif_drain(&e->vif);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 0U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&e->dom->held), 0);
+}
+
+static void xf_hold_deadline_test(struct kunit *test)
+{
+	struct env *e = env_new(test, 3);
+	unsigned int saved = xf_hold_ms;
+
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_UID, 0, 1001, 10);
+	e->dom->fail_mode = XFILTER_FAIL_CLOSED;
+	xf_hold_test_listener = true;
+	xf_hold_ms = 20;
+	KUNIT_EXPECT_EQ(test, send(test, e, 40000, XFILTER_DIR_OUT), NF_STOLEN);
+	KUNIT_EXPECT_EQ(test, send(test, e, 40001, XFILTER_DIR_IN), NF_STOLEN);
+	xf_hold_ms = saved;
+	msleep(100);
+	flush_delayed_work(&e->vif.hold_work);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 0U);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HOLD_TIMEOUTS), 2ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_FAIL_CLOSED), 2ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_DROPPED), 2ULL);
+}
+
+static void xf_hold_negative_test(struct kunit *test)
+{
+	struct env *e = env_new(test, 3);
+	struct xf_key k = mkkey(A, 40000, B, 25);
+
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_UID, 0, 1001, 10);
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_DOMID, 3, 0, 20);
+	xf_hold_test_listener = true;
+	KUNIT_EXPECT_EQ(test, send(test, e, 40000, XFILTER_DIR_OUT), NF_STOLEN);
+	xf_neg_insert(e->dom, &k);
+	mutex_lock(&xf_lock);
+	xf_hold_kick(e->dom);
+	mutex_unlock(&xf_lock);
+	flush_delayed_work(&e->vif.hold_work);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 0U);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_DROPPED), 1ULL);
+	/* And the next packet of that key is not held at all. */
+	KUNIT_EXPECT_EQ(test, send(test, e, 40000, XFILTER_DIR_OUT), NF_DROP);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_NEG_HITS), 1ULL);
+}
+
+static struct kunit_case xf_hold_cases[] = {
+	KUNIT_CASE(xf_hold_limits_test),
+	KUNIT_CASE(xf_hold_deadline_test),
+	KUNIT_CASE(xf_hold_negative_test),
+	{}
+};
+
+static struct kunit_suite xf_hold_suite = {
+	.name = "xfilter_hold",
+	.test_cases = xf_hold_cases,
+};
+
+/* ------------------------------------------------------------ audit, vifs */
+
+static void xf_audit_format_test(struct kunit *test)
+{
+	struct pkt_spec s = TCP4();
+	struct sk_buff *skb = build_pkt(test, &s);
+	struct xf_owner_info o = mkinfo(812, 1001, "nmap");
+	struct xf_pkt pkt;
+	char buf[256];
+
+	KUNIT_ASSERT_EQ(test, xf_parse(skb, XFILTER_DIR_OUT, &pkt), 0);
+	xf_audit_format(buf, sizeof(buf), "vif3.0", 3, &pkt,
+			XFILTER_VERDICT_DROP, 4, &o);
+	KUNIT_EXPECT_STREQ(test, buf,
+			   "verdict=drop dom=3 vif=vif3.0 dir=out pid=812 uid=1001 comm=nmap proto=tcp src=10.0.0.5:41234 dst=10.0.0.9:25 rule=4");
+	/* A guest-chosen comm cannot forge keys or lines. */
+	strscpy(o.comm, "a b=c\nd", sizeof(o.comm));
+	xf_audit_format(buf, sizeof(buf), "vif3.0", 3, &pkt,
+			XFILTER_VERDICT_LOG, 0, &o);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, " comm=a?b?c?d "));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "verdict=log "));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, " rule=-"));
+	kfree_skb(skb);
+
+	s = (struct pkt_spec)UDP6();
+	skb = build_pkt(test, &s);
+	KUNIT_ASSERT_EQ(test, xf_parse(skb, XFILTER_DIR_IN, &pkt), 0);
+	xf_audit_format(buf, sizeof(buf), "vif7.1", 7, &pkt,
+			XFILTER_VERDICT_REJECT, 9, NULL);
+	KUNIT_EXPECT_STREQ(test, buf,
+			   "verdict=reject dom=7 vif=vif7.1 dir=in pid=- uid=- comm=- proto=udp src=[2001:db8::a00:5]:5353 dst=[2001:db8::a00:9]:53 rule=9");
+	kfree_skb(skb);
+}
+
+struct name_case {
+	const char *name;
+	bool ok;
+	u32 domid;
+};
+
+static const struct name_case name_cases[] = {
+	{ "vif3.0", true, 3 },
+	{ "vif32751.15", true, 32751 },
+	{ "vif32752.0", false },
+	{ "vif3.0x", false },
+	{ "vif3", false },
+	{ "vif.0", false },
+	{ "eth0", false },
+	{ "vif3.0-emu", false },
+	{ "", false },
+};
+
+static void name_case_desc(const struct name_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "\"%s\"", c->name);
+}
+
+KUNIT_ARRAY_PARAM(name, name_cases, name_case_desc);
+
+static void xf_vif_name_test(struct kunit *test)
+{
+	const struct name_case *c = test->param_value;
+	u32 domid = 0;
+
+	KUNIT_EXPECT_EQ(test, xf_vif_name_domid(c->name, &domid), c->ok);
+	if (c->ok)
+		KUNIT_EXPECT_EQ(test, domid, c->domid);
+}
+
+static struct kunit_case xf_misc_cases[] = {
+	KUNIT_CASE(xf_audit_format_test),
+	KUNIT_CASE_PARAM(xf_vif_name_test, name_gen_params),
+	{}
+};
+
+static struct kunit_suite xf_misc_suite = {
+	.name = "xfilter_audit_vif",
+	.test_cases = xf_misc_cases,
+};
+
+kunit_test_suites(&xf_parse_suite, &xf_table_suite, &xf_rules_suite,
+		  &xf_verdict_suite, &xf_hold_suite, &xf_misc_suite);
