@@ -7,6 +7,8 @@
  *
  * usage: xfwork [-u UID] [-g GID] [-n COMM] [-f] [-t THREADS] [-m FDS] SPEC...
  *        xfwork spin
+ *        xfwork bench NPROC NSOCK   (NPROC processes with NSOCK sockets each,
+ *                                    for the benchmark; prints BENCH-READY)
  *   tl4:P tl6:P  TCP listen on 0.0.0.0 / [::]
  *   tc4:P tc6:P  TCP connect to 127.0.0.1 / [::1]
  *   u4:P  u6:P   UDP bind 127.0.0.1 / [::1]
@@ -110,6 +112,72 @@ static void hold(void)
 	}
 }
 
+/* Many processes with many sockets: the benchmark's guest. */
+static int bench(int nproc, int nsock)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	int lfd = open_spec("tl4:7000"), p[2], i, j, ready = 0;
+	char c;
+
+	(void)alen;
+	if (pipe(p))
+		return 1;
+	for (i = 0; i < nproc; i++) {
+		if (fork() == 0) {
+			char name[16];
+
+			/* nothing of the parent's: its listener and accepted sockets */
+			for (j = 3; j < 4096; j++)
+				if (j != p[1])
+					close(j);
+			snprintf(name, sizeof(name), "bench%d", i);
+			prctl(PR_SET_NAME, name, 0, 0, 0);
+			if (setgid(2000 + i % 50) || setuid(2000 + i % 50))
+				_exit(1);
+			open_spec("tc4:7000");
+			open_spec("tl4:0");
+			for (j = 2; j < nsock; j++) {
+				int fd = socket(j % 3 ? AF_INET : AF_INET6, SOCK_DGRAM, 0);
+
+				a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+				a.sin_port = 0;
+				if (j % 3)
+					bind(fd, (struct sockaddr *)&a, sizeof(a));
+			}
+			if (write(p[1], "x", 1) != 1)
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		/* keep the accept queue short: take what has arrived */
+		while (ready < i) {
+			struct pollfd pf = { .fd = lfd, .events = POLLIN };
+
+			if (poll(&pf, 1, 0) <= 0)
+				break;
+			accept(lfd, NULL, NULL);
+			ready++;
+		}
+	}
+	close(p[1]);
+	for (i = 0; i < nproc && read(p[0], &c, 1) == 1; i++)
+		;
+	while (ready < nproc) {
+		struct pollfd pf = { .fd = lfd, .events = POLLIN };
+
+		if (poll(&pf, 1, 2000) <= 0)
+			break;
+		accept(lfd, NULL, NULL);
+		ready++;
+	}
+	printf("BENCH-READY %d processes, %d accepted\n", i, ready);
+	fflush(stdout);
+	for (;;)
+		pause();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int uid = -1, gid = -1, threads = 0, extra = 0, do_fork = 0, c, i;
@@ -122,6 +190,8 @@ int main(int argc, char **argv)
 		for (;;)
 			n++;
 	}
+	if (argc == 4 && !strcmp(argv[1], "bench"))
+		return bench(atoi(argv[2]), atoi(argv[3]));
 	while ((c = getopt(argc, argv, "u:g:n:ft:T:m:")) != -1) {
 		switch (c) {
 		case 'u': uid = atoi(optarg); break;

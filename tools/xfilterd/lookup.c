@@ -44,6 +44,7 @@ int xf_lookup_init(struct xf_lookup *l, struct xf_walker *w, const struct btf *b
 	memset(l, 0, sizeof(*l));
 	l->w = w;
 	l->max_chain = 1U << 16;
+	l->use_index = true;
 	if (!w->p->off.sk_bind_node || !w->p->off.sk_node || !w->p->off.proto_h)
 		return -ENOENT;
 	o->per_netns_tcp = !off_of(btf, "net", "ipv4", &o->net_ipv4) &&
@@ -79,7 +80,34 @@ void xf_lookup_free(struct xf_lookup *l)
 {
 	free(l->idx.keys);
 	free(l->idx.rows);
+	free(l->idx.fkeys);
+	free(l->idx.frows);
 	memset(&l->idx, 0, sizeof(l->idx));
+}
+
+static bool as_v6(unsigned int family, const uint8_t *a, uint8_t out[16]);
+
+/* FNV-1a over the flow as the guest sees it, addresses v4-mapped */
+static uint64_t flow_hash(uint8_t proto, uint16_t lport, unsigned int fam, const uint8_t *laddr,
+			  const uint8_t *raddr, uint16_t rport, bool exact)
+{
+	uint8_t buf[40], l6[16], r6[16];
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i, n = 3;
+
+	buf[0] = proto;
+	memcpy(buf + 1, &lport, 2);
+	if (exact) {
+		as_v6(fam, laddr, l6);
+		as_v6(fam, raddr, r6);
+		memcpy(buf + 3, l6, 16);
+		memcpy(buf + 19, r6, 16);
+		memcpy(buf + 35, &rport, 2);
+		n = 37;
+	}
+	for (i = 0; i < n; i++)
+		h = (h ^ buf[i]) * 0x100000001b3ULL;
+	return h | 1;
 }
 
 static size_t idx_slot(uint64_t k, size_t cap)
@@ -95,9 +123,13 @@ static int index_build(struct xf_index *x, const struct xf_table *t)
 		cap *= 2;
 	free(x->keys);
 	free(x->rows);
+	free(x->fkeys);
+	free(x->frows);
 	x->keys = calloc(cap, sizeof(*x->keys));
 	x->rows = calloc(cap, sizeof(*x->rows));
-	if (!x->keys || !x->rows) {
+	x->fkeys = calloc(cap, sizeof(*x->fkeys));
+	x->frows = calloc(cap, sizeof(*x->frows));
+	if (!x->keys || !x->rows || !x->fkeys || !x->frows) {
 		x->cap = 0;
 		return -ENOMEM;
 	}
@@ -113,6 +145,17 @@ static int index_build(struct xf_index *x, const struct xf_table *t)
 			x->keys[s] = t->socks[i].sk;
 			x->rows[s] = (uint32_t)i;
 		}
+	}
+	for (i = 0; i < t->nr_socks; i++) {
+		const struct xf_sock_info *so = &t->socks[i];
+		uint64_t h = flow_hash(so->proto, so->lport, so->family, so->laddr, so->raddr,
+				       so->rport, so->rport != 0);
+		size_t s = idx_slot(h, cap);
+
+		while (x->fkeys[s])
+			s = (s + 1) & (cap - 1);
+		x->fkeys[s] = h;
+		x->frows[s] = (uint32_t)i;
 	}
 	return 0;
 }
@@ -204,10 +247,46 @@ static int match(const struct xf_flow *f, const struct xf_sock_info *s)
 	return s->rport == f->rport && !memcmp(sr, fr, 16) ? 2 : 0;
 }
 
+/*
+ * The flow among the last walk's sockets, checked against the guest's
+ * memory now (the socket may have been closed and its memory reused).
+ */
+static int index_flow(struct xf_lookup *l, const struct xf_flow *f, struct xf_sock_info *out)
+{
+	const struct xf_index *x = &l->idx;
+	int pass;
+
+	if (!x->cap)
+		return 0;
+	for (pass = 0; pass < 2; pass++) {
+		bool exact = pass == 0;
+		uint64_t h = flow_hash(f->proto, f->lport, f->family, f->laddr, f->raddr,
+				       f->rport, exact);
+		size_t s, n;
+
+		for (s = idx_slot(h, x->cap), n = 0; x->fkeys[s] && n < x->cap;
+		     s = (s + 1) & (x->cap - 1), n++) {
+			const struct xf_sock_info *so = &x->t->socks[x->frows[s]];
+			struct xf_sock_info now;
+			int sc = exact ? 2 : 1;
+
+			if (x->fkeys[s] != h || match(f, so) != sc)
+				continue;
+			if (xf_read_sock(l->w, so->sk, &now) || match(f, &now) != sc)
+				continue;
+			*out = now;
+			return sc;
+		}
+	}
+	return 0;
+}
+
 /* Walks an hlist from head; each node is at link_off inside a sock. */
 static int scan_socks(struct xf_lookup *l, uint64_t first, uint32_t link_off,
 		      const struct xf_flow *f, struct xf_sock_info *best, int *best_score)
 {
+	const struct xf_offsets *po = &l->w->p->off;
+	uint16_t want_dport = (uint16_t)(f->rport >> 8 | f->rport << 8);
 	struct xf_vm *vm = l->w->vm;
 	uint64_t node = first;
 	uint64_t steps = 0;
@@ -215,6 +294,7 @@ static int scan_socks(struct xf_lookup *l, uint64_t first, uint32_t link_off,
 	while (node && !(node & 1)) {
 		struct xf_sock_info s;
 		uint64_t sk = node - link_off;
+		uint16_t num, dport;
 		uint8_t state;
 		int sc;
 
@@ -222,10 +302,13 @@ static int scan_socks(struct xf_lookup *l, uint64_t first, uint32_t link_off,
 			return -ELOOP;
 		l->chain_steps++;
 		/* time-wait and request socks are not full socks: skip them */
-		if (xf_read_u8(vm, sk + l->w->p->off.sk_state, &state))
+		if (xf_read_u8(vm, sk + po->sk_state, &state))
 			return -EFAULT;
+		/* cheap checks first: the port, and the peer port once connected */
 		if (state != TCP_TIME_WAIT && state != TCP_NEW_SYN_RECV &&
-		    !xf_read_sock(l->w, sk, &s)) {
+		    !xf_read_u16(vm, sk + po->sk_num, &num) && num == f->lport &&
+		    !xf_read_u16(vm, sk + po->sk_dport, &dport) &&
+		    (!dport || dport == want_dport) && !xf_read_sock(l->w, sk, &s)) {
 			sc = match(f, &s);
 			if (sc > *best_score) {
 				*best = s;
@@ -328,12 +411,20 @@ int xf_lookup_flow(struct xf_lookup *l, const struct xf_flow *f, struct xf_sock_
 
 	if (!l->off.ok)
 		return -EOPNOTSUPP;
+	if (l->use_index) {
+		score = index_flow(l, f, &best);
+		if (score == 2) {
+			l->index_hits++;
+			goto found;
+		}
+	}
 	ret = f->proto == 6 ? lookup_tcp(l, f, &best, &score) :
 	      f->proto == 17 ? lookup_udp(l, f, &best, &score) : -EINVAL;
 	if (ret && !score)
 		return ret;
 	if (!score)
 		return -ENOENT;
+found:
 	own = index_find(&l->idx, best.sk);
 	*s = best;
 	if (own) {

@@ -34,10 +34,12 @@ struct xf_lookup_off {
 	uint32_t ut_hash, ut_mask, hs_head, hs_size;
 };
 
-/* sock -> owner, built from a full walk */
+/* sock -> owner and flow -> sock, built from a full walk */
 struct xf_index {
 	uint64_t *keys;		/* sk addresses, 0 = empty */
 	uint32_t *rows;		/* index into the table's socks */
+	uint64_t *fkeys;	/* flow hashes (connected: 5-tuple; else proto+port) */
+	uint32_t *frows;
 	size_t cap;
 	const struct xf_table *t;
 };
@@ -49,8 +51,10 @@ struct xf_lookup {
 	uint32_t hash_mix;
 	uint64_t max_chain;
 	struct xf_index idx;
+	bool use_index;		/* try the last walk's flows first (default) */
 	/* statistics */
 	uint64_t chain_steps;
+	uint64_t index_hits;
 };
 
 int xf_lookup_init(struct xf_lookup *l, struct xf_walker *w, const struct btf *btf);

@@ -53,6 +53,7 @@ int xf_guest_attach(struct xf_guest *g, struct xf_mem *mem, char *err, size_t er
 			continue;
 		}
 		g->vcpu_idx = i;
+		xf_profile_release(g->vm, &g->prof, g->start_task);
 		return 0;
 	}
 	free(g->vm);

@@ -14,7 +14,9 @@
 
 #include <arpa/inet.h>
 
+#include "daemon.h"
 #include "json.h"
+#include "log.h"
 #include "lookup.h"
 #include "scan.h"
 
@@ -31,6 +33,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: xfilterd scan (--core FILE | --domain DOMID) [--json] [--pretty] [-q]\n"
 		"       xfilterd lookup (--core FILE | --domain DOMID) FLOW...\n"
+		"       xfilterd run [--core FILE:DOMID]... [--period MS] [--once] [--dry-run]\n"
+		"                    [--log-level err|warn|info|debug] [--syslog]\n"
 		"       xfilterd help | version\n"
 		"\n"
 		"scan      read one guest's kernel memory and print its tasks and its\n"
@@ -44,7 +48,12 @@ static void usage(FILE *f)
 		"          hash tables (JSON array, null where the guest has no socket);\n"
 		"          FLOW is PROTO,LOCAL:PORT,REMOTE:PORT with LOCAL the guest's\n"
 		"          side, e.g. tcp,10.0.0.5:22,192.0.2.7:50123 or\n"
-		"          udp,[2001:db8::5]:53,[2001:db8::9]:40000\n");
+		"          udp,[2001:db8::5]:53,[2001:db8::9]:40000\n"
+		"run       the daemon: serves every running Xen domain (or the given\n"
+		"          cores), pushes their owner tables to the xfilter module every\n"
+		"          --period ms (default 5000) and answers its miss events;\n"
+		"          --once: one refresh per domain, then exit; --dry-run: print\n"
+		"          the batches as JSON lines instead of sending them\n");
 }
 
 static int open_guest(const char *core, long domid, struct xf_mem **mem, struct xf_guest *g)
@@ -181,6 +190,8 @@ static int cmd_lookup(int argc, char **argv)
 		ret = 1;
 		goto out;
 	}
+	/* one-shot: straight through the guest's tables, as for a new flow */
+	l.use_index = false;
 	xf_json_init(&j, stdout, false);
 	xf_json_arr_open(&j);
 	for (i = optind; i < argc; i++) {
@@ -335,6 +346,74 @@ static int cmd_scan(int argc, char **argv)
 	return ret ? 1 : 0;
 }
 
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "core", required_argument, NULL, 'c' },
+		{ "period", required_argument, NULL, 'p' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "syslog", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct xfd_opts o = { .period_ms = 5000 };
+	enum xfd_level level = XFD_INFO;
+	bool use_syslog = false;
+	char *end, *colon;
+	unsigned long v;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:p:onl:sh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			colon = strrchr(optarg, ':');
+			if (!colon || o.nr_cores >= XFD_MAX_CORES)
+				goto bad;
+			*colon = 0;
+			v = strtoul(colon + 1, &end, 10);
+			if (*end || end == colon + 1 || v == 0 || v > 0x7fef)
+				goto bad;
+			o.core[o.nr_cores] = optarg;
+			o.core_domid[o.nr_cores++] = (uint32_t)v;
+			break;
+		case 'p':
+			v = strtoul(optarg, &end, 10);
+			if (*end || v < 10 || v > 3600000)
+				goto bad;
+			o.period_ms = (unsigned int)v;
+			break;
+		case 'o':
+			o.once = true;
+			break;
+		case 'n':
+			o.dry_run = true;
+			break;
+		case 'l':
+			if (xfd_log_level_parse(optarg, &level))
+				goto bad;
+			break;
+		case 's':
+			use_syslog = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			goto bad;
+		}
+	}
+	if (optind != argc)
+		goto bad;
+	xfd_log_init(level, use_syslog);
+	return xfd_run(&o);
+bad:
+	usage(stderr);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -343,6 +422,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "scan"))
 		return cmd_scan(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "lookup"))
 		return cmd_lookup(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {

@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The daemon. One process serves every guest: each domain's table is walked
+ * on a period and pushed to the module as one generation (OWNER_ADD batches,
+ * then OWNER_COMMIT, which drops what the walk no longer saw); a miss event
+ * is answered by a targeted lookup (OWNER_ADD), a refresh when the socket is
+ * newer than the last walk, or MISS_RESOLVE when the guest has no socket.
+ * Domains come and go through xenstore; core files serve as domains for
+ * tests and forensics. A guest that disappears mid-walk only costs that
+ * walk: its reads fail, the domain is dropped or retried.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+
+#include "daemon.h"
+#include "json.h"
+#include "log.h"
+#include "lookup.h"
+#include "nl.h"
+#include "scan.h"
+#include "xendoms.h"
+#include "xfmsg.h"
+
+#define MAX_DOMS		256
+#define MIN_REFRESH_MS		100	/* miss-triggered refreshes, at most this often */
+#define RETRY_MS		2000	/* attach retries (a guest still booting) */
+
+struct dom {
+	bool used;
+	uint32_t domid;
+	const char *core;		/* NULL: a Xen domain */
+	struct xf_mem *mem;
+	struct xf_guest g;
+	bool attached;
+	struct xf_table t;
+	struct xf_lookup l;
+	bool lookup_ok;
+	uint64_t gen;
+	double next_ms, last_full_ms;
+	unsigned int failures;
+	bool refreshed;
+	uint64_t walks, pushed, misses, resolved, negative;
+};
+
+struct ctx {
+	const struct xfd_opts *o;
+	struct xf_nl req, ev;
+	bool nl;
+	struct xf_xendoms *xs;
+	int sigfd;
+	bool stop;
+	struct dom doms[MAX_DOMS];
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static struct dom *dom_find(struct ctx *c, uint32_t domid)
+{
+	int i;
+
+	for (i = 0; i < MAX_DOMS; i++)
+		if (c->doms[i].used && c->doms[i].domid == domid)
+			return &c->doms[i];
+	return NULL;
+}
+
+static struct dom *dom_add(struct ctx *c, uint32_t domid, const char *core)
+{
+	struct timespec ts;
+	int i;
+
+	for (i = 0; i < MAX_DOMS; i++) {
+		struct dom *d = &c->doms[i];
+
+		if (d->used)
+			continue;
+		memset(d, 0, sizeof(*d));
+		d->used = true;
+		d->domid = domid;
+		d->core = core;
+		/* generations only need to differ from the module's current one */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		d->gen = (uint64_t)ts.tv_sec << 20;
+		d->next_ms = now_ms();
+		xfd_log(XFD_INFO, "dom %u: serving (%s)", domid, core ? core : "xen");
+		return d;
+	}
+	xfd_log(XFD_ERR, "dom %u: more than %d domains, not served", domid, MAX_DOMS);
+	return NULL;
+}
+
+static void dom_detach(struct dom *d)
+{
+	if (d->lookup_ok)
+		xf_lookup_free(&d->l);
+	d->lookup_ok = false;
+	if (d->attached)
+		xf_guest_detach(&d->g);
+	d->attached = false;
+	xf_mem_close(d->mem);
+	d->mem = NULL;
+	xf_table_free(&d->t);
+}
+
+static void dom_remove(struct dom *d)
+{
+	xfd_log(XFD_INFO, "dom %u: gone (%" PRIu64 " walks, %" PRIu64 " owners pushed, %"
+		PRIu64 " misses, %" PRIu64 " resolved, %" PRIu64 " without socket)",
+		d->domid, d->walks, d->pushed, d->misses, d->resolved, d->negative);
+	dom_detach(d);
+	d->used = false;
+}
+
+static int dom_attach(struct dom *d)
+{
+	char err[256];
+	int ret;
+
+	ret = d->core ? xf_mem_core_open(d->core, &d->mem, err, sizeof(err)) :
+			xf_mem_xen_open(d->domid, &d->mem, err, sizeof(err));
+	if (ret) {
+		xfd_log(XFD_WARN, "dom %u: %s", d->domid, err);
+		return ret;
+	}
+	ret = xf_guest_attach(&d->g, d->mem, err, sizeof(err));
+	if (ret) {
+		xfd_log(XFD_WARN, "dom %u: %s", d->domid, err);
+		xf_mem_close(d->mem);
+		d->mem = NULL;
+		return ret;
+	}
+	d->attached = true;
+	xfd_log(XFD_INFO, "dom %u: Linux %s, KASLR offset %#" PRIx64 ", %d-level paging, BTF %u "
+		"bytes", d->domid, d->g.prof.release[0] ? d->g.prof.release : "?",
+		(uint64_t)d->g.prof.kaslr_offset, d->g.prof.paging_levels, d->g.prof.btf_size);
+	return 0;
+}
+
+/* ---- owners to the module ---- */
+
+static void owner_of(const struct xf_sock_info *s, uint32_t flags, struct xf_owner *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->key.family = s->family;
+	o->key.proto = s->proto;
+	o->key.guest_port = s->lport;
+	memcpy(o->key.guest_addr, s->laddr, 16);
+	if (s->rport) {
+		o->key.has_peer_addr = true;
+		memcpy(o->key.peer_addr, s->raddr, 16);
+		o->key.peer_port = s->rport;
+	}
+	o->present = XF_BIT(XFILTER_OWNER_A_KEY) | XF_BIT(XFILTER_OWNER_A_SOCK_UID) |
+		     XF_BIT(XFILTER_OWNER_A_STATE) | XF_BIT(XFILTER_OWNER_A_INODE) |
+		     XF_BIT(XFILTER_OWNER_A_FLAGS);
+	o->sock_uid = s->sk_uid;
+	o->state = s->state;
+	o->inode = s->ino;
+	o->flags = flags;
+	if (s->pid >= 0) {
+		o->present |= XF_BIT(XFILTER_OWNER_A_PID) | XF_BIT(XFILTER_OWNER_A_TGID) |
+			      XF_BIT(XFILTER_OWNER_A_UID) | XF_BIT(XFILTER_OWNER_A_GID) |
+			      XF_BIT(XFILTER_OWNER_A_COMM) | XF_BIT(XFILTER_OWNER_A_START_TIME);
+		o->pid = (uint32_t)s->pid;
+		o->tgid = (uint32_t)s->tgid;
+		o->uid = s->uid;
+		o->gid = s->gid;
+		o->start_time = s->start_time;
+		memcpy(o->comm, s->comm, sizeof(s->comm) < sizeof(o->comm) ?
+		       sizeof(s->comm) : sizeof(o->comm));
+		o->comm[sizeof(o->comm) - 1] = 0;
+	} else {
+		o->flags |= XFILTER_OWNER_F_UNATTRIBUTED;
+	}
+}
+
+static void dry_owner(struct xf_json *j, const struct xf_owner *o)
+{
+	char a[64];
+
+	xf_json_obj_open(j);
+	xf_json_kstr(j, "proto", o->key.proto == 6 ? "tcp" : "udp");
+	xf_addr_str(o->key.family, o->key.guest_addr, a, sizeof(a));
+	xf_json_kstr(j, "guest", a);
+	xf_json_ku64(j, "guest_port", o->key.guest_port);
+	if (o->key.has_peer_addr) {
+		xf_addr_str(o->key.family, o->key.peer_addr, a, sizeof(a));
+		xf_json_kstr(j, "peer", a);
+		xf_json_ku64(j, "peer_port", o->key.peer_port);
+	}
+	if (XF_HAS(o, XFILTER_OWNER_A_PID)) {
+		xf_json_ku64(j, "pid", o->pid);
+		xf_json_ku64(j, "uid", o->uid);
+		xf_json_kstr(j, "comm", o->comm);
+	}
+	xf_json_ku64(j, "flags", o->flags);
+	xf_json_obj_close(j);
+}
+
+struct batch {
+	struct ctx *c;
+	struct dom *d;
+	struct nl_msg *msg;
+	struct nlattr *nest;
+	unsigned int n;
+	struct xf_json j;		/* dry run */
+	bool full;			/* the module said -ENOSPC */
+};
+
+static int batch_open(struct batch *b)
+{
+	b->n = 0;
+	if (b->c->o->dry_run) {
+		xf_json_init(&b->j, stdout, false);
+		xf_json_obj_open(&b->j);
+		xf_json_ku64(&b->j, "domid", b->d->domid);
+		xf_json_ku64(&b->j, "generation", b->d->gen);
+		xf_json_key(&b->j, "owners");
+		xf_json_arr_open(&b->j);
+		return 0;
+	}
+	b->msg = xf_nl_msg(&b->c->req, XFILTER_CMD_OWNER_ADD, 0);
+	if (!b->msg || nla_put_u32(b->msg, XFILTER_A_DOMID, b->d->domid) ||
+	    nla_put_u64(b->msg, XFILTER_A_GENERATION, b->d->gen) ||
+	    !(b->nest = nla_nest_start(b->msg, XFILTER_A_OWNERS))) {
+		nlmsg_free(b->msg);
+		b->msg = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int batch_send(struct batch *b)
+{
+	int ret;
+
+	if (b->c->o->dry_run) {
+		xf_json_arr_close(&b->j);
+		xf_json_obj_close(&b->j);
+		xf_json_end(&b->j);
+		return 0;
+	}
+	if (!b->msg)
+		return 0;
+	nla_nest_end(b->msg, b->nest);
+	ret = xf_nl_request(&b->c->req, b->msg, NULL, NULL);
+	b->msg = NULL;
+	if (ret == -ENOSPC && !b->full) {
+		b->full = true;
+		xfd_log(XFD_WARN, "dom %u: owner table full: %s", b->d->domid,
+			b->c->req.err.msg);
+	} else if (ret && ret != -ENOSPC) {
+		xfd_log(XFD_WARN, "dom %u: OWNER_ADD: %s", b->d->domid, b->c->req.err.msg);
+	}
+	return ret;
+}
+
+static int batch_add(struct batch *b, const struct xf_owner *o)
+{
+	if (b->c->o->dry_run) {
+		dry_owner(&b->j, o);
+		b->n++;
+		return 0;
+	}
+	if (b->full)
+		return -ENOSPC;
+	if (xf_owner_put(b->msg, XFILTER_A_OWNER, o) == -EMSGSIZE) {
+		/* this message is full: send it and go on in a new one */
+		if (!b->n)
+			return -EMSGSIZE;
+		batch_send(b);
+		if (b->full || batch_open(b))
+			return -ENOSPC;
+		if (xf_owner_put(b->msg, XFILTER_A_OWNER, o))
+			return -EMSGSIZE;
+	}
+	b->n++;
+	return 0;
+}
+
+static int send_simple(struct ctx *c, uint8_t cmd, struct dom *d, const struct xf_key *k)
+{
+	struct nl_msg *msg;
+	int ret;
+
+	if (c->o->dry_run) {
+		printf("{\"domid\":%u,\"%s\":%" PRIu64 "}\n", d->domid,
+		       cmd == XFILTER_CMD_OWNER_COMMIT ? "commit" : "miss_resolve",
+		       cmd == XFILTER_CMD_OWNER_COMMIT ? d->gen : 0);
+		return 0;
+	}
+	msg = xf_nl_msg(&c->req, cmd, 0);
+	if (!msg || nla_put_u32(msg, XFILTER_A_DOMID, d->domid) ||
+	    (cmd == XFILTER_CMD_OWNER_COMMIT && nla_put_u64(msg, XFILTER_A_GENERATION, d->gen)) ||
+	    (k && xf_key_put(msg, XFILTER_A_KEY, k))) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	ret = xf_nl_request(&c->req, msg, NULL, NULL);
+	if (ret)
+		xfd_log(XFD_WARN, "dom %u: %s: %s", d->domid,
+			cmd == XFILTER_CMD_OWNER_COMMIT ? "OWNER_COMMIT" : "MISS_RESOLVE",
+			c->req.err.msg);
+	return ret;
+}
+
+struct skref {
+	uint64_t sk;
+	size_t i;
+};
+
+static int skref_cmp(const void *a, const void *b)
+{
+	const struct skref *x = a, *y = b;
+
+	if (x->sk != y->sk)
+		return x->sk < y->sk ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Pushes the last walk as a new generation. */
+static void push_table(struct ctx *c, struct dom *d)
+{
+	struct batch b = { .c = c, .d = d };
+	size_t n = d->t.nr_socks, i;
+	struct skref *r = calloc(n ? n : 1, sizeof(*r));
+
+	if (!r)
+		return;
+	d->gen++;
+	if (batch_open(&b)) {
+		free(r);
+		return;
+	}
+	/* a socket shared by several processes: one entry (the first owner), marked shared */
+	for (i = 0; i < n; i++)
+		r[i] = (struct skref){ .sk = d->t.socks[i].sk, .i = i };
+	qsort(r, n, sizeof(*r), skref_cmp);
+	for (i = 0; i < n; i++) {
+		uint32_t flags = 0;
+		struct xf_owner o;
+
+		if (i && r[i - 1].sk == r[i].sk)
+			continue;
+		if (i + 1 < n && r[i + 1].sk == r[i].sk)
+			flags |= XFILTER_OWNER_F_SHARED;
+		owner_of(&d->t.socks[r[i].i], flags, &o);
+		if (batch_add(&b, &o))
+			break;
+		d->pushed++;
+	}
+	free(r);
+	batch_send(&b);
+	send_simple(c, XFILTER_CMD_OWNER_COMMIT, d, NULL);
+}
+
+static int refresh(struct ctx *c, struct dom *d)
+{
+	double t0 = now_ms();
+	int ret;
+
+	if (!d->attached && dom_attach(d)) {
+		d->failures++;
+		return -ENOENT;
+	}
+	ret = xf_guest_walk(&d->g, &d->t);
+	d->walks++;
+	if (ret && ret != -EAGAIN) {
+		/* the guest went away or changed beyond recognition mid-walk */
+		xfd_log(XFD_WARN, "dom %u: walk failed (%s); will attach again", d->domid,
+			strerror(-ret));
+		dom_detach(d);
+		d->failures++;
+		return ret;
+	}
+	if (ret)
+		xfd_log(XFD_WARN, "dom %u: walk incomplete (%u restarts); pushing what was read",
+			d->domid, d->t.st.restarts);
+	d->failures = 0;
+	if (!d->lookup_ok)
+		d->lookup_ok = !xf_lookup_init(&d->l, &d->g.walker, d->g.prof.btf);
+	if (d->lookup_ok)
+		xf_lookup_learn(&d->l, &d->t);
+	push_table(c, d);
+	d->last_full_ms = now_ms();
+	d->refreshed = true;
+	xfd_log(XFD_DEBUG, "dom %u: %zu tasks, %zu sockets, generation %" PRIu64 " in %.1f ms",
+		d->domid, d->t.nr_tasks, d->t.nr_socks, d->gen, now_ms() - t0);
+	return 0;
+}
+
+/* ---- miss events ---- */
+
+static void answer_miss(struct ctx *c, struct dom *d, const struct xf_miss *m)
+{
+	struct xf_sock_info s;
+	struct xf_flow f = {
+		.family = m->key.family, .proto = m->key.proto,
+		.lport = m->key.guest_port, .rport = m->key.peer_port,
+	};
+	int ret, tries;
+
+	memcpy(f.laddr, m->key.guest_addr, 16);
+	memcpy(f.raddr, m->key.peer_addr, 16);
+	d->misses++;
+	for (tries = 0; tries < 2; tries++) {
+		if (!d->attached || !d->lookup_ok)
+			ret = -ENOENT;
+		else
+			ret = xf_lookup_flow(&d->l, &f, &s);
+		if (ret == -ENOENT && tries == 0 && d->attached && d->lookup_ok)
+			break;
+		/* newer than the last walk, or no tables yet: one coalesced refresh */
+		if ((ret || s.pid < 0) && tries == 0 && now_ms() - d->last_full_ms >= MIN_REFRESH_MS) {
+			refresh(c, d);
+			continue;
+		}
+		break;
+	}
+	if (ret == -ENOENT && d->attached) {
+		d->negative++;
+		send_simple(c, XFILTER_CMD_MISS_RESOLVE, d, &m->key);
+		return;
+	}
+	if (ret)
+		return;		/* cannot tell: the module's fail mode decides */
+	{
+		struct batch b = { .c = c, .d = d };
+		struct xf_owner o;
+
+		owner_of(&s, 0, &o);
+		if (!batch_open(&b)) {
+			batch_add(&b, &o);
+			batch_send(&b);
+		}
+		d->resolved++;
+	}
+}
+
+static int on_event(const struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+{
+	struct ctx *c = arg;
+	struct xf_miss m;
+	struct dom *d;
+
+	if (xf_nl_cmd(nlh) != XFILTER_CMD_MISS)
+		return 0;
+	if (xf_miss_msg_parse(tb, &m)) {
+		xfd_log(XFD_WARN, "malformed miss event ignored");
+		return 0;
+	}
+	d = dom_find(c, m.domid);
+	if (!d) {
+		xfd_log(XFD_DEBUG, "miss for dom %u, which is not served", m.domid);
+		return 0;
+	}
+	answer_miss(c, d, &m);
+	return 0;
+}
+
+/* ---- domains from xenstore ---- */
+
+static void rescan_xen(struct ctx *c)
+{
+	uint32_t ids[MAX_DOMS];
+	int n, i, k;
+
+	xf_xendoms_drain(c->xs);
+	n = xf_xendoms_list(c->xs, ids, MAX_DOMS);
+	if (n < 0) {
+		xfd_log(XFD_WARN, "xenstore: cannot list domains: %s", strerror(-n));
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (!dom_find(c, ids[i]))
+			dom_add(c, ids[i], NULL);
+	for (k = 0; k < MAX_DOMS; k++) {
+		struct dom *d = &c->doms[k];
+		bool alive = false;
+
+		if (!d->used || d->core)
+			continue;
+		for (i = 0; i < n; i++)
+			alive |= ids[i] == d->domid;
+		if (!alive)
+			dom_remove(d);
+	}
+}
+
+static bool all_refreshed(struct ctx *c)
+{
+	int i;
+
+	for (i = 0; i < MAX_DOMS; i++)
+		if (c->doms[i].used && !c->doms[i].refreshed && c->doms[i].failures < 3)
+			return false;
+	return true;
+}
+
+int xfd_run(const struct xfd_opts *o)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+	struct xf_nl_info info;
+	sigset_t set;
+	unsigned int i;
+	int ret = 0;
+
+	if (!c)
+		return 1;
+	c->o = o;
+	if (!o->dry_run) {
+		if (xf_nl_open(&c->req) || xf_nl_get_info(&c->req, &info)) {
+			xfd_log(XFD_ERR, "%s", c->req.err.msg);
+			free(c);
+			return 1;
+		}
+		if (xf_nl_open(&c->ev) || xf_nl_subscribe(&c->ev, XFILTER_MCGRP_MISS)) {
+			xfd_log(XFD_ERR, "miss events: %s", c->ev.err.msg);
+			xf_nl_close(&c->req);
+			free(c);
+			return 1;
+		}
+		c->nl = true;
+		xfd_log(XFD_INFO, "module %s, protocol %u-%u", info.version, info.proto_min,
+			info.proto_max);
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	c->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	for (i = 0; i < o->nr_cores; i++)
+		dom_add(c, o->core_domid[i], o->core[i]);
+	if (!o->nr_cores) {
+		c->xs = xf_xendoms_open();
+		if (!c->xs) {
+			xfd_log(XFD_ERR, "cannot reach xenstore (%s): run in a Xen dom0, or give "
+				"--core FILE:DOMID", strerror(errno));
+			ret = 1;
+			goto out;
+		}
+		rescan_xen(c);
+	}
+	while (!c->stop) {
+		struct pollfd pfd[3];
+		double now = now_ms(), next = now + 60000;
+		int n = 0, k, timeout;
+
+		for (k = 0; k < MAX_DOMS; k++) {
+			struct dom *d = &c->doms[k];
+
+			if (!d->used)
+				continue;
+			if (d->next_ms <= now) {
+				refresh(c, d);
+				d->next_ms = now_ms() + (d->attached ? o->period_ms :
+							 RETRY_MS * (d->failures < 8 ? d->failures : 8));
+			}
+			if (d->next_ms < next)
+				next = d->next_ms;
+		}
+		if (o->once && all_refreshed(c))
+			break;
+		pfd[n++] = (struct pollfd){ .fd = c->sigfd, .events = POLLIN };
+		if (c->nl)
+			pfd[n++] = (struct pollfd){ .fd = xf_nl_fd(&c->ev), .events = POLLIN };
+		if (c->xs)
+			pfd[n++] = (struct pollfd){ .fd = xf_xendoms_fd(c->xs), .events = POLLIN };
+		timeout = (int)(next - now_ms());
+		if (poll(pfd, n, timeout < 0 ? 0 : timeout) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(c->sigfd, &si, sizeof(si)) == sizeof(si))
+				xfd_log(XFD_INFO, "signal %u: exiting", si.ssi_signo);
+			c->stop = true;
+		}
+		for (k = 1; k < n; k++) {
+			if (!pfd[k].revents)
+				continue;
+			if (c->nl && pfd[k].fd == xf_nl_fd(&c->ev)) {
+				int r = xf_nl_events(&c->ev, on_event, c);
+
+				if (r == -ENOBUFS)
+					xfd_log(XFD_WARN, "miss events lost (socket overrun)");
+			} else if (c->xs) {
+				rescan_xen(c);
+			}
+		}
+	}
+out:
+	for (i = 0; i < MAX_DOMS; i++)
+		if (c->doms[i].used)
+			dom_remove(&c->doms[i]);
+	xf_xendoms_close(c->xs);
+	if (c->nl) {
+		xf_nl_close(&c->ev);
+		xf_nl_close(&c->req);
+	}
+	if (c->sigfd >= 0)
+		close(c->sigfd);
+	free(c);
+	return ret;
+}

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Domain discovery through xenstore: /local/domain lists the running
+ * domains, and the special watches @introduceDomain/@releaseDomain fire on
+ * every start and stop, so the daemon rescans only when something changed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xenstore.h>
+
+#include "xendoms.h"
+
+struct xf_xendoms {
+	struct xs_handle *xs;
+};
+
+struct xf_xendoms *xf_xendoms_open(void)
+{
+	struct xf_xendoms *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return NULL;
+	x->xs = xs_open(0);
+	if (!x->xs ||
+	    !xs_watch(x->xs, "@introduceDomain", "intro") ||
+	    !xs_watch(x->xs, "@releaseDomain", "release")) {
+		int e = errno ? errno : ENODEV;
+
+		xf_xendoms_close(x);
+		errno = e;
+		return NULL;
+	}
+	return x;
+}
+
+void xf_xendoms_close(struct xf_xendoms *x)
+{
+	if (!x)
+		return;
+	if (x->xs)
+		xs_close(x->xs);
+	free(x);
+}
+
+int xf_xendoms_list(struct xf_xendoms *x, uint32_t *ids, int max)
+{
+	unsigned int n = 0, i;
+	char **ents = xs_directory(x->xs, XBT_NULL, "/local/domain", &n);
+	int count = 0;
+
+	if (!ents)
+		return -errno;
+	for (i = 0; i < n && count < max; i++) {
+		char *end;
+		unsigned long id = strtoul(ents[i], &end, 10);
+
+		if (*end || end == ents[i] || id == 0 || id >= 0x7ff0)
+			continue;
+		ids[count++] = (uint32_t)id;
+	}
+	free(ents);
+	return count;
+}
+
+int xf_xendoms_fd(struct xf_xendoms *x)
+{
+	return xs_fileno(x->xs);
+}
+
+void xf_xendoms_drain(struct xf_xendoms *x)
+{
+	char **ev;
+
+	/* xs_check_watch() does not block; it returns NULL once drained */
+	while ((ev = xs_check_watch(x->xs)) != NULL)
+		free(ev);
+}
