@@ -655,8 +655,9 @@ static int parse_monitor(struct xf_ctl *c, int argc, char **argv)
 			return usage(c, "unknown event kind '%s' (verdict, miss, config, all)",
 				     argv[i]);
 	}
+	/* Not misses by default: see the help text. */
 	if (!c->groups)
-		c->groups = XF_GROUP_VERDICT | XF_GROUP_MISS | XF_GROUP_CONFIG;
+		c->groups = XF_GROUP_VERDICT | XF_GROUP_CONFIG;
 	return 0;
 }
 
@@ -1439,10 +1440,10 @@ static const struct xf_subcmd subcmds[] = {
 	  "established flows it matches.\n\n"
 	  "Example: " PROG " rule add dom web1 uid 1001 proto tcp peer-port 25 drop\n\n",
 	  true },
-	{ "rule", "del", "delete", false, parse_rule_del, run_rule_del,
+	{ "rule", "del", "delete|rm", false, parse_rule_del, run_rule_del,
 	  "rule del ID...",
 	  "Deletes rules by id ('" PROG " rule list' shows the ids).\n", false },
-	{ "rule", "list", "show", true, parse_dom_only, run_rule_list,
+	{ "rule", "list", "show|ls", true, parse_dom_only, run_rule_list,
 	  "rule list [dom D]",
 	  "Lists the rules in the order they are tried, with the packets and bytes\n"
 	  "each has matched (HITS, BYTES) and the time left of expiring ones.\n"
@@ -1457,7 +1458,7 @@ static const struct xf_subcmd subcmds[] = {
 	  "packet ever sees neither rule or both. Rules may get new ids. The new\n"
 	  "rule takes the default priority unless prio is given.\n\n",
 	  true },
-	{ "domain", "show", "list", true, parse_dom_only, run_domain_show,
+	{ "domain", "show", "list|ls", true, parse_dom_only, run_domain_show,
 	  "domain show [dom D]",
 	  "Shows per domain: filtering on or off, the fail mode, owner-table entries\n"
 	  "and limit, packets held waiting for an owner, the last committed\n"
@@ -1483,9 +1484,10 @@ static const struct xf_subcmd subcmds[] = {
 	  "                   with the fields of the audit line\n"
 	  "  miss             packets held because their socket is not known yet\n"
 	  "  config           rule and domain changes\n"
-	  "Without arguments, all three. Note that a monitor listening to misses\n"
-	  "counts as a listener: with no daemon running, held packets then wait for\n"
-	  "their deadline instead of getting the fail mode at once.\n", false },
+	  "Without arguments: verdict and config. Misses only when asked for ('miss'\n"
+	  "or 'all'): the module takes any listener of the miss group for the\n"
+	  "introspection daemon, so while the daemon is down, held packets would wait\n"
+	  "for their deadline instead of getting the domain's fail mode at once.\n", false },
 	{ "save", NULL, NULL, false, parse_nothing, run_save,
 	  "save",
 	  "Prints the ruleset as 'rule add' lines that 'restore' replays; counters\n"
@@ -1505,6 +1507,19 @@ static const struct xf_subcmd subcmds[] = {
 	{ 0 },
 };
 
+/* The verb, or one of its '|'-separated aliases. */
+static bool verb_is(const struct xf_subcmd *s, const char *verb)
+{
+	size_t n = strlen(verb);
+
+	if (!strcmp(s->verb, verb))
+		return true;
+	for (const char *a = s->alias; a && *a; a += strcspn(a, "|"), a += *a == '|')
+		if (!strncmp(a, verb, n) && (a[n] == '|' || !a[n]))
+			return true;
+	return false;
+}
+
 static const struct xf_subcmd *find_sub(const char *object, const char *verb,
 					bool *verb_used, bool *known_object)
 {
@@ -1518,7 +1533,7 @@ static const struct xf_subcmd *find_sub(const char *object, const char *verb,
 		*known_object = true;
 		if (!s->verb)
 			return s;
-		if (verb && (!strcmp(s->verb, verb) || (s->alias && !strcmp(s->alias, verb)))) {
+		if (verb && verb_is(s, verb)) {
 			*verb_used = true;
 			return s;
 		}
