@@ -18,7 +18,6 @@
 #include "sysfs.h"
 
 DEFINE_MUTEX(xf_lock);
-EXPORT_SYMBOL_IF_KUNIT(xf_lock);
 
 unsigned int xf_max_entries = 16384;
 unsigned int xf_neg_ttl_ms = 1000;

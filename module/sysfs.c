@@ -47,28 +47,48 @@ static ssize_t dom_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return stat_show(v, idx, buf);
 }
 
-#define XF_STAT(name, id) \
-	{ .attr = __ATTR(name, 0444, global_show, NULL), .idx = XFILTER_STATS_A_##id }
-#define XF_DSTAT(name, id) \
-	{ .attr = __ATTR(name, 0444, dom_stat_show, NULL), .idx = XFILTER_STATS_A_##id }
+/* The file names: those in the comments of enum xfilter_stats_attr. */
+static const char *const xf_stat_names[XF_NSTATS] = {
+	[XFILTER_STATS_A_PACKETS]		= "packets",
+	[XFILTER_STATS_A_BYTES]			= "bytes",
+	[XFILTER_STATS_A_ACCEPTED]		= "accepted",
+	[XFILTER_STATS_A_DROPPED]		= "dropped",
+	[XFILTER_STATS_A_REJECTED]		= "rejected",
+	[XFILTER_STATS_A_LOGGED]		= "logged",
+	[XFILTER_STATS_A_HITS]			= "hits",
+	[XFILTER_STATS_A_MISSES]		= "misses",
+	[XFILTER_STATS_A_UNKNOWN]		= "unknown",
+	[XFILTER_STATS_A_HELD]			= "held",
+	[XFILTER_STATS_A_HOLD_RESOLVED]		= "hold_resolved",
+	[XFILTER_STATS_A_HOLD_TIMEOUTS]		= "hold_timeouts",
+	[XFILTER_STATS_A_HOLD_OVERFLOWS]	= "hold_overflows",
+	[XFILTER_STATS_A_NO_DAEMON]		= "no_daemon",
+	[XFILTER_STATS_A_FAIL_OPEN]		= "fail_open",
+	[XFILTER_STATS_A_FAIL_CLOSED]		= "fail_closed",
+	[XFILTER_STATS_A_NEG_HITS]		= "neg_hits",
+	[XFILTER_STATS_A_TABLE_FULL]		= "table_full",
+	[XFILTER_STATS_A_ENTRIES]		= "entries",
+	[XFILTER_STATS_A_AUDIT_SUPPRESSED]	= "audit_suppressed",
+	[XFILTER_STATS_A_FLOWS_CUT]		= "flows_cut",
+	[XFILTER_STATS_A_MALFORMED]		= "malformed",
+};
 
-#define XF_STATS_LIST(M)					\
-	M(packets, PACKETS), M(bytes, BYTES),			\
-	M(accepted, ACCEPTED), M(dropped, DROPPED),		\
-	M(rejected, REJECTED), M(logged, LOGGED),		\
-	M(hits, HITS), M(misses, MISSES),			\
-	M(unknown, UNKNOWN), M(held, HELD),			\
-	M(hold_resolved, HOLD_RESOLVED),			\
-	M(hold_timeouts, HOLD_TIMEOUTS),			\
-	M(hold_overflows, HOLD_OVERFLOWS),			\
-	M(no_daemon, NO_DAEMON), M(fail_open, FAIL_OPEN),	\
-	M(fail_closed, FAIL_CLOSED), M(neg_hits, NEG_HITS),	\
-	M(table_full, TABLE_FULL), M(entries, ENTRIES),		\
-	M(audit_suppressed, AUDIT_SUPPRESSED),			\
-	M(flows_cut, FLOWS_CUT), M(malformed, MALFORMED)
+#define XF_FIRST_STAT XFILTER_STATS_A_PACKETS
+#define XF_NFILES (XF_NSTATS - XF_FIRST_STAT)
 
-static struct xf_stat_attr global_stats[] = { XF_STATS_LIST(XF_STAT) };
-static struct xf_stat_attr dom_stats[] = { XF_STATS_LIST(XF_DSTAT) };
+static struct xf_stat_attr global_stats[XF_NFILES];
+static struct xf_stat_attr dom_stats[XF_NFILES];
+
+static void stat_attr_init(struct xf_stat_attr *a, int idx,
+			   ssize_t (*show)(struct kobject *,
+					   struct kobj_attribute *, char *))
+{
+	sysfs_attr_init(&a->attr.attr);
+	a->attr.attr.name = xf_stat_names[idx];
+	a->attr.attr.mode = 0444;
+	a->attr.show = show;
+	a->idx = idx;
+}
 
 static ssize_t fail_mode_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
@@ -146,10 +166,12 @@ int xf_sysfs_init(void)
 {
 	int i, err;
 
-	for (i = 0; i < ARRAY_SIZE(global_stats); i++)
+	for (i = 0; i < XF_NFILES; i++) {
+		stat_attr_init(&global_stats[i], XF_FIRST_STAT + i, global_show);
+		stat_attr_init(&dom_stats[i], XF_FIRST_STAT + i, dom_stat_show);
 		global_attrs[i] = &global_stats[i].attr.attr;
-	for (i = 0; i < ARRAY_SIZE(dom_stats); i++)
 		dom_attrs[i] = &dom_stats[i].attr.attr;
+	}
 	dom_attrs[i++] = &fail_mode_attr.attr;
 	dom_attrs[i++] = &enabled_attr.attr;
 	dom_attrs[i] = &max_entries_attr.attr;

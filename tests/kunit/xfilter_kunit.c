@@ -526,7 +526,7 @@ static void base(struct xf_match *m, struct xf_owner_info *o)
 #define R(fn, body) static void fn(struct xf_rule *r) { body; }
 #define P(fn, body) static void fn(struct xf_match *m, struct xf_owner_info *o) { body; }
 
-R(r_any, )
+R(r_any, r->verdict = XFILTER_VERDICT_DROP)
 R(r_dom3, r->match |= XF_M_DOMID; r->domid = 3)
 R(r_dom4, r->match |= XF_M_DOMID; r->domid = 4)
 R(r_pid, r->match |= XF_M_PID; r->pid = 812)
@@ -543,11 +543,11 @@ R(r_tcp, r->match |= XF_M_PROTO; r->proto = IPPROTO_TCP)
 R(r_udp, r->match |= XF_M_PROTO; r->proto = IPPROTO_UDP)
 R(r_v6, r->match |= XF_M_FAMILY; r->family = AF_INET6)
 R(r_peer24, r->match |= XF_M_PEER | XF_M_FAMILY; r->family = AF_INET;
-  r->peer.ip = V4(10, 0, 0, 0); r->plen = 24)
+	r->peer.ip = V4(10, 0, 0, 0); r->plen = 24)
 R(r_peer32_other, r->match |= XF_M_PEER | XF_M_FAMILY; r->family = AF_INET;
-  r->peer.ip = V4(10, 0, 0, 8); r->plen = 32)
+	r->peer.ip = V4(10, 0, 0, 8); r->plen = 32)
 R(r_peer0, r->match |= XF_M_PEER | XF_M_FAMILY; r->family = AF_INET;
-  r->peer.ip = 0; r->plen = 0)
+	r->peer.ip = 0; r->plen = 0)
 R(r_gport, r->match |= XF_M_GPORT; r->gport_min = 40000; r->gport_max = 42000)
 R(r_gport_out, r->match |= XF_M_GPORT; r->gport_min = 1; r->gport_max = 1024)
 R(r_pport, r->match |= XF_M_PPORT; r->pport_min = 25; r->pport_max = 25)
@@ -556,9 +556,9 @@ R(r_unknown, r->flags = XFILTER_RULE_F_OWNER_UNKNOWN)
 R(r_expired, r->expires = jiffies - 1 ?: 1)
 R(r_future, r->expires = jiffies + HZ * 100)
 R(r_uid_dom_tcp, r->match |= XF_M_UID | XF_M_DOMID | XF_M_PROTO;
-  r->uid = 1001; r->domid = 3; r->proto = IPPROTO_TCP)
+	r->uid = 1001; r->domid = 3; r->proto = IPPROTO_TCP)
 
-P(p_base, )
+P(p_base, (void)m)
 P(p_unknown, m->owner = NULL)
 P(p_in, m->dir = XFILTER_DIR_IN)
 P(p_icmp, m->proto = IPPROTO_ICMP; m->has_ports = false)
@@ -646,47 +646,47 @@ PUT(put_none, nla_put_u32(skb, XFILTER_RULE_A_UID, 5))
 PUT(put_bad_verdict, nla_put_u8(skb, XFILTER_RULE_A_VERDICT, 9))
 PUT(put_none_verdict, nla_put_u8(skb, XFILTER_RULE_A_VERDICT, 0))
 PUT(put_all, VERDICT; nla_put_u32(skb, XFILTER_RULE_A_DOMID, 3);
-    nla_put_u32(skb, XFILTER_RULE_A_PID, 1);
-    nla_put_u32(skb, XFILTER_RULE_A_TGID, 1);
-    nla_put_u32(skb, XFILTER_RULE_A_UID, 1);
-    nla_put_u32(skb, XFILTER_RULE_A_GID, 1);
-    nla_put_string(skb, XFILTER_RULE_A_COMM, "nmap");
-    nla_put_u8(skb, XFILTER_RULE_A_DIR, XFILTER_DIR_OUT);
-    nla_put_u8(skb, XFILTER_RULE_A_PROTO, IPPROTO_TCP);
-    nla_put_in_addr(skb, XFILTER_RULE_A_PEER_ADDR, B);
-    nla_put_u8(skb, XFILTER_RULE_A_PEER_PLEN, 24);
-    nla_put_u16(skb, XFILTER_RULE_A_GUEST_PORT_MIN, 1);
-    nla_put_u16(skb, XFILTER_RULE_A_PEER_PORT_MIN, 25);
-    nla_put_u32(skb, XFILTER_RULE_A_TIMEOUT_MS, 1000))
+	nla_put_u32(skb, XFILTER_RULE_A_PID, 1);
+	nla_put_u32(skb, XFILTER_RULE_A_TGID, 1);
+	nla_put_u32(skb, XFILTER_RULE_A_UID, 1);
+	nla_put_u32(skb, XFILTER_RULE_A_GID, 1);
+	nla_put_string(skb, XFILTER_RULE_A_COMM, "nmap");
+	nla_put_u8(skb, XFILTER_RULE_A_DIR, XFILTER_DIR_OUT);
+	nla_put_u8(skb, XFILTER_RULE_A_PROTO, IPPROTO_TCP);
+	nla_put_in_addr(skb, XFILTER_RULE_A_PEER_ADDR, B);
+	nla_put_u8(skb, XFILTER_RULE_A_PEER_PLEN, 24);
+	nla_put_u16(skb, XFILTER_RULE_A_GUEST_PORT_MIN, 1);
+	nla_put_u16(skb, XFILTER_RULE_A_PEER_PORT_MIN, 25);
+	nla_put_u32(skb, XFILTER_RULE_A_TIMEOUT_MS, 1000))
 PUT(put_domid_big, VERDICT; nla_put_u32(skb, XFILTER_RULE_A_DOMID, 0x7ff0))
 PUT(put_addr5, VERDICT; nla_put(skb, XFILTER_RULE_A_PEER_ADDR, 5, "abcde"))
 PUT(put_plen33, VERDICT; nla_put_in_addr(skb, XFILTER_RULE_A_PEER_ADDR, B);
-    nla_put_u8(skb, XFILTER_RULE_A_PEER_PLEN, 33))
+	nla_put_u8(skb, XFILTER_RULE_A_PEER_PLEN, 33))
 PUT(put_plen_alone, VERDICT; nla_put_u8(skb, XFILTER_RULE_A_PEER_PLEN, 8))
 PUT(put_family_mismatch, VERDICT;
-    nla_put_u8(skb, XFILTER_RULE_A_FAMILY, AF_INET6);
-    nla_put_in_addr(skb, XFILTER_RULE_A_PEER_ADDR, B))
+	nla_put_u8(skb, XFILTER_RULE_A_FAMILY, AF_INET6);
+	nla_put_in_addr(skb, XFILTER_RULE_A_PEER_ADDR, B))
 PUT(put_family_bad, VERDICT; nla_put_u8(skb, XFILTER_RULE_A_FAMILY, 7))
 PUT(put_ports_reversed, VERDICT;
-    nla_put_u16(skb, XFILTER_RULE_A_GUEST_PORT_MIN, 10);
-    nla_put_u16(skb, XFILTER_RULE_A_GUEST_PORT_MAX, 9))
+	nla_put_u16(skb, XFILTER_RULE_A_GUEST_PORT_MIN, 10);
+	nla_put_u16(skb, XFILTER_RULE_A_GUEST_PORT_MAX, 9))
 PUT(put_port_max_alone, VERDICT;
-    nla_put_u16(skb, XFILTER_RULE_A_PEER_PORT_MAX, 9))
+	nla_put_u16(skb, XFILTER_RULE_A_PEER_PORT_MAX, 9))
 PUT(put_ports_icmp, VERDICT; nla_put_u8(skb, XFILTER_RULE_A_PROTO, 1);
-    nla_put_u16(skb, XFILTER_RULE_A_PEER_PORT_MIN, 9))
+	nla_put_u16(skb, XFILTER_RULE_A_PEER_PORT_MIN, 9))
 PUT(put_flags_unknown, VERDICT; nla_put_u32(skb, XFILTER_RULE_A_FLAGS, 2))
 PUT(put_flags_contra, VERDICT;
-    nla_put_u32(skb, XFILTER_RULE_A_FLAGS, XFILTER_RULE_F_OWNER_UNKNOWN);
-    nla_put_u32(skb, XFILTER_RULE_A_UID, 0))
+	nla_put_u32(skb, XFILTER_RULE_A_FLAGS, XFILTER_RULE_F_OWNER_UNKNOWN);
+	nla_put_u32(skb, XFILTER_RULE_A_UID, 0))
 PUT(put_comm_empty, VERDICT; nla_put_string(skb, XFILTER_RULE_A_COMM, ""))
 PUT(put_comm_long, VERDICT;
-    nla_put_string(skb, XFILTER_RULE_A_COMM, "sixteen-chars-xx"))
+	nla_put_string(skb, XFILTER_RULE_A_COMM, "sixteen-chars-xx"))
 PUT(put_timeout0, VERDICT; nla_put_u32(skb, XFILTER_RULE_A_TIMEOUT_MS, 0))
 PUT(put_hits, VERDICT; nla_put_u64_64bit(skb, XFILTER_RULE_A_HITS, 1,
 					 XFILTER_RULE_A_PAD))
 PUT(put_v6_64, VERDICT;
-    nla_put(skb, XFILTER_RULE_A_PEER_ADDR, 16, "0123456789abcdef");
-    nla_put_u8(skb, XFILTER_RULE_A_PEER_PLEN, 64))
+	nla_put(skb, XFILTER_RULE_A_PEER_ADDR, 16, "0123456789abcdef");
+	nla_put_u8(skb, XFILTER_RULE_A_PEER_PLEN, 64))
 PUT(put_dir_bad, VERDICT; nla_put_u8(skb, XFILTER_RULE_A_DIR, 3))
 
 static const struct parse_rule_case parse_rule_cases[] = {
