@@ -24,8 +24,8 @@
 #include "domain.h"
 #include "vif.h"
 
-unsigned int xf_audit_burst = 50;
-unsigned int xf_audit_interval_ms = 5000;
+unsigned int xf_audit_burst = 100;
+unsigned int xf_audit_interval_ms = 1000;
 
 static struct ratelimit_state xf_audit_rs;
 

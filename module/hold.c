@@ -21,7 +21,12 @@
 #include "packet.h"
 #include "netlink.h"
 
-unsigned int xf_hold_ms = 200;
+/*
+ * The daemon's targeted walk takes about a millisecond; the deadline only
+ * bounds how long a subscribed but stuck daemon can stall a new flow, and
+ * stays under TCP's first SYN retransmission.
+ */
+unsigned int xf_hold_ms = 900;
 unsigned int xf_hold_max_packets = 256;
 unsigned int xf_hold_max_bytes = 1 << 20;
 unsigned int xf_dom_hold_max_packets = 1024;

@@ -44,7 +44,7 @@
 module_param_named(max_entries, xf_max_entries, uint, 0644);
 MODULE_PARM_DESC(max_entries, "Owner table limit of a new domain (default 16384)");
 module_param_named(hold_ms, xf_hold_ms, uint, 0644);
-MODULE_PARM_DESC(hold_ms, "How long a packet waits for its owner, ms (default 200)");
+MODULE_PARM_DESC(hold_ms, "How long a packet waits for its owner, ms (default 900)");
 module_param_named(hold_max_packets, xf_hold_max_packets, uint, 0644);
 MODULE_PARM_DESC(hold_max_packets, "Packets held per vif at most (default 256)");
 module_param_named(hold_max_bytes, xf_hold_max_bytes, uint, 0644);
@@ -54,9 +54,9 @@ MODULE_PARM_DESC(dom_hold_max_packets, "Packets held per domain at most (default
 module_param_named(neg_ttl_ms, xf_neg_ttl_ms, uint, 0644);
 MODULE_PARM_DESC(neg_ttl_ms, "Lifetime of a negative cache entry, ms (default 1000)");
 module_param_named(audit_burst, xf_audit_burst, uint, 0444);
-MODULE_PARM_DESC(audit_burst, "Audit lines per interval before suppression (default 50)");
+MODULE_PARM_DESC(audit_burst, "Audit lines per interval before suppression (default 100)");
 module_param_named(audit_interval_ms, xf_audit_interval_ms, uint, 0444);
-MODULE_PARM_DESC(audit_interval_ms, "Audit rate-limit interval, ms (default 5000)");
+MODULE_PARM_DESC(audit_interval_ms, "Audit rate-limit interval, ms (default 1000)");
 
 static int __init xf_init(void)
 {

@@ -27,6 +27,8 @@ enum {
 };
 
 static struct genl_family xf_genl_family;
+/* Cleared under xf_lock before the family goes: late notifications stop. */
+static bool xf_nl_live;
 
 static const struct nla_policy xf_key_policy[XFILTER_KEY_A_MAX + 1] = {
 	[XFILTER_KEY_A_FAMILY]		= { .type = NLA_U8 },
@@ -1056,7 +1058,9 @@ void xf_nl_notify_rule_expired(const struct xf_rule *r)
 	struct nlattr *nest;
 	void *hdr;
 
-	if (!genl_has_listeners(&xf_genl_family, &init_net, XF_MCGRP_CONFIG))
+	lockdep_assert_held(&xf_lock);
+	if (!xf_nl_live ||
+	    !genl_has_listeners(&xf_genl_family, &init_net, XF_MCGRP_CONFIG))
 		return;
 	msg = genlmsg_new(NLMSG_GOODSIZE / 4, GFP_KERNEL);
 	if (!msg)
@@ -1133,10 +1137,20 @@ static struct genl_family xf_genl_family __ro_after_init = {
 
 int xf_nl_init(void)
 {
-	return genl_register_family(&xf_genl_family);
+	int err = genl_register_family(&xf_genl_family);
+
+	if (!err) {
+		mutex_lock(&xf_lock);
+		xf_nl_live = true;
+		mutex_unlock(&xf_lock);
+	}
+	return err;
 }
 
 void xf_nl_exit(void)
 {
+	mutex_lock(&xf_lock);
+	xf_nl_live = false;
+	mutex_unlock(&xf_lock);
 	genl_unregister_family(&xf_genl_family);
 }
