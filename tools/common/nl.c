@@ -136,9 +136,10 @@ int xf_nl_fd(const struct xf_nl *nl)
 	return nl_socket_get_fd(nl->sk);
 }
 
-struct nl_msg *xf_nl_msg(const struct xf_nl *nl, uint8_t cmd, int flags)
+static struct nl_msg *new_msg(const struct xf_nl *nl, uint8_t cmd, int flags,
+			      size_t size)
 {
-	struct nl_msg *msg = nlmsg_alloc();
+	struct nl_msg *msg = size ? nlmsg_alloc_size(size) : nlmsg_alloc();
 
 	if (!msg)
 		return NULL;
@@ -148,6 +149,17 @@ struct nl_msg *xf_nl_msg(const struct xf_nl *nl, uint8_t cmd, int flags)
 		return NULL;
 	}
 	return msg;
+}
+
+struct nl_msg *xf_nl_msg(const struct xf_nl *nl, uint8_t cmd, int flags)
+{
+	return new_msg(nl, cmd, flags, 0);
+}
+
+struct nl_msg *xf_nl_msg_big(const struct xf_nl *nl, uint8_t cmd, int flags)
+{
+	/* One 64 KiB nest plus the headers around it. */
+	return new_msg(nl, cmd, flags, 65536 + 4096);
 }
 
 uint8_t xf_nl_cmd(const struct nlmsghdr *nlh)

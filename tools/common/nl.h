@@ -96,8 +96,14 @@ void xf_nl_close(struct xf_nl *nl);
 int xf_nl_get_info(struct xf_nl *nl, struct xf_nl_info *info);
 int xf_nl_check_info(const struct xf_nl_info *info, struct xf_nl_error *err);
 
-/* A request for cmd with the genl header in place; NULL when out of memory. */
+/*
+ * A request for cmd with the genl header in place; NULL when out of memory.
+ * xf_nl_msg has room for a page of attributes, xf_nl_msg_big for one full
+ * nest (an attribute's length is 16 bits: 64 KiB), for batches such as
+ * XFILTER_A_OWNERS and XFILTER_A_RULES.
+ */
 struct nl_msg *xf_nl_msg(const struct xf_nl *nl, uint8_t cmd, int flags);
+struct nl_msg *xf_nl_msg_big(const struct xf_nl *nl, uint8_t cmd, int flags);
 
 /*
  * Sends msg (always freed) and reads until the ack: cb (may be NULL) sees

@@ -1172,12 +1172,14 @@ static int run_rule_flush(struct xf_ctl *c)
 static int send_replace(struct xf_ctl *c, const struct xf_rule *rules,
 			size_t n, size_t stride, const char *what)
 {
-	struct nl_msg *msg = new_msg(c, XFILTER_CMD_RULE_REPLACE);
+	struct nl_msg *msg = xf_nl_msg_big(&c->nl, XFILTER_CMD_RULE_REPLACE, 0);
 	struct nlattr *nest;
 	int err;
 
-	if (!msg)
+	if (!msg) {
+		errmsg(c, "out of memory");
 		return XF_EXIT_ERR;
+	}
 	nest = nla_nest_start(msg, XFILTER_A_RULES);
 	if (!nest)
 		goto too_big;
@@ -1192,9 +1194,13 @@ static int send_replace(struct xf_ctl *c, const struct xf_rule *rules,
 		if (xf_rule_put(msg, XFILTER_A_RULE, &r))
 			goto too_big;
 	}
-	nla_nest_end(msg, nest);
-	/* An attribute's length is 16 bits: one replace holds 64 KiB of rules. */
-	if (nlmsg_hdr(msg)->nlmsg_len - ((char *)nest - (char *)nlmsg_hdr(msg)) > 0xffff)
+	/*
+	 * An attribute's length is 16 bits: one replace holds 64 KiB of rules.
+	 * Checked before nla_nest_end(), which would drop an oversized nest
+	 * and so turn the request into "replace with nothing".
+	 */
+	if ((char *)nlmsg_tail(nlmsg_hdr(msg)) - (char *)nest > 0xffff ||
+	    nla_nest_end(msg, nest) < 0)
 		goto too_big;
 	err = xf_nl_request(&c->nl, msg, NULL, NULL);
 	if (err)
