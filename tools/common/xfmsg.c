@@ -267,11 +267,16 @@ int xf_owner_parse(const struct nlattr *nest, struct xf_owner *o)
 int xf_owner_put(struct nl_msg *msg, int attr, const struct xf_owner *o)
 {
 	struct nlattr *nest = nla_nest_start(msg, attr);
+	int err;
 
 	if (!nest)
 		return -EMSGSIZE;
-	if (xf_key_put(msg, XFILTER_OWNER_A_KEY, &o->key) ||
-	    PUT_U32(msg, o, XFILTER_OWNER_A_PID, pid) ||
+	err = xf_key_put(msg, XFILTER_OWNER_A_KEY, &o->key);
+	if (err) {
+		nla_nest_cancel(msg, nest);
+		return err;	/* -EINVAL (bad family) is not "message full" */
+	}
+	if (PUT_U32(msg, o, XFILTER_OWNER_A_PID, pid) ||
 	    PUT_U32(msg, o, XFILTER_OWNER_A_TGID, tgid) ||
 	    PUT_U32(msg, o, XFILTER_OWNER_A_UID, uid) ||
 	    PUT_U32(msg, o, XFILTER_OWNER_A_GID, gid) ||
