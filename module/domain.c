@@ -21,6 +21,8 @@ DEFINE_MUTEX(xf_lock);
 
 unsigned int xf_max_entries = 16384;
 unsigned int xf_neg_ttl_ms = 1000;
+/* Misses a domain may ask the daemon to resolve per second. */
+unsigned int xf_miss_budget = 2000;
 
 static DEFINE_XARRAY(xf_domains);
 static siphash_key_t xf_neg_key __read_mostly;
@@ -38,6 +40,8 @@ struct xf_domain *xf_domain_alloc(u32 domid)
 	dom->max_entries = READ_ONCE(xf_max_entries);
 	INIT_LIST_HEAD(&dom->vifs);
 	spin_lock_init(&dom->neg_lock);
+	ratelimit_state_init(&dom->miss_rs, HZ, READ_ONCE(xf_miss_budget));
+	ratelimit_set_flags(&dom->miss_rs, RATELIMIT_MSG_ON_RELEASE);
 	dom->neg = kcalloc(XF_NEG_SLOTS, sizeof(*dom->neg), GFP_KERNEL_ACCOUNT);
 	dom->table = xf_table_alloc(dom->max_entries);
 	dom->stats = netdev_alloc_pcpu_stats(struct xf_pcpu_stats);

@@ -10,6 +10,7 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/percpu.h>
 #include <linux/kobject.h>
+#include <linux/ratelimit.h>
 #include <linux/xfilter.h>
 
 #include "parse.h"
@@ -40,6 +41,7 @@ struct xf_domain {
 	struct list_head vifs;	/* struct xf_vif, under xf_lock */
 	atomic_t held;		/* packets held now, all vifs */
 	atomic_t held_bytes;
+	struct ratelimit_state miss_rs;	/* miss events per second */
 
 	spinlock_t neg_lock;	/* negative cache; miss path only */
 	struct xf_neg_slot *neg;
@@ -59,6 +61,7 @@ extern struct mutex xf_lock;
 
 extern unsigned int xf_max_entries;
 extern unsigned int xf_neg_ttl_ms;
+extern unsigned int xf_miss_budget;
 
 struct xf_domain *xf_domain_get(u32 domid);
 struct xf_domain *xf_domain_get_or_create(u32 domid);

@@ -30,6 +30,7 @@ unsigned int xf_hold_ms = 900;
 unsigned int xf_hold_max_packets = 256;
 unsigned int xf_hold_max_bytes = 1 << 20;
 unsigned int xf_dom_hold_max_packets = 1024;
+unsigned int xf_dom_hold_max_bytes = 4 << 20;
 
 #if IS_ENABLED(CONFIG_XFILTER_KUNIT_TEST)
 /* Lets the tests hold packets without a daemon subscribed. */
@@ -78,9 +79,15 @@ unsigned int xf_hold(struct xf_vif *vif, struct sk_buff *skb,
 	h->deadline = jiffies + msecs_to_jiffies(READ_ONCE(xf_hold_ms));
 
 	spin_lock_bh(&vif->hold_lock);
+	/*
+	 * Caps per vif and per domain: a guest that makes every packet miss
+	 * (random ports) fills its own queues only; other domains keep theirs.
+	 */
 	if (vif->dead || vif->held_pkts >= READ_ONCE(xf_hold_max_packets) ||
 	    vif->held_bytes + skb->truesize > READ_ONCE(xf_hold_max_bytes) ||
-	    atomic_read(&dom->held) >= READ_ONCE(xf_dom_hold_max_packets)) {
+	    atomic_read(&dom->held) >= READ_ONCE(xf_dom_hold_max_packets) ||
+	    atomic_read(&dom->held_bytes) + skb->truesize >
+	    READ_ONCE(xf_dom_hold_max_bytes)) {
 		spin_unlock_bh(&vif->hold_lock);
 		kfree(h);
 		return xf_packet_resolve(vif, skb, pkt, XF_FAIL_FULL);
@@ -91,11 +98,18 @@ unsigned int xf_hold(struct xf_vif *vif, struct sk_buff *skb,
 			break;
 		}
 	}
+	/* A new key costs the daemon a walk: the domain has a budget. */
+	if (!dup && !__ratelimit(&dom->miss_rs)) {
+		spin_unlock_bh(&vif->hold_lock);
+		kfree(h);
+		return xf_packet_resolve(vif, skb, pkt, XF_FAIL_FULL);
+	}
 	first = list_empty(&vif->held);
 	list_add_tail(&h->node, &vif->held);
 	vif->held_pkts++;
 	vif->held_bytes += skb->truesize;
 	atomic_inc(&dom->held);
+	atomic_add(skb->truesize, &dom->held_bytes);
 	if (first)
 		mod_delayed_work(system_wq, &vif->hold_work,
 				 msecs_to_jiffies(READ_ONCE(xf_hold_ms)) + 1);
@@ -114,6 +128,7 @@ static void unlink_held(struct xf_vif *vif, struct xf_held *h)
 	vif->held_pkts--;
 	vif->held_bytes -= h->skb->truesize;
 	atomic_dec(&vif->dom->held);
+	atomic_sub(h->skb->truesize, &vif->dom->held_bytes);
 }
 
 /* Sends a decided packet on its way, past this vif's own hook. */

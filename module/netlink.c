@@ -74,6 +74,17 @@ static const struct nla_policy xf_domain_policy[XFILTER_DOMAIN_A_MAX + 1] = {
 
 #define DOMID_POLICY NLA_POLICY_MAX(NLA_U32, XFILTER_DOMID_MAX)
 
+/* A required attribute: points at where it is missing and says which. */
+#define NEED(info, attr)						\
+	({								\
+		bool __miss = GENL_REQ_ATTR_CHECK(info, attr);		\
+									\
+		if (__miss)						\
+			NL_SET_ERR_MSG((info)->extack,			\
+				       "missing attribute " #attr);	\
+		__miss;							\
+	})
+
 static const struct nla_policy xf_none_policy[XFILTER_A_MAX + 1] = {};
 
 static const struct nla_policy xf_rule_new_policy[XFILTER_A_MAX + 1] = {
@@ -299,7 +310,7 @@ static int xf_rule_new(struct sk_buff *skb, struct genl_info *info)
 	struct xf_rule *r;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, XFILTER_A_RULE))
+	if (NEED(info, XFILTER_A_RULE))
 		return -EINVAL;
 	r = xf_rule_parse(nest, info->extack);
 	if (IS_ERR(r))
@@ -331,7 +342,7 @@ static int xf_rule_del(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *nest = info->attrs[XFILTER_A_RULE];
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, XFILTER_A_RULE))
+	if (NEED(info, XFILTER_A_RULE))
 		return -EINVAL;
 	err = nla_parse_nested(tb, XFILTER_RULE_A_MAX, nest, xf_rule_policy,
 			       info->extack);
@@ -546,9 +557,9 @@ static int xf_owner_add(struct sk_buff *skb, struct genl_info *info)
 	u64 gen;
 	int rem, err = 0;
 
-	if (GENL_REQ_ATTR_CHECK(info, XFILTER_A_DOMID) ||
-	    GENL_REQ_ATTR_CHECK(info, XFILTER_A_GENERATION) ||
-	    GENL_REQ_ATTR_CHECK(info, XFILTER_A_OWNERS))
+	if (NEED(info, XFILTER_A_DOMID) ||
+	    NEED(info, XFILTER_A_GENERATION) ||
+	    NEED(info, XFILTER_A_OWNERS))
 		return -EINVAL;
 	gen = nla_get_u64(info->attrs[XFILTER_A_GENERATION]);
 
@@ -592,8 +603,8 @@ static int xf_owner_commit(struct sk_buff *skb, struct genl_info *info)
 	struct xf_domain *dom;
 	u64 gen;
 
-	if (GENL_REQ_ATTR_CHECK(info, XFILTER_A_DOMID) ||
-	    GENL_REQ_ATTR_CHECK(info, XFILTER_A_GENERATION))
+	if (NEED(info, XFILTER_A_DOMID) ||
+	    NEED(info, XFILTER_A_GENERATION))
 		return -EINVAL;
 	gen = nla_get_u64(info->attrs[XFILTER_A_GENERATION]);
 	mutex_lock(&xf_lock);
@@ -614,7 +625,7 @@ static int xf_owner_del(struct sk_buff *skb, struct genl_info *info)
 	struct xf_key key;
 	int err = 0;
 
-	if (GENL_REQ_ATTR_CHECK(info, XFILTER_A_DOMID))
+	if (NEED(info, XFILTER_A_DOMID))
 		return -EINVAL;
 	if (o) {
 		err = owner_parse(o, &key, NULL, info->extack);
@@ -741,8 +752,8 @@ static int xf_miss_resolve(struct sk_buff *skb, struct genl_info *info)
 	struct xf_key key;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, XFILTER_A_DOMID) ||
-	    GENL_REQ_ATTR_CHECK(info, XFILTER_A_KEY))
+	if (NEED(info, XFILTER_A_DOMID) ||
+	    NEED(info, XFILTER_A_KEY))
 		return -EINVAL;
 	err = key_parse(info->attrs[XFILTER_A_KEY], &key, info->extack);
 	if (err)
@@ -813,7 +824,7 @@ static int xf_domain_get_doit(struct sk_buff *skb, struct genl_info *info)
 	struct xf_domain *dom;
 	struct sk_buff *msg = NULL;
 
-	if (GENL_REQ_ATTR_CHECK(info, XFILTER_A_DOMID))
+	if (NEED(info, XFILTER_A_DOMID))
 		return -EINVAL;
 	mutex_lock(&xf_lock);
 	dom = get_domain(info, false);
@@ -860,7 +871,7 @@ static int xf_domain_set(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, XFILTER_A_DOMAIN))
+	if (NEED(info, XFILTER_A_DOMAIN))
 		return -EINVAL;
 	err = nla_parse_nested(tb, XFILTER_DOMAIN_A_MAX, nest, xf_domain_policy,
 			       info->extack);
