@@ -35,6 +35,12 @@ struct xf_mem_ops {
 	 * Returns 0, or -EFAULT when a byte of the range is not backed.
 	 */
 	int (*read)(struct xf_mem *m, uint64_t pa, void *buf, size_t len);
+	/*
+	 * Optional: the frame at pfn as a pointer that stays valid until the
+	 * backend is closed (a mapped core file), or NULL. Lets reads skip
+	 * the backend on the hot path.
+	 */
+	const void *(*page)(struct xf_mem *m, uint64_t pfn);
 	/* Registers of vCPU idx; 0 or a negative errno. */
 	int (*vcpu)(struct xf_mem *m, unsigned int idx, struct xf_vcpu *out);
 	void (*close)(struct xf_mem *m);

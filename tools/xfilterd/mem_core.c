@@ -97,6 +97,16 @@ static int core_read(struct xf_mem *m, uint64_t pa, void *buf, size_t len)
 	return 0;
 }
 
+static const void *core_page(struct xf_mem *m, uint64_t pfn)
+{
+	struct core_mem *c = (struct core_mem *)m;
+	const struct core_range *r = core_find(c, pfn << 12);
+
+	if (!r || (pfn << 12) - r->pa + XF_PAGE_SIZE > r->len)
+		return NULL;
+	return c->map + r->off + ((pfn << 12) - r->pa);
+}
+
 static int core_vcpu(struct xf_mem *m, unsigned int idx, struct xf_vcpu *out)
 {
 	struct core_mem *c = (struct core_mem *)m;
@@ -121,6 +131,7 @@ static void core_close(struct xf_mem *m)
 static const struct xf_mem_ops core_ops = {
 	.name = "core",
 	.read = core_read,
+	.page = core_page,
 	.vcpu = core_vcpu,
 	.close = core_close,
 };

@@ -315,6 +315,22 @@ int xf_offsets_from_btf(const struct btf *btf, struct xf_offsets *o, char *err, 
 	o->sk_v6_rcv_saddr = sk_v6 + skc;
 	o->sk_v6_daddr += skc;
 
+	{
+		/* the addresses, ports, family and state sit together: one read */
+		uint32_t f[] = { o->sk_family, o->sk_state, o->sk_num, o->sk_dport,
+				 o->sk_rcv_saddr, o->sk_daddr, o->sk_v6_rcv_saddr, o->sk_v6_daddr };
+		uint32_t len[] = { 2, 1, 2, 2, 4, 4, 16, 16 }, lo = UINT32_MAX, hi = 0, k;
+		uint32_t n = o->has_v6 ? 8 : 6;
+
+		for (k = 0; k < n; k++) {
+			lo = f[k] < lo ? f[k] : lo;
+			hi = f[k] + len[k] > hi ? f[k] + len[k] : hi;
+		}
+		if (hi - lo <= 128) {
+			o->skc_lo = lo;
+			o->skc_len = hi - lo;
+		}
+	}
 	/* 6.1 and older: per-CPU current_task; 6.2-6.14: pcpu_hot.current_task */
 	if (xf_btf_percpu(btf, "current_task", &o->pcpu_current_task)) {
 		if (xf_btf_percpu(btf, "pcpu_hot", &hot) ||

@@ -45,6 +45,7 @@ struct xf_offsets {
 	uint32_t sk_node, sk_nulls_node, sk_portaddr_node, sk_bind_node;
 	uint32_t sk_hash, sk_portpair;
 	bool has_v6;
+	uint32_t skc_lo, skc_len;	/* one read covering the fields above */
 	struct xf_field sk_protocol, sk_type;
 	/* hash tables for the targeted lookup (0 where the kernel lacks them) */
 	uint32_t proto_h, proto_name;

@@ -144,9 +144,16 @@ static int read_inet(struct xf_walker *w, uint64_t sk, struct xf_sock_info *s)
 	struct xf_vm *vm = w->vm;
 	uint64_t proto, type;
 	uint16_t fam, dport;
+	uint8_t blk[128];
 
-	if (xf_read_u16(vm, sk + o->sk_family, &fam))
+	if (o->skc_len) {
+		/* one read for the whole sock_common part we need */
+		if (xf_vread(vm, sk + o->skc_lo, blk, o->skc_len))
+			return -EFAULT;
+		memcpy(&fam, blk + o->sk_family - o->skc_lo, 2);
+	} else if (xf_read_u16(vm, sk + o->sk_family, &fam)) {
 		return -EFAULT;
+	}
 	if (fam != AF_INET_ && (fam != AF_INET6_ || !o->has_v6))
 		return 1;
 	if (xf_read_field(vm, sk, &o->sk_protocol, &proto) ||
@@ -158,6 +165,25 @@ static int read_inet(struct xf_walker *w, uint64_t sk, struct xf_sock_info *s)
 	s->proto = (uint8_t)proto;
 	memset(s->laddr, 0, sizeof(s->laddr));
 	memset(s->raddr, 0, sizeof(s->raddr));
+	if (o->skc_len) {
+		const uint8_t *b = blk - o->skc_lo;
+
+		if (xf_read_u32(vm, sk + o->sk_uid, &s->sk_uid))
+			return -EFAULT;
+		s->state = b[o->sk_state];
+		memcpy(&s->lport, b + o->sk_num, 2);
+		memcpy(&dport, b + o->sk_dport, 2);
+		if (fam == AF_INET_) {
+			memcpy(s->laddr, b + o->sk_rcv_saddr, 4);
+			memcpy(s->raddr, b + o->sk_daddr, 4);
+		} else {
+			memcpy(s->laddr, b + o->sk_v6_rcv_saddr, 16);
+			memcpy(s->raddr, b + o->sk_v6_daddr, 16);
+		}
+		s->rport = (uint16_t)((dport >> 8) | (dport << 8));
+		s->sk = sk;
+		return 0;
+	}
 	if (xf_read_u8(vm, sk + o->sk_state, &s->state) ||
 	    xf_read_u16(vm, sk + o->sk_num, &s->lport) ||
 	    xf_read_u16(vm, sk + o->sk_dport, &dport) ||
