@@ -11,6 +11,7 @@
  * RCU read side.
  */
 #include <linux/netfilter.h>
+#include <linux/if_ether.h>
 #include <kunit/visibility.h>
 
 #include "packet.h"
@@ -263,6 +264,14 @@ unsigned int xf_packet_hook(struct xf_vif *vif, struct sk_buff *skb, u8 dir)
 
 	if (xf_parse(skb, dir, &pkt))
 		xf_stat_inc(dom, XFILTER_STATS_A_MALFORMED);
+	/*
+	 * ARP is how the guest reaches anything at all; no socket owns it,
+	 * and an "owner unknown" rule must not cut the whole guest off.
+	 */
+	if (pkt.ethertype == ETH_P_ARP && !pkt.malformed) {
+		xf_stat_inc(dom, XFILTER_STATS_A_ACCEPTED);
+		return NF_ACCEPT;
+	}
 	if (!pkt.has_key)
 		return xf_decide_unknown(vif, skb, &pkt, rs,
 					 XFILTER_REASON_RULE, false);

@@ -180,6 +180,7 @@ int xf_parse(const struct sk_buff *skb, u8 dir, struct xf_pkt *pkt)
 	}
 
 	pkt->nhoff = off;
+	pkt->ethertype = ntohs(proto);
 	switch (proto) {
 	case htons(ETH_P_IP):
 		return parse_ipv4(skb, off, pkt);

@@ -33,6 +33,7 @@ struct xf_key {
 /* The parse result of one packet. */
 struct xf_pkt {
 	struct xf_key key;	/* addresses for any IP packet, ports if has_key */
+	u16 ethertype;		/* innermost, host order */
 	u8 family;		/* AF_INET, AF_INET6, or 0 (not IP) */
 	u8 l4proto;		/* IP protocol number, 0 if unknown */
 	u8 dir;			/* enum xfilter_dir */

@@ -1047,10 +1047,22 @@ static void xf_fail_mode_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_ACCEPT);
 	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_NEG_HITS), 1ULL);
 	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_FAIL_CLOSED), 1ULL);
+	/* ARP passes even an owner-unknown drop rule. */
+	{
+		struct pkt_spec arp = { .ethertype = ETH_P_ARP };
+		struct sk_buff *skb = build_pkt(test, &arp);
+		unsigned int v;
+
+		rcu_read_lock_bh();
+		v = xf_packet_hook(&e->vif, skb, XFILTER_DIR_OUT);
+		rcu_read_unlock_bh();
+		kfree_skb(skb);
+		KUNIT_EXPECT_EQ(test, v, NF_ACCEPT);
+	}
 	/* A disabled domain passes everything, rules or not. */
 	e->dom->enabled = false;
 	KUNIT_EXPECT_EQ(test, send(test, e, 41236, XFILTER_DIR_OUT), NF_ACCEPT);
-	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_PACKETS), 4ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_PACKETS), 5ULL);
 	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_MISSES), 3ULL);
 }
 
