@@ -125,8 +125,9 @@ static const struct nla_policy xf_domain_set_policy[XFILTER_A_MAX + 1] = {
 };
 
 /* Netlink key -> flow key. Context: process. */
-static int key_parse(const struct nlattr *nest, struct xf_key *key,
-		     struct netlink_ext_ack *extack)
+VISIBLE_IF_KUNIT int xf_nl_key_parse(const struct nlattr *nest,
+				     struct xf_key *key,
+				     struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[XFILTER_KEY_A_MAX + 1];
 	unsigned int alen;
@@ -504,8 +505,10 @@ static struct xf_domain *get_domain(struct genl_info *info, bool create)
 	return dom;
 }
 
-static int owner_parse(const struct nlattr *nest, struct xf_key *key,
-		       struct xf_owner_info *oi, struct netlink_ext_ack *extack)
+VISIBLE_IF_KUNIT int xf_nl_owner_parse(const struct nlattr *nest,
+				       struct xf_key *key,
+				       struct xf_owner_info *oi,
+				       struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[XFILTER_OWNER_A_MAX + 1];
 	int err;
@@ -518,7 +521,7 @@ static int owner_parse(const struct nlattr *nest, struct xf_key *key,
 		NL_SET_ERR_MSG_ATTR(extack, nest, "owner has no key");
 		return -EINVAL;
 	}
-	err = key_parse(tb[XFILTER_OWNER_A_KEY], key, extack);
+	err = xf_nl_key_parse(tb[XFILTER_OWNER_A_KEY], key, extack);
 	if (err || !oi)
 		return err;
 	memset(oi, 0, sizeof(*oi));
@@ -576,7 +579,7 @@ static int xf_owner_add(struct sk_buff *skb, struct genl_info *info)
 			err = -EINVAL;
 			break;
 		}
-		err = owner_parse(a, &key, &oi, info->extack);
+		err = xf_nl_owner_parse(a, &key, &oi, info->extack);
 		if (err)
 			break;
 		err = xf_table_insert(dom->table, &key, &oi, gen,
@@ -628,7 +631,7 @@ static int xf_owner_del(struct sk_buff *skb, struct genl_info *info)
 	if (NEED(info, XFILTER_A_DOMID))
 		return -EINVAL;
 	if (o) {
-		err = owner_parse(o, &key, NULL, info->extack);
+		err = xf_nl_owner_parse(o, &key, NULL, info->extack);
 		if (err)
 			return err;
 	}
@@ -755,7 +758,7 @@ static int xf_miss_resolve(struct sk_buff *skb, struct genl_info *info)
 	if (NEED(info, XFILTER_A_DOMID) ||
 	    NEED(info, XFILTER_A_KEY))
 		return -EINVAL;
-	err = key_parse(info->attrs[XFILTER_A_KEY], &key, info->extack);
+	err = xf_nl_key_parse(info->attrs[XFILTER_A_KEY], &key, info->extack);
 	if (err)
 		return err;
 	mutex_lock(&xf_lock);

@@ -4,6 +4,7 @@
 #define _XF_NETLINK_H
 
 #include <linux/types.h>
+#include <net/netlink.h>
 
 struct xf_vif;
 struct xf_pkt;
@@ -19,5 +20,13 @@ void xf_nl_verdict_event(const struct xf_vif *vif, const struct xf_pkt *pkt,
 			 u8 verdict, u8 reason, u32 rule_id,
 			 const struct xf_owner_info *owner);
 void xf_nl_notify_rule_expired(const struct xf_rule *r);
+
+#if IS_ENABLED(CONFIG_XFILTER_KUNIT_TEST)
+struct xf_key;
+int xf_nl_key_parse(const struct nlattr *nest, struct xf_key *key,
+		    struct netlink_ext_ack *extack);
+int xf_nl_owner_parse(const struct nlattr *nest, struct xf_key *key,
+		      struct xf_owner_info *oi, struct netlink_ext_ack *extack);
+#endif
 
 #endif /* _XF_NETLINK_H */

@@ -27,6 +27,7 @@
 #include "hold.h"
 #include "packet.h"
 #include "audit.h"
+#include "netlink.h"
 
 /* Runs fn(data) when the test ends, however it ends. */
 struct defer {
@@ -756,9 +757,149 @@ static void xf_rule_parse_test(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/* ------------------------------------------------- key and owner parsing */
+
+struct key_case {
+	const char *name;
+	void (*put)(struct sk_buff *skb);
+	int err;
+	bool wild_peer;
+};
+
+#define KFAM(f) nla_put_u8(skb, XFILTER_KEY_A_FAMILY, f)
+#define KPROTO(p) nla_put_u8(skb, XFILTER_KEY_A_PROTO, p)
+#define KGPORT nla_put_u16(skb, XFILTER_KEY_A_GUEST_PORT, 22)
+
+PUT(k_v4_full, KFAM(AF_INET); KPROTO(IPPROTO_TCP); KGPORT;
+	nla_put_in_addr(skb, XFILTER_KEY_A_GUEST_ADDR, A);
+	nla_put_in_addr(skb, XFILTER_KEY_A_PEER_ADDR, B);
+	nla_put_u16(skb, XFILTER_KEY_A_PEER_PORT, 50000))
+PUT(k_v6_listener, KFAM(AF_INET6); KPROTO(IPPROTO_UDP); KGPORT)
+PUT(k_no_family, KPROTO(IPPROTO_TCP); KGPORT)
+PUT(k_family_99, KFAM(99); KPROTO(IPPROTO_TCP); KGPORT)
+PUT(k_icmp, KFAM(AF_INET); KPROTO(IPPROTO_ICMP); KGPORT)
+PUT(k_no_port, KFAM(AF_INET); KPROTO(IPPROTO_TCP))
+PUT(k_v4_16, KFAM(AF_INET); KPROTO(IPPROTO_TCP); KGPORT;
+	nla_put(skb, XFILTER_KEY_A_GUEST_ADDR, 16, "0123456789abcdef"))
+PUT(k_v6_4, KFAM(AF_INET6); KPROTO(IPPROTO_TCP); KGPORT;
+	nla_put_in_addr(skb, XFILTER_KEY_A_PEER_ADDR, B))
+PUT(k_addr_17, KFAM(AF_INET6); KPROTO(IPPROTO_TCP); KGPORT;
+	nla_put(skb, XFILTER_KEY_A_GUEST_ADDR, 17, "0123456789abcdefg"))
+PUT(k_port_u8, KFAM(AF_INET); KPROTO(IPPROTO_TCP);
+	nla_put_u8(skb, XFILTER_KEY_A_GUEST_PORT, 1))
+PUT(k_unknown_attr, KFAM(AF_INET); KPROTO(IPPROTO_TCP); KGPORT;
+	nla_put_u32(skb, XFILTER_KEY_A_PEER_PORT + 1, 1))
+
+static const struct key_case key_cases[] = {
+	{ "v4 full", k_v4_full, 0, false },
+	{ "v6 listener", k_v6_listener, 0, true },
+	{ "no family", k_no_family, -EINVAL },
+	{ "family 99", k_family_99, -EINVAL },
+	{ "icmp", k_icmp, -EINVAL },
+	{ "no guest port", k_no_port, -EINVAL },
+	{ "v4 with 16 bytes", k_v4_16, -EINVAL },
+	{ "v6 with 4 bytes", k_v6_4, -EINVAL },
+	{ "17-byte address", k_addr_17, -ERANGE },
+	{ "port as u8", k_port_u8, -ERANGE },
+	{ "unknown attribute", k_unknown_attr, -EINVAL },
+};
+
+static void key_case_desc(const struct key_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(key, key_cases, key_case_desc);
+
+static void xf_key_parse_test(struct kunit *test)
+{
+	const struct key_case *c = test->param_value;
+	struct netlink_ext_ack extack = {};
+	struct sk_buff *skb = alloc_skb(512, GFP_KERNEL);
+	struct nlattr *nest;
+	struct xf_key k;
+	int err;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	nest = nla_nest_start(skb, XFILTER_A_KEY);
+	c->put(skb);
+	nla_nest_end(skb, nest);
+	err = xf_nl_key_parse(nest, &k, &extack);
+	if (c->err == -ERANGE)
+		KUNIT_EXPECT_TRUE(test, err == -ERANGE || err == -EINVAL);
+	else
+		KUNIT_EXPECT_EQ(test, err, c->err);
+	if (err)
+		KUNIT_EXPECT_TRUE(test, extack._msg || extack.bad_attr);
+	else
+		KUNIT_EXPECT_EQ(test, xf_key_peer_wild(&k), c->wild_peer);
+	if (!err && !c->wild_peer) {
+		struct xf_key want = mkkey(A, 22, B, 50000);
+
+		KUNIT_EXPECT_EQ(test, memcmp(&k, &want, sizeof(k)), 0);
+	}
+	kfree_skb(skb);
+}
+
+static void xf_owner_parse_test(struct kunit *test)
+{
+	struct netlink_ext_ack extack = {};
+	struct sk_buff *skb = alloc_skb(1024, GFP_KERNEL);
+	struct nlattr *nest, *key;
+	struct xf_owner_info oi;
+	struct xf_key k;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	nest = nla_nest_start(skb, XFILTER_A_OWNER);
+	key = nla_nest_start(skb, XFILTER_OWNER_A_KEY);
+	k_v4_full(skb);
+	nla_nest_end(skb, key);
+	nla_put_u32(skb, XFILTER_OWNER_A_PID, 812);
+	nla_put_u32(skb, XFILTER_OWNER_A_UID, 1001);
+	nla_put_string(skb, XFILTER_OWNER_A_COMM, "nmap");
+	nla_put_u32(skb, XFILTER_OWNER_A_FLAGS, XFILTER_OWNER_F_SHARED);
+	nla_nest_end(skb, nest);
+	KUNIT_ASSERT_EQ(test, xf_nl_owner_parse(nest, &k, &oi, &extack), 0);
+	KUNIT_EXPECT_EQ(test, oi.pid, 812U);
+	KUNIT_EXPECT_EQ(test, oi.uid, 1001U);
+	KUNIT_EXPECT_STREQ(test, oi.comm, "nmap");
+	KUNIT_EXPECT_EQ(test, oi.flags, XFILTER_OWNER_F_SHARED);
+
+	/* Unknown flag bits: refused as not supported. */
+	skb_trim(skb, 0);
+	nest = nla_nest_start(skb, XFILTER_A_OWNER);
+	key = nla_nest_start(skb, XFILTER_OWNER_A_KEY);
+	k_v4_full(skb);
+	nla_nest_end(skb, key);
+	nla_put_u32(skb, XFILTER_OWNER_A_FLAGS, 1U << 7);
+	nla_nest_end(skb, nest);
+	KUNIT_EXPECT_EQ(test, xf_nl_owner_parse(nest, &k, &oi, &extack),
+			-EOPNOTSUPP);
+
+	/* No key; then counters that only dumps carry. */
+	skb_trim(skb, 0);
+	nest = nla_nest_start(skb, XFILTER_A_OWNER);
+	nla_put_u32(skb, XFILTER_OWNER_A_PID, 1);
+	nla_nest_end(skb, nest);
+	KUNIT_EXPECT_EQ(test, xf_nl_owner_parse(nest, &k, &oi, &extack),
+			-EINVAL);
+	skb_trim(skb, 0);
+	nest = nla_nest_start(skb, XFILTER_A_OWNER);
+	key = nla_nest_start(skb, XFILTER_OWNER_A_KEY);
+	k_v4_full(skb);
+	nla_nest_end(skb, key);
+	nla_put_u64_64bit(skb, XFILTER_OWNER_A_PACKETS, 1, XFILTER_OWNER_A_PAD);
+	nla_nest_end(skb, nest);
+	KUNIT_EXPECT_EQ(test, xf_nl_owner_parse(nest, &k, &oi, &extack),
+			-EINVAL);
+	kfree_skb(skb);
+}
+
 static struct kunit_case xf_rules_cases[] = {
 	KUNIT_CASE_PARAM(xf_rule_match_test, match_gen_params),
 	KUNIT_CASE_PARAM(xf_rule_parse_test, parse_rule_gen_params),
+	KUNIT_CASE_PARAM(xf_key_parse_test, key_gen_params),
+	KUNIT_CASE(xf_owner_parse_test),
 	{}
 };
 
