@@ -7,13 +7,19 @@
 XFT_PASS=0
 XFT_FAIL=0
 
+# Where t_fail leaves its mark. A test body runs as an `if` condition, and
+# there the shell ignores `set -e`: a `cond || t_fail ...` in the middle of a
+# test would otherwise be forgotten as soon as the next command succeeds.
+XFT_FAILED=${TMPDIR:-/tmp}/.xft-failed
+
 # t_run NAME FUNC [ARGS...]: runs one test, prints its marker.
 t_run() {
 	_name=$1
 	shift
 	echo "---- test $_name"
 	_t0=$(cut -d' ' -f1 /proc/uptime)
-	if ( set -e; "$@" ); then
+	rm -f "$XFT_FAILED"
+	if ( set -e; "$@" ) && [ ! -e "$XFT_FAILED" ]; then
 		echo "XFTEST PASS $_name ($(awk -v a="$_t0" '{printf "%.1f", $1 - a}' /proc/uptime) s)"
 		XFT_PASS=$((XFT_PASS + 1))
 	else
@@ -22,9 +28,11 @@ t_run() {
 	fi
 }
 
-# t_fail MSG: explains a failure and returns 1 (use: cond || t_fail "why")
+# t_fail MSG: explains a failure, marks the test failed, returns 1
+# (use: cond || t_fail "why")
 t_fail() {
 	echo "  FAILED: $*" >&2
+	: >> "$XFT_FAILED"
 	return 1
 }
 
