@@ -9,10 +9,14 @@
 #                         else the newest installed)
 #     --kmod NAME         Debian module, loaded with its dependencies at boot,
 #                         in the order given (repeatable)
+#     --kmod-later NAME   Debian module with its dependencies, copied but not
+#                         loaded: /etc/xf-modules.d/NAME lists them in load
+#                         order for the script (repeatable)
 #     --ko FILE           out-of-tree module: copied to /lib/xfilter/, NOT
 #                         loaded (the test loads it); its Debian dependencies
 #                         are loaded at boot (repeatable)
-#     --bin FILE          binary (+ shared libraries) at its own path (repeatable)
+#     --bin FILE          binary (+ shared libraries): a system binary at its
+#                         own path, others in /usr/local/bin (repeatable)
 #     --file SRC[:DST]    file or directory (dereferenced) at DST, default SRC
 #     --marker STRING     printed by /init when the script exits 0
 #                         (default XFGUEST-SUCCESS)
@@ -31,7 +35,7 @@ set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=
 KVER=${KVER:-}
-KMODS=() KOS=() BINS=() FILES=()
+KMODS=() LATER=() KOS=() BINS=() FILES=()
 MARKER=XFGUEST-SUCCESS
 TREE=
 
@@ -42,6 +46,7 @@ while [ $# -gt 0 ]; do
 	-o) OUT=$2; shift 2 ;;
 	--kver) KVER=$2; shift 2 ;;
 	--kmod) KMODS+=("$2"); shift 2 ;;
+	--kmod-later) LATER+=("$2"); shift 2 ;;
 	--ko) KOS+=("$2"); shift 2 ;;
 	--bin) BINS+=("$2"); shift 2 ;;
 	--file) FILES+=("$2"); shift 2 ;;
@@ -68,6 +73,8 @@ else
 	ROOT=$(mktemp -d /tmp/xf-initramfs.XXXXXX)
 	trap 'rm -rf "$ROOT"' EXIT
 fi
+# the guest's / (mktemp made it 0700: other uids could reach nothing)
+chmod 755 "$ROOT"
 
 # Merged /usr, like the host, so that paths printed by ldd resolve.
 mkdir -p "$ROOT"/{usr/bin,usr/sbin,usr/lib,usr/lib64,etc,proc,sys,dev,run,tmp,root,var,bb,xf/lib,lib/xfilter}
@@ -97,11 +104,16 @@ add_libs() {	# add_libs ELF...: every shared library ldd names
 	done
 }
 
+# add_bin FILE|NAME: system binaries keep their path, others (our own
+# tools) go to /usr/local/bin
 add_bin() {
 	local b=$1
 	[ -x "$b" ] || b=$(command -v "$1" || true)
 	[ -n "$b" ] && [ -x "$b" ] || { echo "mkinitramfs: no binary $1" >&2; exit 1; }
-	add_file "$b"
+	case $b in
+	/usr/*|/bin/*|/sbin/*) add_file "$b" ;;
+	*) add_file "$b" "/usr/local/bin/$(basename "$b")" ;;
+	esac
 	add_libs "$b"
 }
 
@@ -117,6 +129,13 @@ add_kmod() {	# add_kmod NAME
 	done
 }
 for m in "${KMODS[@]+"${KMODS[@]}"}"; do add_kmod "$m"; done
+mkdir -p "$ROOT/etc/xf-modules.d"
+for m in "${LATER[@]+"${LATER[@]}"}"; do
+	for ko in $(modprobe -S "$KVER" --show-depends "$m" | awk '$1 == "insmod" {print $2}'); do
+		[ -e "$ROOT$ko" ] || add_file "$ko"
+		grep -qxF "$ko" "$modlist" || echo "$ko" >> "$ROOT/etc/xf-modules.d/$m"
+	done
+done
 for ko in "${KOS[@]+"${KOS[@]}"}"; do
 	[ -f "$ko" ] || { echo "mkinitramfs: no module $ko" >&2; exit 1; }
 	cp "$ko" "$ROOT/usr/lib/xfilter/"
@@ -176,7 +195,7 @@ export HOME=/root TERM=dumb
 /bb/mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 [ -e /dev/fd ] || /bb/ln -s /proc/self/fd /dev/fd
 /bb/hostname xfguest
-/usr/bin/ip link set lo up
+ip link set lo up
 for m in \$(/bb/cat /etc/xf-modules); do
 	/bb/insmod "\$m" || echo "XFGUEST-FAIL insmod \$m"
 done

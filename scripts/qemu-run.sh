@@ -16,7 +16,8 @@
 #                          the newest installed)
 #         --append ARGS    extra kernel command line
 #         --marker STRING  success marker (default XFGUEST-SUCCESS)
-#         --kmod, --ko, --bin, --file   passed to scripts/mkinitramfs.sh
+#         --kmod, --kmod-later, --ko, --bin, --file
+#                          passed to scripts/mkinitramfs.sh
 #     -q, --quiet          do not copy the console to stdout
 #
 # The console log is out/qemu/NAME/console.log. Exit 0 on success, 1 when the
@@ -47,7 +48,7 @@ while [ $# -gt 0 ]; do
 	--kver) KVER=$2; shift 2 ;;
 	--append) APPEND="$APPEND $2"; shift 2 ;;
 	--marker) MARKER=$2; shift 2 ;;
-	--kmod|--ko|--bin|--file) MKARGS+=("$1" "$2"); shift 2 ;;
+	--kmod|--kmod-later|--ko|--bin|--file) MKARGS+=("$1" "$2"); shift 2 ;;
 	-q|--quiet) QUIET=1; shift ;;
 	-h|--help) usage ;;
 	--) shift; break ;;

@@ -23,6 +23,7 @@
  *        uid= gid= comm= dir=in|out proto=tcp|udp|N family=4|6
  *        peer=ADDR[/PLEN] gport=N[-M] pport=N[-M] timeout=MS prio=N
  *        unknown (owner unknown) flags=N; prints id=N
+ *   xfnl rule-gen N DOMID     N drop rules that match nothing (uid 3000+i)
  *   xfnl rule-del ID | rule-flush [DOMID] | rules [DOMID]
  *   xfnl rule-replace [RULE ;]...   (words of each rule, rules split by ';')
  *   xfnl domain-set DOMID [fail=open|closed] [enabled=0|1] [max=N]
@@ -865,6 +866,34 @@ static int cmd_rule_add(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_rule_gen(int argc, char **argv)
+{
+	unsigned long n, i;
+	uint32_t domid;
+
+	if (argc != 3)
+		usage();
+	n = num(argv[1]);
+	domid = (uint32_t)num(argv[2]);
+	for (i = 0; i < n; i++) {
+		struct xf_rule r = { 0 };
+		struct nl_msg *msg;
+
+		r.verdict = XFILTER_VERDICT_DROP;
+		r.domid = domid;
+		r.uid = (uint32_t)(3000 + i);
+		XF_SET(&r, XFILTER_RULE_A_VERDICT);
+		XF_SET(&r, XFILTER_RULE_A_DOMID);
+		XF_SET(&r, XFILTER_RULE_A_UID);
+		msg = xf_nl_msg(&nl, XFILTER_CMD_RULE_NEW, 0);
+		if (!msg || xf_rule_put(msg, XFILTER_A_RULE, &r))
+			exit(1);
+		check(xf_nl_request(&nl, msg, NULL, NULL), "RULE_NEW");
+	}
+	printf("rules=%lu\n", n);
+	return 0;
+}
+
 static int cmd_rule_del(int argc, char **argv)
 {
 	struct xf_rule r = { 0 };
@@ -1402,6 +1431,7 @@ static const struct {
 	{ "sync", cmd_sync },
 	{ "resolve", cmd_resolve },
 	{ "rule-add", cmd_rule_add },
+	{ "rule-gen", cmd_rule_gen },
 	{ "rule-del", cmd_rule_del },
 	{ "rule-flush", cmd_rule_flush },
 	{ "rules", cmd_rules },
