@@ -585,7 +585,15 @@ static int xf_owner_add(struct sk_buff *skb, struct genl_info *info)
 		err = xf_table_insert(dom->table, &key, &oi, gen,
 				      READ_ONCE(dom->max_entries));
 		if (err == -ENOSPC) {
-			atomic64_inc(&dom->table_full);
+			struct nlattr *b;
+			int brem = rem;
+			u64 refused = 1;
+
+			/* This entry and every one after it are refused. */
+			for (b = nla_next(a, &brem); nla_ok(b, brem);
+			     b = nla_next(b, &brem))
+				refused++;
+			atomic64_add(refused, &dom->table_full);
 			NL_SET_ERR_MSG_ATTR(info->extack, a,
 					    "owner table of the domain is full");
 			break;
