@@ -10,6 +10,8 @@
 #   61-4lvl    6.1     4-level  on     busy in user mode (user GS, PTI CR3)
 #   612-la57   6.12    5-level  on     idle
 #   612-4lvl   6.12    4-level  on     busy in user mode
+#   daemon     6.1 with the xfilter module: `xfilterd run` serving a small
+#              core of a real guest as domain 5 (daemon-guest.sh)
 #
 # Options: --keep (keep the cores), CASES="61-la57 ..." to pick cases.
 set -u
@@ -83,7 +85,30 @@ run_case() {
 	[ $keep = 1 ] || rm -f "$core"
 }
 
-cases=${CASES:-61-la57 61-4lvl 612-la57 612-4lvl}
+# run_daemon: the daemon against the real module, in one more QEMU boot
+run_daemon() {
+	local ko=$top/module/xfilter.ko log=$top/out/qemu/vmi-daemon/console.log
+	echo "---- case daemon: xfilterd run against the xfilter module"
+	if ! { [ -f "$ko" ] || make -s -C "$top" module >&2; } ||
+	   ! make -s -C "$top/tools" >&2 || ! make -s -C "$top/tests/tools" >&2; then
+		echo "XFTEST FAIL daemon/build" >> "$results"
+		return
+	fi
+	"$top/scripts/qemu-run.sh" -q -n vmi-daemon -t 600 -m 512 --kmod veth --ko "$ko" \
+		--bin "$xfd" --bin "$top/tools/xfilterctl/xfilterctl" \
+		--bin "$top/tests/tools/build/xfnet" \
+		--file "$xfd:/usr/local/bin/xfilterd" \
+		--file "$top/tools/xfilterctl/xfilterctl:/usr/local/bin/xfilterctl" \
+		--file "$top/tests/tools/build/xfnet:/usr/local/bin/xfnet" \
+		--file "$top/tools/xfilterd/fuzz/corpus/real-6.1-la57:/xf/seed.core" \
+		"$top/tests/vmi/daemon-guest.sh"
+	tr -d '\r' < "$log" | grep -a -E '^XFTEST (PASS|FAIL) ' >> "$results"
+	tr -d '\r' < "$log" | grep -a -q '^XFTEST-DONE' ||
+		echo "XFTEST FAIL daemon/guest (no XFTEST-DONE; see $log)" >> "$results"
+	splat_check "$log" >/dev/null || echo "XFTEST FAIL daemon/splat (see $log)" >> "$results"
+}
+
+cases=${CASES:-61-la57 61-4lvl 612-la57 612-4lvl daemon}
 for c in $cases; do
 	case $c in
 	61-la57) run_case $c "$k61" max 5 on "" ;;
@@ -91,6 +116,7 @@ for c in $cases; do
 	612-la57) run_case $c "$k612" max 5 on "" ;;
 	612-4lvl) run_case $c "$k612" max,la57=off 4 on "xfspin" ;;
 	61-nokaslr) run_case $c "$k61" max 5 off "nokaslr" ;;
+	daemon) run_daemon ;;
 	*) echo "XFTEST FAIL $c (unknown case)" >> "$results" ;;
 	esac
 done

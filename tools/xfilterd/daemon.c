@@ -422,10 +422,10 @@ static void answer_miss(struct ctx *c, struct dom *d, const struct xf_miss *m)
 	d->misses++;
 	for (tries = 0; tries < 2; tries++) {
 		if (!d->attached || !d->lookup_ok)
-			ret = -ENOENT;
+			ret = -EAGAIN;	/* no walk yet: cannot tell */
 		else
 			ret = xf_lookup_flow(&d->l, &f, &s);
-		if (ret == -ENOENT && tries == 0 && d->attached && d->lookup_ok)
+		if (ret == -ENOENT)
 			break;
 		/* newer than the last walk, or no tables yet: one coalesced refresh */
 		if ((ret || s.pid < 0) && tries == 0 && now_ms() - d->last_full_ms >= MIN_REFRESH_MS) {
@@ -433,6 +433,20 @@ static void answer_miss(struct ctx *c, struct dom *d, const struct xf_miss *m)
 			continue;
 		}
 		break;
+	}
+	{
+		char ga[64], pa[64];
+
+		xf_addr_str(m->key.family, m->key.guest_addr, ga, sizeof(ga));
+		xf_addr_str(m->key.family, m->key.peer_addr, pa, sizeof(pa));
+		if (!ret)
+			xfd_log(XFD_DEBUG, "dom %u: miss %s %s:%u -> %s:%u: pid %d uid %u comm %.15s",
+				d->domid, f.proto == 6 ? "tcp" : "udp", ga, f.lport, pa, f.rport,
+				s.pid, s.uid, s.comm);
+		else
+			xfd_log(XFD_DEBUG, "dom %u: miss %s %s:%u -> %s:%u: %s", d->domid,
+				f.proto == 6 ? "tcp" : "udp", ga, f.lport, pa, f.rport,
+				ret == -ENOENT ? "no socket" : "cannot tell");
 	}
 	if (ret == -ENOENT && d->attached) {
 		d->negative++;
@@ -446,6 +460,12 @@ static void answer_miss(struct ctx *c, struct dom *d, const struct xf_miss *m)
 		struct xf_owner o;
 
 		owner_of(&s, 0, &o);
+		/*
+		 * Keyed by the flow the module missed on: a listener or a
+		 * dual-stack socket matched it by wildcard, and the held
+		 * packets are decided by this key.
+		 */
+		o.key = m->key;
 		if (!batch_open(&b)) {
 			batch_add(&b, &o);
 			batch_send(&b);

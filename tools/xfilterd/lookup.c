@@ -45,8 +45,9 @@ int xf_lookup_init(struct xf_lookup *l, struct xf_walker *w, const struct btf *b
 	l->w = w;
 	l->max_chain = 1U << 16;
 	l->use_index = true;
+	/* without the tables' types only the last walk's index answers */
 	if (!w->p->off.sk_bind_node || !w->p->off.sk_node || !w->p->off.proto_h)
-		return -ENOENT;
+		return 0;
 	o->per_netns_tcp = !off_of(btf, "net", "ipv4", &o->net_ipv4) &&
 			   !off_of(btf, "netns_ipv4", "tcp_death_row", &o->ipv4_death_row) &&
 			   !off_of(btf, "inet_timewait_death_row", "hashinfo", &o->death_row_hashinfo);
@@ -60,18 +61,18 @@ int xf_lookup_init(struct xf_lookup *l, struct xf_walker *w, const struct btf *b
 	    off_of(btf, "udp_table", "hash", &o->ut_hash) ||
 	    off_of(btf, "udp_table", "mask", &o->ut_mask) ||
 	    off_of(btf, "udp_hslot", "head", &o->hs_head))
-		return -ENOENT;
+		return 0;
 	o->bhb_size = size_of(btf, "inet_bind_hashbucket");
 	o->hs_size = size_of(btf, "udp_hslot");
 	if (!o->bhb_size || !o->hs_size)
-		return -ENOENT;
+		return 0;
 	/* 6.1: sockets hang on the port's bucket; later kernels on its (port, addr) buckets */
 	o->tb_has_owners = !off_of(btf, "inet_bind_bucket", "owners", &o->tb_owners);
 	if (!o->tb_has_owners &&
 	    (off_of(btf, "inet_bind_bucket", "bhash2", &o->tb_bhash2) ||
 	     off_of(btf, "inet_bind2_bucket", "bhash_node", &o->tb2_bhash_node) ||
 	     off_of(btf, "inet_bind2_bucket", "owners", &o->tb2_owners)))
-		return -ENOENT;
+		return 0;
 	o->ok = true;
 	return 0;
 }
@@ -178,9 +179,7 @@ int xf_lookup_learn(struct xf_lookup *l, const struct xf_table *t)
 	struct xf_vm *vm = l->w->vm;
 	size_t i;
 
-	if (!l->off.ok)
-		return -ENOENT;
-	for (i = 0; i < t->nr_socks && (!l->tcp_hashinfo || !l->udp_table); i++) {
+	for (i = 0; l->off.ok && i < t->nr_socks && (!l->tcp_hashinfo || !l->udp_table); i++) {
 		const struct xf_sock_info *s = &t->socks[i];
 		uint64_t prot, h = 0, net;
 
@@ -406,20 +405,30 @@ static int lookup_udp(struct xf_lookup *l, const struct xf_flow *f, struct xf_so
 int xf_lookup_flow(struct xf_lookup *l, const struct xf_flow *f, struct xf_sock_info *s)
 {
 	const struct xf_sock_info *own;
-	struct xf_sock_info best;
-	int score = 0, ret;
+	struct xf_sock_info best, cand;
+	int score = 0, cand_score = 0, ret;
 
-	if (!l->off.ok)
-		return -EOPNOTSUPP;
 	if (l->use_index) {
-		score = index_flow(l, f, &best);
-		if (score == 2) {
+		cand_score = index_flow(l, f, &cand);
+		if (cand_score == 2) {
 			l->index_hits++;
+			best = cand;
 			goto found;
 		}
 	}
-	ret = f->proto == 6 ? lookup_tcp(l, f, &best, &score) :
-	      f->proto == 17 ? lookup_udp(l, f, &best, &score) : -EINVAL;
+	if (!l->off.ok)
+		ret = -EOPNOTSUPP;	/* cannot tell: not "no socket" */
+	else if (f->proto == 6)
+		ret = lookup_tcp(l, f, &best, &score);
+	else if (f->proto == 17)
+		ret = lookup_udp(l, f, &best, &score);
+	else
+		ret = -EINVAL;
+	if (ret && !score && cand_score) {
+		/* tables unreadable: the last walk's listener, re-checked, is the answer */
+		best = cand;
+		score = cand_score;
+	}
 	if (ret && !score)
 		return ret;
 	if (!score)

@@ -57,14 +57,16 @@ struct xf_lookup {
 	uint64_t index_hits;
 };
 
+/* Always usable afterwards; l->off.ok tells whether the tables can be searched. */
 int xf_lookup_init(struct xf_lookup *l, struct xf_walker *w, const struct btf *btf);
 /* Learns the tables from the sockets of a full walk and indexes its owners. */
 int xf_lookup_learn(struct xf_lookup *l, const struct xf_table *t);
 void xf_lookup_free(struct xf_lookup *l);
 /*
  * 0 and *s (the owner fields from the index, pid -1 when the socket is newer
- * than the last walk), -ENOENT when the guest has no socket for the flow,
- * another negative errno when the tables could not be read.
+ * than the last walk), -ENOENT when the guest's tables have no socket for
+ * the flow, another negative errno when that cannot be told (tables
+ * unreadable or of an unknown layout).
  */
 int xf_lookup_flow(struct xf_lookup *l, const struct xf_flow *f, struct xf_sock_info *s);
 

@@ -185,7 +185,8 @@ static int cmd_lookup(int argc, char **argv)
 		return 1;
 	/* the owners come from one full walk; the lookups themselves are targeted */
 	if (xf_guest_walk(&g, &t) == -ENOMEM ||
-	    xf_lookup_init(&l, &g.walker, g.prof.btf) || xf_lookup_learn(&l, &t)) {
+	    xf_lookup_init(&l, &g.walker, g.prof.btf) || xf_lookup_learn(&l, &t) ||
+	    !l.off.ok) {
 		fprintf(stderr, "xfilterd: the guest's socket hash tables are not usable\n");
 		ret = 1;
 		goto out;

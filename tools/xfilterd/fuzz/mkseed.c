@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lookup.h"
 #include "scan.h"
 #include "synth.h"
 
@@ -83,7 +84,51 @@ static void b_field(struct btf *b, const char *name, int type, uint32_t off)
 		abort();
 }
 
-static struct btf *btf_from_offsets(const struct xf_offsets *o)
+/* the types of the socket hash tables, so that lookups work on the seed too */
+static void btf_add_tables(struct btf *b, const struct xf_offsets *o,
+			   const struct xf_lookup_off *t, int u16, int u32, int u64)
+{
+	b_struct(b, "proto", 0x200);
+	b_field(b, "h", u64, o->proto_h);
+	b_struct(b, "net", 0x1000);
+	b_field(b, "hash_mix", u32, o->net_hash_mix);
+	if (t->per_netns_tcp || t->per_netns_udp)
+		b_field(b, "ipv4", u64, t->net_ipv4);
+	if (t->per_netns_tcp || t->per_netns_udp) {
+		b_struct(b, "netns_ipv4", 0x1000);
+		if (t->per_netns_tcp)
+			b_field(b, "tcp_death_row", u64, t->ipv4_death_row);
+		if (t->per_netns_udp)
+			b_field(b, "udp_table", u64, t->ipv4_udp_table);
+	}
+	if (t->per_netns_tcp) {
+		b_struct(b, "inet_timewait_death_row", 0x40);
+		b_field(b, "hashinfo", u64, t->death_row_hashinfo);
+	}
+	b_struct(b, "inet_hashinfo", 0x100);
+	b_field(b, "bhash", u64, t->hi_bhash);
+	b_field(b, "bhash_size", u32, t->hi_bhash_size);
+	b_struct(b, "inet_bind_hashbucket", t->bhb_size);
+	b_field(b, "chain", u64, t->bhb_chain);
+	b_struct(b, "inet_bind_bucket", 0x80);
+	b_field(b, "port", u16, t->tb_port);
+	b_field(b, "node", u64, t->tb_node);
+	if (t->tb_has_owners) {
+		b_field(b, "owners", u64, t->tb_owners);
+	} else {
+		b_field(b, "bhash2", u64, t->tb_bhash2);
+		b_struct(b, "inet_bind2_bucket", 0x80);
+		b_field(b, "bhash_node", u64, t->tb2_bhash_node);
+		b_field(b, "owners", u64, t->tb2_owners);
+	}
+	b_struct(b, "udp_table", 0x20);
+	b_field(b, "hash", u64, t->ut_hash);
+	b_field(b, "mask", u32, t->ut_mask);
+	b_struct(b, "udp_hslot", t->hs_size);
+	b_field(b, "head", u64, t->hs_head);
+}
+
+static struct btf *btf_from_offsets(const struct xf_offsets *o, const struct xf_lookup_off *t)
 {
 	struct btf *b = btf__new_empty();
 	int u8, u16, u32, u64, c16, c65, inode, sock_t, utsn, sc, ptr, var;
@@ -144,6 +189,10 @@ static struct btf *btf_from_offsets(const struct xf_offsets *o)
 	b_field(b, "skc_net", u64, o->sk_net);
 	b_field(b, "skc_v6_daddr", c16, o->sk_v6_daddr);
 	b_field(b, "skc_v6_rcv_saddr", c16, o->sk_v6_rcv_saddr);
+	if (t && t->ok) {
+		b_field(b, "skc_node", u64, o->sk_node);
+		b_field(b, "skc_bind_node", u64, o->sk_bind_node);
+	}
 	b_struct(b, "sock", o->sock_size ? o->sock_size : 0x400);
 	b_field(b, "__sk_common", sc, 0);
 	b_field(b, "sk_uid", u32, o->sk_uid);
@@ -152,6 +201,8 @@ static struct btf *btf_from_offsets(const struct xf_offsets *o)
 	    btf__add_field(b, "sk_type", o->sk_type.bit_size ? u32 : u16,
 			   o->sk_type.bit_off, o->sk_type.bit_size))
 		abort();
+	if (t && t->ok)
+		btf_add_tables(b, o, t, u16, u32, u64);
 	ptr = btf__add_ptr(b, u64);
 	var = btf__add_var(b, "current_task", BTF_VAR_GLOBAL_ALLOCATED, ptr);
 	btf__add_datasec(b, ".data..percpu", o->pcpu_current_task + 8);
@@ -229,6 +280,7 @@ static int real_seed(const char *core, const char *out)
 {
 	struct rec_mem rec = { .m = { .ops = &rec_ops } };
 	struct xf_offsets chk;
+	struct xf_lookup lk;
 	struct xf_table t = { 0 };
 	struct xf_walker w;
 	struct xf_guest g;
@@ -247,7 +299,8 @@ static int real_seed(const char *core, const char *out)
 		fprintf(stderr, "mkseed: %s\n", err);
 		return 1;
 	}
-	small = btf_from_offsets(&g.prof.off);
+	xf_lookup_init(&lk, &g.walker, g.prof.btf);
+	small = btf_from_offsets(&g.prof.off, &lk.off);
 	raw = btf__raw_data(small, &raw_size);
 	if (xf_offsets_from_btf(small, &chk, err, sizeof(err)) ||
 	    memcmp(&chk.pcpu_current_task, &g.prof.off.pcpu_current_task,
@@ -267,6 +320,42 @@ static int real_seed(const char *core, const char *out)
 		return 1;
 	}
 	xf_profile_release(vm, &g.prof, start);
+	/* the hash tables: whole bucket arrays, and every socket's chain */
+	if (lk.off.ok) {
+		struct xf_lookup l2;
+		uint64_t arr;
+		uint32_t sz;
+		uint8_t *tmp;
+
+		xf_lookup_init(&l2, &w, g.prof.btf);
+		xf_lookup_learn(&l2, &t);
+		l2.use_index = false;
+		if (l2.tcp_hashinfo &&
+		    !xf_read_u64(vm, l2.tcp_hashinfo + lk.off.hi_bhash, &arr) &&
+		    !xf_read_u32(vm, l2.tcp_hashinfo + lk.off.hi_bhash_size, &sz) &&
+		    sz <= (1U << 20) && (tmp = malloc((size_t)sz * lk.off.bhb_size))) {
+			xf_vread(vm, arr, tmp, (size_t)sz * lk.off.bhb_size);
+			free(tmp);
+		}
+		if (l2.udp_table &&
+		    !xf_read_u64(vm, l2.udp_table + lk.off.ut_hash, &arr) &&
+		    !xf_read_u32(vm, l2.udp_table + lk.off.ut_mask, &sz) &&
+		    sz < (1U << 20) && (tmp = malloc(((size_t)sz + 1) * lk.off.hs_size))) {
+			xf_vread(vm, arr, tmp, ((size_t)sz + 1) * lk.off.hs_size);
+			free(tmp);
+		}
+		for (i = 0; i < t.nr_socks; i++) {
+			const struct xf_sock_info *so = &t.socks[i];
+			struct xf_flow f = { .family = so->family, .proto = so->proto,
+					     .lport = so->lport, .rport = so->rport ? so->rport : 4444 };
+			struct xf_sock_info r;
+
+			memcpy(f.laddr, so->laddr, 16);
+			memcpy(f.raddr, so->raddr, 16);
+			xf_lookup_flow(&l2, &f, &r);
+		}
+		xf_lookup_free(&l2);
+	}
 	/* the pages that will hold the small BTF at the real one's address */
 	xf_v2p(vm, g.prof.btf_va, &pa);
 	btf_first = pa >> 12;
