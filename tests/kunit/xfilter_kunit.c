@@ -8,6 +8,8 @@
 #include <kunit/test.h>
 #include <kunit/resource.h>
 #include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
 #include <linux/if_vlan.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -1342,10 +1344,180 @@ static void xf_hold_negative_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_NEG_HITS), 1ULL);
 }
 
+/*
+ * A real net_device named like a vif: the notifier attaches the hooks, a
+ * rename moves them, packets go through both hooks, and held packets are
+ * re-injected past the vif's own hook exactly once.
+ */
+struct tdev_priv {
+	atomic_t xmit;
+};
+
+static netdev_tx_t tdev_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct tdev_priv *p = netdev_priv(dev);
+
+	atomic_inc(&p->xmit);
+	dev_kfree_skb_any(skb);
+	return NETDEV_TX_OK;
+}
+
+static const struct net_device_ops tdev_ops = {
+	.ndo_start_xmit = tdev_xmit,
+};
+
+static void tdev_setup(struct net_device *dev)
+{
+	ether_setup(dev);
+	dev->netdev_ops = &tdev_ops;
+	dev->tx_queue_len = 0;
+	dev->priv_flags |= IFF_NO_QUEUE;
+}
+
+/* net/core/dev.h, not in include/ in 6.1; the tests are built in. */
+int dev_change_name(struct net_device *dev, const char *newname);
+
+static bool dom_has_vif(u32 domid, const char *name)
+{
+	struct xf_domain *dom;
+	struct xf_vif *vif;
+	bool found = false;
+
+	mutex_lock(&xf_lock);
+	dom = xf_domain_get(domid);
+	if (dom)
+		list_for_each_entry(vif, &dom->vifs, dom_node)
+			found |= !strcmp(vif->ifname, name);
+	mutex_unlock(&xf_lock);
+	return found;
+}
+
+static void tdev_exit(void *data)
+{
+	xf_hold_test_listener = false;
+	mutex_lock(&xf_lock);
+	xf_rules_flush(true, 0);
+	mutex_unlock(&xf_lock);
+	unregister_netdev(data);
+	free_netdev(data);
+}
+
+static void xf_vif_device_test(struct kunit *test)
+{
+	struct pkt_spec spec = TCP4(.saddr = B, .daddr = A, .sport = 25,
+				    .dport = 40000);
+	struct net_device *dev;
+	struct tdev_priv *priv;
+	struct xf_domain *dom;
+	struct sk_buff *skb;
+	u64 before[XF_NSTATS], after[XF_NSTATS];
+	int err;
+
+	dev = alloc_netdev(sizeof(*priv), "tdev0", NET_NAME_USER, tdev_setup);
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	priv = netdev_priv(dev);
+	err = register_netdev(dev);
+	if (err)
+		free_netdev(dev);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_ASSERT_EQ(test, 0, defer(test, tdev_exit, dev));
+
+	rtnl_lock();
+	KUNIT_EXPECT_EQ(test, dev_change_name(dev, "vif9.0"), 0);
+	rtnl_unlock();
+	KUNIT_EXPECT_TRUE(test, dom_has_vif(9, "vif9.0"));
+	rtnl_lock();
+	KUNIT_EXPECT_EQ(test, dev_change_name(dev, "other0"), 0);
+	rtnl_unlock();
+	KUNIT_EXPECT_FALSE(test, dom_has_vif(9, "vif9.0"));
+	rtnl_lock();
+	KUNIT_EXPECT_EQ(test, dev_change_name(dev, "vif9.1"), 0);
+	KUNIT_EXPECT_EQ(test, dev_open(dev, NULL), 0);
+	rtnl_unlock();
+	KUNIT_ASSERT_TRUE(test, dom_has_vif(9, "vif9.1"));
+	dom = xf_domain_get(9);
+	KUNIT_ASSERT_NOT_NULL(test, dom);
+
+	/* Egress (IN): held, then re-injected once its owner is known. */
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_UID, 0, 1001, 10);
+	xf_hold_test_listener = true;
+	skb = build_pkt(test, &spec);
+	skb->dev = dev;
+	dev_queue_xmit(skb);
+	KUNIT_EXPECT_EQ(test, atomic_read(&priv->xmit), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dom->held), 1);
+	xf_domain_stats_read(dom, before);
+	mutex_lock(&xf_lock);
+	{
+		struct xf_key k = mkkey(A, 40000, B, 25);
+		struct xf_owner_info oi = mkinfo(77, 1002, "ok");
+
+		KUNIT_EXPECT_EQ(test, xf_table_insert(dom->table, &k, &oi, 1,
+						      100), 0);
+	}
+	xf_hold_kick(dom);
+	mutex_unlock(&xf_lock);
+	{
+		struct xf_vif *vif;
+
+		mutex_lock(&xf_lock);
+		list_for_each_entry(vif, &dom->vifs, dom_node)
+			flush_delayed_work(&vif->hold_work);
+		mutex_unlock(&xf_lock);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&priv->xmit), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dom->held), 0);
+	xf_domain_stats_read(dom, after);
+	/* The re-injected packet did not pass the hook a second time. */
+	KUNIT_EXPECT_EQ(test, after[XFILTER_STATS_A_PACKETS],
+			before[XFILTER_STATS_A_PACKETS]);
+	KUNIT_EXPECT_EQ(test, after[XFILTER_STATS_A_HOLD_RESOLVED],
+			before[XFILTER_STATS_A_HOLD_RESOLVED] + 1);
+
+	/* A hit now: straight through, counted once. */
+	skb = build_pkt(test, &spec);
+	skb->dev = dev;
+	dev_queue_xmit(skb);
+	KUNIT_EXPECT_EQ(test, atomic_read(&priv->xmit), 2);
+
+	/* Ingress (OUT): from the guest, held and re-injected too. */
+	spec = (struct pkt_spec)TCP4(.sport = 40001);
+	skb = build_pkt(test, &spec);
+	skb->protocol = eth_type_trans(skb, dev);
+	local_bh_disable();
+	netif_receive_skb(skb);
+	local_bh_enable();
+	KUNIT_EXPECT_EQ(test, atomic_read(&dom->held), 1);
+	xf_domain_stats_read(dom, before);
+	mutex_lock(&xf_lock);
+	{
+		struct xf_key k = mkkey(A, 40001, B, 25);
+		struct xf_owner_info oi = mkinfo(78, 1001, "bad");
+
+		KUNIT_EXPECT_EQ(test, xf_table_insert(dom->table, &k, &oi, 1,
+						      100), 0);
+	}
+	xf_hold_kick(dom);
+	mutex_unlock(&xf_lock);
+	{
+		struct xf_vif *vif;
+
+		mutex_lock(&xf_lock);
+		list_for_each_entry(vif, &dom->vifs, dom_node)
+			flush_delayed_work(&vif->hold_work);
+		mutex_unlock(&xf_lock);
+	}
+	xf_domain_stats_read(dom, after);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dom->held), 0);
+	KUNIT_EXPECT_EQ(test, after[XFILTER_STATS_A_DROPPED],
+			before[XFILTER_STATS_A_DROPPED] + 1);
+}
+
 static struct kunit_case xf_hold_cases[] = {
 	KUNIT_CASE(xf_hold_limits_test),
 	KUNIT_CASE(xf_hold_deadline_test),
 	KUNIT_CASE(xf_hold_negative_test),
+	KUNIT_CASE(xf_vif_device_test),
 	{}
 };
 
