@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests: targeted lookups through the socket hash tables of a real
+ * Debian 6.1 guest (the fuzzer's minimised seed), and their bounds when the
+ * tables are forged.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lookup.h"
+#include "scan.h"
+
+#define SEED "../fuzz/corpus/real-6.1-la57"
+
+struct lk {
+	uint8_t *buf;
+	struct xf_mem *mem;
+	struct xf_guest g;
+	struct xf_table t;
+	struct xf_lookup l;
+};
+
+static void open_seed(struct lk *k)
+{
+	FILE *f = fopen(SEED, "rb");
+	char err[256];
+	long len;
+
+	memset(k, 0, sizeof(*k));
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	k->buf = malloc((size_t)len);
+	assert_int_equal(fread(k->buf, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	assert_int_equal(xf_mem_core_open_buf(k->buf, (size_t)len, &k->mem, err, sizeof(err)), 0);
+	assert_int_equal(xf_guest_attach(&k->g, k->mem, err, sizeof(err)), 0);
+	assert_int_equal(xf_guest_walk(&k->g, &k->t), 0);
+	assert_int_equal(xf_lookup_init(&k->l, &k->g.walker, k->g.prof.btf), 0);
+	assert_true(k->l.off.ok);
+	assert_int_equal(xf_lookup_learn(&k->l, &k->t), 0);
+	assert_true(k->l.tcp_hashinfo != 0);
+	assert_true(k->l.udp_table != 0);
+}
+
+static void close_seed(struct lk *k)
+{
+	xf_lookup_free(&k->l);
+	xf_table_free(&k->t);
+	xf_guest_detach(&k->g);
+	xf_mem_close(k->mem);
+	free(k->buf);
+}
+
+/* the seed's own bytes at a guest address, to forge them */
+static uint8_t *guest_bytes(struct lk *k, uint64_t va)
+{
+	uint64_t pa;
+
+	assert_int_equal(xf_v2p(k->g.vm, va, &pa), 0);
+	return (uint8_t *)k->mem->ops->page(k->mem, pa >> 12) + (pa & 0xfff);
+}
+
+static struct xf_flow flow4(int proto, const char *l, uint16_t lp, const char *r, uint16_t rp)
+{
+	struct xf_flow f = { .family = AF_INET, .proto = (uint8_t)proto, .lport = lp, .rport = rp };
+
+	inet_pton(AF_INET, l, f.laddr);
+	inet_pton(AF_INET, r, f.raddr);
+	return f;
+}
+
+static void test_tables(void **state)
+{
+	struct xf_sock_info s;
+	struct xf_flow f;
+	struct lk k;
+
+	open_seed(&k);
+	k.l.use_index = false;
+	/* a v4 packet to the dual-stack UDP socket [::]:5353 of alice_srv */
+	f = flow4(17, "10.0.0.2", 5353, "10.0.0.1", 7777);
+	assert_int_equal(xf_lookup_flow(&k.l, &f, &s), 0);
+	assert_string_equal(s.comm, "alice_srv");
+	assert_int_equal(s.uid, 1000);
+	/* a new connection to websrv's listener */
+	f = flow4(6, "10.0.0.2", 8080, "192.0.2.1", 40000);
+	assert_int_equal(xf_lookup_flow(&k.l, &f, &s), 0);
+	assert_string_equal(s.comm, "websrv");
+	assert_int_equal(s.state, 10);
+	/* nobody there */
+	f = flow4(17, "10.0.0.2", 40001, "10.0.0.1", 7777);
+	assert_int_equal(xf_lookup_flow(&k.l, &f, &s), -ENOENT);
+	f = flow4(6, "10.0.0.2", 1, "10.0.0.1", 7777);
+	assert_int_equal(xf_lookup_flow(&k.l, &f, &s), -ENOENT);
+	close_seed(&k);
+}
+
+static void test_index(void **state)
+{
+	const struct xf_sock_info *est = NULL;
+	struct xf_sock_info s;
+	struct xf_flow f = { 0 };
+	struct lk k;
+	size_t i;
+
+	open_seed(&k);
+	for (i = 0; i < k.t.nr_socks && !est; i++)
+		if (k.t.socks[i].proto == 6 && k.t.socks[i].state == 1)
+			est = &k.t.socks[i];
+	assert_non_null(est);
+	f.family = est->family;
+	f.proto = 6;
+	f.lport = est->lport;
+	f.rport = est->rport;
+	memcpy(f.laddr, est->laddr, 16);
+	memcpy(f.raddr, est->raddr, 16);
+	assert_int_equal(xf_lookup_flow(&k.l, &f, &s), 0);
+	assert_int_equal(k.l.index_hits, 1);
+	assert_int_equal(s.pid, est->pid);
+	/* the socket changed since the walk: the index answer is re-checked */
+	*(uint16_t *)guest_bytes(&k, est->sk + k.g.prof.off.sk_num) ^= 0x5555;
+	k.l.index_hits = 0;
+	xf_lookup_flow(&k.l, &f, &s);
+	assert_int_equal(k.l.index_hits, 0);
+	close_seed(&k);
+}
+
+static void test_chain_cycle(void **state)
+{
+	const struct xf_lookup_off *o;
+	struct xf_sock_info s;
+	struct xf_flow f;
+	uint64_t hash, node;
+	uint32_t mask;
+	struct lk k;
+
+	open_seed(&k);
+	o = &k.l.off;
+	k.l.use_index = false;
+	k.l.max_chain = 1000;
+	assert_int_equal(xf_read_u64(k.g.vm, k.l.udp_table + o->ut_hash, &hash), 0);
+	assert_int_equal(xf_read_u32(k.g.vm, k.l.udp_table + o->ut_mask, &mask), 0);
+	assert_int_equal(xf_read_u64(k.g.vm, hash + ((5353 + k.l.hash_mix) & mask) * o->hs_size +
+				     o->hs_head, &node), 0);
+	assert_true(node != 0);
+	/* the first socket of 5353's slot now points at itself */
+	memcpy(guest_bytes(&k, node), &node, 8);
+	/* a port of the same slot that nobody has: the walk of the chain must end */
+	f = flow4(17, "10.0.0.2", (uint16_t)(5353 + mask + 1), "10.0.0.1", 7777);
+	assert_int_equal(xf_lookup_flow(&k.l, &f, &s), -ELOOP);
+	assert_true(k.l.chain_steps <= 1001);
+	close_seed(&k);
+}
+
+static void test_absurd_tables(void **state)
+{
+	struct xf_sock_info s;
+	struct xf_flow f;
+	uint32_t huge = 0x7fffffff;
+	struct lk k;
+
+	open_seed(&k);
+	k.l.use_index = false;
+	memcpy(guest_bytes(&k, k.l.tcp_hashinfo + k.l.off.hi_bhash_size), &huge, 4);
+	f = flow4(6, "10.0.0.2", 8080, "192.0.2.1", 40000);
+	assert_int_equal(xf_lookup_flow(&k.l, &f, &s), -EFAULT);
+	/* a hash array pointer into user space */
+	memset(guest_bytes(&k, k.l.udp_table + k.l.off.ut_hash), 0, 8);
+	f = flow4(17, "10.0.0.2", 5353, "10.0.0.1", 7777);
+	assert_int_not_equal(xf_lookup_flow(&k.l, &f, &s), 0);
+	close_seed(&k);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tables),
+		cmocka_unit_test(test_index),
+		cmocka_unit_test(test_chain_cycle),
+		cmocka_unit_test(test_absurd_tables),
+	};
+
+	return cmocka_run_group_tests_name("xfilterd_lookup", tests, NULL, NULL);
+}
