@@ -148,8 +148,9 @@ static int dom_attach(struct dom *d)
 	}
 	d->attached = true;
 	xfd_log(XFD_INFO, "dom %u: Linux %s, KASLR offset %#" PRIx64 ", %d-level paging, BTF %u "
-		"bytes", d->domid, d->g.prof.release[0] ? d->g.prof.release : "?",
-		(uint64_t)d->g.prof.kaslr_offset, d->g.prof.paging_levels, d->g.prof.btf_size);
+		"bytes%s", d->domid, d->g.prof.release[0] ? d->g.prof.release : "?",
+		(uint64_t)d->g.prof.kaslr_offset, d->g.prof.paging_levels, d->g.prof.btf_size,
+		d->g.prof.cache_hit ? " (profile shared with the same build)" : "");
 	return 0;
 }
 
@@ -545,6 +546,7 @@ int xfd_run(const struct xfd_opts *o)
 	if (!c)
 		return 1;
 	c->o = o;
+	xf_profile_cache = true;
 	if (!o->dry_run) {
 		if (xf_nl_open(&c->req) || xf_nl_get_info(&c->req, &info)) {
 			xfd_log(XFD_ERR, "%s", c->req.err.msg);
@@ -630,6 +632,7 @@ out:
 	for (i = 0; i < MAX_DOMS; i++)
 		if (c->doms[i].used)
 			dom_remove(&c->doms[i]);
+	xf_profile_cache_clear();
 	xf_xendoms_close(c->xs);
 	if (c->nl) {
 		xf_nl_close(&c->ev);

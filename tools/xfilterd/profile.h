@@ -65,6 +65,8 @@ struct xf_profile {
 	struct btf *btf;
 	struct xf_offsets off;
 	char release[65];
+	bool cached;			/* btf and btf_data belong to the build cache */
+	bool cache_hit;			/* ... and came from it */
 };
 
 /* How far past _text the BTF is looked for (tests and the fuzzer lower it). */
@@ -86,6 +88,10 @@ int xf_btf_member(const struct btf *btf, const char *type, const char *member,
 		  struct xf_field *f);
 /* Offset of a per-CPU variable inside .data..percpu; 0 or -ENOENT. */
 int xf_btf_percpu(const struct btf *btf, const char *var, uint32_t *off);
+
+/* Share profiles between guests of the same kernel build (the daemon). */
+extern bool xf_profile_cache;
+void xf_profile_cache_clear(void);
 
 /* Builds a profile of the guest behind vm; vm must already hold the kernel CR3. */
 int xf_profile_build(struct xf_vm *vm, struct xf_profile *p, char *err, size_t errlen);
