@@ -50,7 +50,7 @@ struct dom {
 	double next_ms, last_full_ms;
 	unsigned int failures;
 	bool refreshed;
-	uint64_t walks, pushed, misses, resolved, negative;
+	uint64_t walks, pushed, misses, resolved, negative, pauses;
 };
 
 struct ctx {
@@ -121,9 +121,10 @@ static void dom_detach(struct dom *d)
 
 static void dom_remove(struct dom *d)
 {
-	xfd_log(XFD_INFO, "dom %u: gone (%" PRIu64 " walks, %" PRIu64 " owners pushed, %"
-		PRIu64 " misses, %" PRIu64 " resolved, %" PRIu64 " without socket)",
-		d->domid, d->walks, d->pushed, d->misses, d->resolved, d->negative);
+	xfd_log(XFD_INFO, "dom %u: gone (%" PRIu64 " walks, %" PRIu64 " paused, %" PRIu64
+		" owners pushed, %" PRIu64 " misses, %" PRIu64 " resolved, %" PRIu64
+		" without socket)", d->domid, d->walks, d->pauses, d->pushed, d->misses,
+		d->resolved, d->negative);
 	dom_detach(d);
 	d->used = false;
 }
@@ -336,8 +337,11 @@ static int skref_cmp(const void *a, const void *b)
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
-/* Pushes the last walk as a new generation. */
-static void push_table(struct ctx *c, struct dom *d)
+/*
+ * Pushes the last walk as a new generation; an incomplete walk only adds to
+ * the current one (no commit), so that it never removes what it missed.
+ */
+static void push_table(struct ctx *c, struct dom *d, bool complete)
 {
 	struct batch b = { .c = c, .d = d };
 	size_t n = d->t.nr_socks, i;
@@ -345,7 +349,8 @@ static void push_table(struct ctx *c, struct dom *d)
 
 	if (!r)
 		return;
-	d->gen++;
+	if (complete)
+		d->gen++;
 	if (batch_open(&b)) {
 		free(r);
 		return;
@@ -369,7 +374,8 @@ static void push_table(struct ctx *c, struct dom *d)
 	}
 	free(r);
 	batch_send(&b);
-	send_simple(c, XFILTER_CMD_OWNER_COMMIT, d, NULL);
+	if (complete)
+		send_simple(c, XFILTER_CMD_OWNER_COMMIT, d, NULL);
 }
 
 static int refresh(struct ctx *c, struct dom *d)
@@ -383,6 +389,16 @@ static int refresh(struct ctx *c, struct dom *d)
 	}
 	ret = xf_guest_walk(&d->g, &d->t);
 	d->walks++;
+	if (ret == -EAGAIN && d->t.st.restarts > d->g.walker.lim.max_restarts &&
+	    d->mem->ops->pause && !d->mem->ops->pause(d->mem, true)) {
+		/* the list kept changing under us: once, with the guest stopped */
+		d->pauses++;
+		xfd_log(XFD_INFO, "dom %u: task list unstable, walking it paused (%" PRIu64
+			" pauses so far)", d->domid, d->pauses);
+		ret = xf_guest_walk(&d->g, &d->t);
+		d->walks++;
+		d->mem->ops->pause(d->mem, false);
+	}
 	if (ret && ret != -EAGAIN) {
 		/* the guest went away or changed beyond recognition mid-walk */
 		xfd_log(XFD_WARN, "dom %u: walk failed (%s); will attach again", d->domid,
@@ -392,14 +408,14 @@ static int refresh(struct ctx *c, struct dom *d)
 		return ret;
 	}
 	if (ret)
-		xfd_log(XFD_WARN, "dom %u: walk incomplete (%u restarts); pushing what was read",
-			d->domid, d->t.st.restarts);
+		xfd_log(XFD_WARN, "dom %u: walk incomplete (%u restarts); adding what was read, "
+			"removing nothing", d->domid, d->t.st.restarts);
 	d->failures = 0;
 	if (!d->lookup_ok)
 		d->lookup_ok = !xf_lookup_init(&d->l, &d->g.walker, d->g.prof.btf);
 	if (d->lookup_ok)
 		xf_lookup_learn(&d->l, &d->t);
-	push_table(c, d);
+	push_table(c, d, ret == 0);
 	d->last_full_ms = now_ms();
 	d->refreshed = true;
 	xfd_log(XFD_DEBUG, "dom %u: %zu tasks, %zu sockets, generation %" PRIu64 " in %.1f ms",

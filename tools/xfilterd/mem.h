@@ -41,6 +41,11 @@ struct xf_mem_ops {
 	 * the backend on the hot path.
 	 */
 	const void *(*page)(struct xf_mem *m, uint64_t pfn);
+	/*
+	 * Optional: stops (true) or resumes (false) every vCPU of the guest;
+	 * the last resort when the live walk keeps seeing broken linkage.
+	 */
+	int (*pause)(struct xf_mem *m, bool stop);
 	/* Registers of vCPU idx; 0 or a negative errno. */
 	int (*vcpu)(struct xf_mem *m, unsigned int idx, struct xf_vcpu *out);
 	void (*close)(struct xf_mem *m);

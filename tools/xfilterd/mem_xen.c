@@ -172,6 +172,15 @@ static int xen_vcpu(struct xf_mem *m, unsigned int idx, struct xf_vcpu *out)
 	return 0;
 }
 
+static int xen_pause(struct xf_mem *m, bool stop)
+{
+	struct xen_mem *x = (struct xen_mem *)m;
+
+	if (stop ? xc_domain_pause(x->xch, x->domid) : xc_domain_unpause(x->xch, x->domid))
+		return -errno;
+	return 0;
+}
+
 static void xen_close(struct xf_mem *m)
 {
 	struct xen_mem *x = (struct xen_mem *)m;
@@ -189,6 +198,7 @@ static void xen_close(struct xf_mem *m)
 static const struct xf_mem_ops xen_ops = {
 	.name = "xen",
 	.read = xen_read,
+	.pause = xen_pause,
 	.vcpu = xen_vcpu,
 	.close = xen_close,
 };
