@@ -1431,7 +1431,8 @@ static const struct xf_subcmd subcmds[] = {
 	  "conns [dom D] [uid U] [pid P] [comm NAME]",
 	  "Lists the guests' sockets with their owners (the kernel's owner table, as\n"
 	  "the introspection daemon filled it): per domain, the busiest process\n"
-	  "first, each socket with the packets and bytes the filter has seen.\n"
+	  "first, each socket with the packets and bytes the filter has seen (the\n"
+	  "module counts them only while some rule concerns the domain).\n"
 	  "\n"
 	  "Filters:\n"
 	  DOM_HELP

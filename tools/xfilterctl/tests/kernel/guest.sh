@@ -30,6 +30,20 @@ as() {	# as UID CMD...: in the guest namespace as that user, no caps
 		--inh-caps=-all --bounding-set=-all -- "$@" || true
 }
 
+# The daemon's part: answers the module's misses from the guest's /proc,
+# so that flows get their owner (without it: no daemon, fail mode).
+resolver_start() {
+	rm -f /tmp/res.ready
+	xfnl resolve guest --ready /tmp/res.ready >> /tmp/resolver.log 2>&1 &
+	echo $! > /tmp/res.pid
+	t_wait 10 test -e /tmp/res.ready || echo "  FAILED: resolver did not start" >&2
+}
+
+resolver_stop() {
+	[ -s /tmp/res.pid ] && kill "$(cat /tmp/res.pid)" 2>/dev/null
+	rm -f /tmp/res.pid
+}
+
 # x ARGS...: runs xfilterctl, shows the command and what it printed
 x() {
 	local out rc
@@ -162,12 +176,17 @@ t_rule_uid() {
 # conns shows what the guest has: owner, addresses, counts.
 t_conns() {
 	local pid out j
+	# The module looks owners up (and counts per owner) only while some
+	# rule concerns the domain; one that matches nobody here will do.
+	x rule add dom $DOM uid 4242 drop > /dev/null
 	ip netns exec guest setpriv --reuid=$UA --regid=$UA --clear-groups \
-		--inh-caps=-all --bounding-set=-all -- xfnet stream $P4 $TCP 4 > /tmp/stream.log 2>&1 &
+		--inh-caps=-all --bounding-set=-all -- xfnet stream $P4 $TCP 8 > /tmp/stream.log 2>&1 &
 	pid=$!
 	t_wait 5 grep -q connected /tmp/stream.log || t_fail "stream did not connect"
 	t_cmd xfnl sync guest $DOM 100 > /dev/null
-	sleep 1
+	# the entry counts the stream's packets from now on
+	t_wait 5 eval "\"$X\" -j conns pid $pid | grep -q '\"packets\":[1-9]'" ||
+		t_fail "no packets counted for the stream"
 	j=$(x -j conns dom $DOM uid $UA)
 	expect "conns -j" "$j" "\{\"dom\":$DOM,\"pid\":$pid,\"tgid\":$pid,\"uid\":$UA,\"gid\":$UA,[^}]*\"comm\":\"xfnet\",\"family\":\"ipv4\",\"proto\":\"tcp\",\"state\":\"ESTAB\",\"guest_addr\":\"$G4\",\"guest_port\":[0-9]+,\"peer_addr\":\"$P4\",\"peer_port\":$TCP,\"packets\":[1-9]"
 	out=$(x conns pid $pid)
@@ -175,6 +194,7 @@ t_conns() {
 	t_eq "filter that matches nothing" "$(x conns comm nothere)" ""
 	t_eq "empty json" "$(x -j conns uid 4242)" "[]"
 	wait $pid || true
+	x rule flush > /dev/null
 }
 
 # monitor prints the drop as the audit line does, and config changes.
@@ -207,6 +227,8 @@ t_save_restore() {
 	x rule add owner unknown dir in log prio 2000 timeout 1h > /dev/null
 	x rule add family ipv6 proto icmpv6 accept prio 5 > /dev/null
 	before=$(x save) || t_fail "save"
+	# what the kernel keeps is what was typed (an IPv6 prefix included)
+	expect "v6 prefix" "$before" "^rule add comm Web\\\\x20Content peer 2001:db8::/32 guest-port 1000-2000 reject prio 10$"
 	echo "$before" > /tmp/saved
 	x restore /tmp/saved > /dev/null || t_fail "restore"
 	after=$(x save)
@@ -261,6 +283,7 @@ t_replace() {
 setup
 t_run ctl_no_module t_no_module
 t_run ctl_info t_info
+resolver_start
 t_run ctl_domain t_domain
 t_run ctl_kernel_errors t_kernel_errors
 t_run ctl_rule_uid t_rule_uid
@@ -270,6 +293,8 @@ t_run ctl_save_restore t_save_restore
 t_run ctl_restore_large t_restore_large
 t_run ctl_replace t_replace
 x rule flush > /dev/null 2>&1
+resolver_stop
+sleep 0.5
 rmmod xfilter || echo "  FAILED: rmmod" >&2
 t_done
 [ "$XFT_FAIL" -eq 0 ] && [ "$XFT_PASS" -gt 0 ] && echo XFGUEST-SUCCESS

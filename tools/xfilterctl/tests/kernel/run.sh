@@ -18,12 +18,17 @@ fail() {
 make -s -C "$TOP/tests/tools" || fail "building tests/tools failed"
 make -s -C "$TOP/tools/xfilterctl" || fail "building xfilterctl failed"
 KO=$TOP/module/xfilter.ko
+CTL=$TOP/tools/xfilterctl/xfilterctl
+TOOLS=$TOP/tests/tools/build
+# --bin keeps a binary at its host path (and brings its libraries); --file
+# also puts it where the guest's PATH finds it.
 [ -f "$KO" ] || make -s -C "$TOP" module || fail "no $KO"
 
 "$TOP/scripts/qemu-run.sh" -q -n "$NAME" -t "${KERNEL_TIMEOUT:-900}" -m 1024 \
 	--kmod veth --kmod bridge --ko "$KO" \
-	--bin "$TOP/tools/xfilterctl/xfilterctl" \
-	--bin "$TOP/tests/tools/build/xfnl" --bin "$TOP/tests/tools/build/xfnet" \
+	--bin "$CTL" --file "$CTL:/usr/sbin/xfilterctl" \
+	--bin "$TOOLS/xfnl" --file "$TOOLS/xfnl:/usr/bin/xfnl" \
+	--bin "$TOOLS/xfnet" --file "$TOOLS/xfnet:/usr/bin/xfnet" \
 	--bin setpriv --bin timeout \
 	"$TOP/tools/xfilterctl/tests/kernel/guest.sh"
 qrc=$?
