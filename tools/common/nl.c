@@ -529,6 +529,7 @@ int xf_nl_get_info(struct xf_nl *nl, struct xf_nl_info *info)
 
 int xf_nl_subscribe(struct xf_nl *nl, const char *group)
 {
+	int rcvbuf = XF_NL_EVENT_RCVBUF;
 	int id, err;
 
 	clear_error(nl);
@@ -546,7 +547,14 @@ int xf_nl_subscribe(struct xf_nl *nl, const char *group)
 					 "joining xfilter event groups needs CAP_NET_ADMIN");
 		return libnl_error(nl, err, "cannot join the event group");
 	}
-	nl_socket_set_buffer_size(nl->sk, XF_NL_EVENT_RCVBUF, 0);
+	/*
+	 * SO_RCVBUF is capped by net.core.rmem_max; whoever may join these
+	 * groups has CAP_NET_ADMIN and so may force the size.
+	 */
+	if (setsockopt(nl_socket_get_fd(nl->sk), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(nl_socket_get_fd(nl->sk), SOL_SOCKET, SO_RCVBUF,
+			   &rcvbuf, sizeof(rcvbuf));
 	return 0;
 }
 

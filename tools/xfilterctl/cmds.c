@@ -641,9 +641,19 @@ static int parse_domain_set(struct xf_ctl *c, int argc, char **argv)
 static int parse_monitor(struct xf_ctl *c, int argc, char **argv)
 {
 	for (int i = 0; i < argc; i++) {
+		int err;
+
 		if (is_help(argv[i]))
 			return help_for(c);
-		if (!strcmp(argv[i], "verdict"))
+		if (!strcmp(argv[i], "dom")) {
+			if (c->has_domid)
+				return usage(c, "dom given twice");
+			if ((err = need_value(c, argc, argv, i)) ||
+			    (err = parse_dom(c, argv[i + 1], &c->domid)))
+				return err;
+			c->has_domid = true;
+			c->dom_arg = argv[++i];
+		} else if (!strcmp(argv[i], "verdict"))
 			c->groups |= XF_GROUP_VERDICT;
 		else if (!strcmp(argv[i], "miss"))
 			c->groups |= XF_GROUP_MISS;
@@ -652,7 +662,7 @@ static int parse_monitor(struct xf_ctl *c, int argc, char **argv)
 		else if (!strcmp(argv[i], "all"))
 			c->groups |= XF_GROUP_VERDICT | XF_GROUP_MISS | XF_GROUP_CONFIG;
 		else
-			return usage(c, "unknown event kind '%s' (verdict, miss, config, all)",
+			return usage(c, "unknown event kind '%s' (verdict, miss, config, all, dom D)",
 				     argv[i]);
 	}
 	/* Not misses by default: see the help text. */
@@ -1311,10 +1321,33 @@ out:
 	return err;
 }
 
+/* monitor dom D: packet events of other domains are left out. */
+static bool event_wanted(const struct xf_ctl *c, const struct nlmsghdr *nlh,
+			 struct nlattr **tb)
+{
+	struct xf_event e;
+
+	if (!c->has_domid)
+		return true;
+	switch (xf_nl_cmd(nlh)) {
+	case XFILTER_CMD_VERDICT:
+		/* A malformed event goes on, for the printer to report. */
+		return !tb[XFILTER_A_EVENT] || xf_event_parse(tb[XFILTER_A_EVENT], &e) ||
+		       e.domid == c->domid;
+	case XFILTER_CMD_MISS:
+		return !tb[XFILTER_A_DOMID] ||
+		       nla_get_u32(tb[XFILTER_A_DOMID]) == c->domid;
+	}
+	return true;	/* configuration changes concern everyone */
+}
+
 static int on_event(const struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
 	struct xf_ctl *c = arg;
 	struct timespec now;
+
+	if (!event_wanted(c, nlh, tb))
+		return 0;
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (xf_print_event(&c->o, nlh, tb, &now) == -EINVAL)
@@ -1484,13 +1517,14 @@ static const struct xf_subcmd subcmds[] = {
 	  "Prints the module's counters, global and per domain (the values of\n"
 	  "/sys/kernel/xfilter/, same names).\n", false },
 	{ "monitor", NULL, NULL, false, parse_monitor, run_monitor,
-	  "monitor [verdict] [miss] [config] [all]",
+	  "monitor [verdict] [miss] [config] [all] [dom D]",
 	  "Prints events as they happen, one line each (one JSON object per line\n"
 	  "with -j), until interrupted:\n"
 	  "  verdict          drop, reject and log verdicts and fail-mode decisions,\n"
 	  "                   with the fields of the audit line\n"
 	  "  miss             packets held because their socket is not known yet\n"
 	  "  config           rule and domain changes\n"
+	  "  dom D            only that domain's verdicts and misses\n"
 	  "Without arguments: verdict and config. Misses only when asked for ('miss'\n"
 	  "or 'all'): the module takes any listener of the miss group for the\n"
 	  "introspection daemon, so while the daemon is down, held packets would wait\n"

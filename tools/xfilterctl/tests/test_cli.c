@@ -354,6 +354,14 @@ static void test_monitor_groups(void **state)
 	r = parse("monitor miss");
 	assert_int_equal(r->c.groups, XF_GROUP_MISS);
 	done(r);
+	r = parse("monitor verdict dom web1");
+	assert_int_equal(r->ret, 0);
+	assert_int_equal(r->c.groups, XF_GROUP_VERDICT);
+	assert_true(r->c.has_domid);
+	assert_int_equal(r->c.domid, 5);
+	done(r);
+	expect_usage("monitor dom", "'dom' needs a value");
+	expect_usage("monitor dom 1 dom 2", "dom given twice");
 	r = parse("monitor all");
 	assert_int_equal(r->c.groups, XF_GROUP_VERDICT | XF_GROUP_MISS | XF_GROUP_CONFIG);
 	done(r);
