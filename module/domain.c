@@ -43,9 +43,9 @@ struct xf_domain *xf_domain_alloc(u32 domid)
 	ratelimit_state_init(&dom->miss_rs, HZ, READ_ONCE(xf_miss_budget));
 	ratelimit_set_flags(&dom->miss_rs, RATELIMIT_MSG_ON_RELEASE);
 	dom->neg = kcalloc(XF_NEG_SLOTS, sizeof(*dom->neg), GFP_KERNEL_ACCOUNT);
-	dom->table = xf_table_alloc(dom->max_entries);
+	RCU_INIT_POINTER(dom->table, xf_table_alloc(dom->max_entries));
 	dom->stats = netdev_alloc_pcpu_stats(struct xf_pcpu_stats);
-	if (!dom->neg || !dom->table || !dom->stats) {
+	if (!dom->neg || !rcu_access_pointer(dom->table) || !dom->stats) {
 		xf_domain_free(dom);
 		return NULL;
 	}
@@ -57,12 +57,36 @@ void xf_domain_free(struct xf_domain *dom)
 {
 	if (!dom)
 		return;
-	xf_table_free(dom->table);
+	xf_table_free(rcu_dereference_protected(dom->table, true));
 	free_percpu(dom->stats);
 	kfree(dom->neg);
 	kfree(dom);
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_domain_free);
+
+/**
+ * xf_domain_set_max - change the owner table limit of a domain
+ *
+ * The bucket array is sized for the limit when the domain is created; a
+ * larger limit gets a larger table, built aside with copies of the entries
+ * and published in one step (a packet looking meanwhile finds its entry in
+ * the old table or the new one). Context: process, xf_lock held.
+ */
+int xf_domain_set_max(struct xf_domain *dom, u32 max_entries)
+{
+	struct xf_table *old = xf_dom_table(dom), *t;
+
+	lockdep_assert_held(&xf_lock);
+	WRITE_ONCE(dom->max_entries, max_entries);
+	t = xf_table_grow(old, max_entries);
+	if (IS_ERR_OR_NULL(t))
+		return PTR_ERR_OR_ZERO(t);
+	rcu_assign_pointer(dom->table, t);
+	synchronize_rcu();
+	xf_table_free(old);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_domain_set_max);
 
 /* Context: RCU read side or xf_lock held. */
 struct xf_domain *xf_domain_get(u32 domid)
@@ -116,7 +140,9 @@ void xf_domain_stats_read(const struct xf_domain *dom, u64 *out)
 		for (i = 0; i < XF_NSTATS; i++)
 			out[i] += v[i];
 	}
-	out[XFILTER_STATS_A_ENTRIES] = atomic_read(&dom->table->count);
+	rcu_read_lock();
+	out[XFILTER_STATS_A_ENTRIES] = atomic_read(&xf_dom_table(dom)->count);
+	rcu_read_unlock();
 	out[XFILTER_STATS_A_AUDIT_SUPPRESSED] =
 		atomic64_read(&dom->audit_suppressed);
 	out[XFILTER_STATS_A_TABLE_FULL] = atomic64_read(&dom->table_full);

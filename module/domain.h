@@ -10,6 +10,7 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/percpu.h>
 #include <linux/kobject.h>
+#include <linux/rcupdate.h>
 #include <linux/ratelimit.h>
 #include <linux/xfilter.h>
 
@@ -37,7 +38,7 @@ struct xf_domain {
 	bool enabled;
 	u32 max_entries;
 	u64 generation;		/* last committed batch */
-	struct xf_table *table;
+	struct xf_table __rcu *table;	/* replaced when it grows */
 	struct list_head vifs;	/* struct xf_vif, under xf_lock */
 	atomic_t held;		/* packets held now, all vifs */
 	atomic_t held_bytes;
@@ -63,6 +64,14 @@ extern unsigned int xf_max_entries;
 extern unsigned int xf_neg_ttl_ms;
 extern unsigned int xf_miss_budget;
 
+/* Context: RCU read side, or xf_lock held. */
+static inline struct xf_table *xf_dom_table(const struct xf_domain *dom)
+{
+	return rcu_dereference_check(dom->table, rcu_read_lock_bh_held() ||
+				     lockdep_is_held(&xf_lock));
+}
+
+int xf_domain_set_max(struct xf_domain *dom, u32 max_entries);
 struct xf_domain *xf_domain_get(u32 domid);
 struct xf_domain *xf_domain_get_or_create(u32 domid);
 void xf_domain_for_each(void (*fn)(struct xf_domain *, void *), void *arg);

@@ -183,7 +183,7 @@ static void hold_work_fn(struct work_struct *work)
 	spin_lock_bh(&vif->hold_lock);
 	rcu_read_lock();
 	list_for_each_entry_safe(h, tmp, &vif->held, node) {
-		if (xf_table_lookup(dom->table, &h->pkt.key) ||
+		if (xf_table_lookup(xf_dom_table(dom), &h->pkt.key) ||
 		    xf_neg_lookup(dom, &h->pkt.key)) {
 			unlink_held(vif, h);
 			list_add_tail(&h->node, &ready);

@@ -582,7 +582,7 @@ static int xf_owner_add(struct sk_buff *skb, struct genl_info *info)
 		err = xf_nl_owner_parse(a, &key, &oi, info->extack);
 		if (err)
 			break;
-		err = xf_table_insert(dom->table, &key, &oi, gen,
+		err = xf_table_insert(xf_dom_table(dom), &key, &oi, gen,
 				      READ_ONCE(dom->max_entries));
 		if (err == -ENOSPC) {
 			struct nlattr *b;
@@ -621,7 +621,7 @@ static int xf_owner_commit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&xf_lock);
 	dom = get_domain(info, true);
 	if (dom) {
-		xf_table_sweep(dom->table, gen);
+		xf_table_sweep(xf_dom_table(dom), gen);
 		dom->generation = gen;
 		xf_hold_kick(dom);
 	}
@@ -648,9 +648,9 @@ static int xf_owner_del(struct sk_buff *skb, struct genl_info *info)
 	if (!dom)
 		err = -ENOENT;
 	else if (o)
-		err = xf_table_delete(dom->table, &key);
+		err = xf_table_delete(xf_dom_table(dom), &key);
 	else
-		xf_table_flush(dom->table);
+		xf_table_flush(xf_dom_table(dom));
 	mutex_unlock(&xf_lock);
 	if (dom && err == -ENOENT)
 		NL_SET_ERR_MSG_ATTR(info->extack, o, "no entry with this key");
@@ -704,7 +704,7 @@ static int xf_owner_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	rcu_read_lock();
 	cb->seq = xf_table_seq();
 	while (!full && (dom = xf_domain_next(&index))) {
-		struct xf_table *t = dom->table;
+		struct xf_table *t = xf_dom_table(dom);
 		unsigned long b;
 
 		if (d && dom->domid != nla_get_u32(d))
@@ -793,7 +793,7 @@ static int domain_fill(struct sk_buff *skb, struct xf_domain *dom)
 	    nla_put_u8(skb, XFILTER_DOMAIN_A_ENABLED, dom->enabled) ||
 	    nla_put_u32(skb, XFILTER_DOMAIN_A_MAX_ENTRIES, dom->max_entries) ||
 	    nla_put_u32(skb, XFILTER_DOMAIN_A_ENTRIES,
-			atomic_read(&dom->table->count)) ||
+			atomic_read(&xf_dom_table(dom)->count)) ||
 	    nla_put_u64_64bit(skb, XFILTER_DOMAIN_A_GENERATION,
 			      dom->generation, XFILTER_DOMAIN_A_PAD) ||
 	    nla_put_u32(skb, XFILTER_DOMAIN_A_HELD, atomic_read(&dom->held)))
@@ -910,9 +910,10 @@ static int xf_domain_set(struct sk_buff *skb, struct genl_info *info)
 	if (tb[XFILTER_DOMAIN_A_ENABLED])
 		WRITE_ONCE(dom->enabled,
 			   !!nla_get_u8(tb[XFILTER_DOMAIN_A_ENABLED]));
-	if (tb[XFILTER_DOMAIN_A_MAX_ENTRIES])
-		WRITE_ONCE(dom->max_entries,
-			   nla_get_u32(tb[XFILTER_DOMAIN_A_MAX_ENTRIES]));
+	if (tb[XFILTER_DOMAIN_A_MAX_ENTRIES] &&
+	    xf_domain_set_max(dom, nla_get_u32(tb[XFILTER_DOMAIN_A_MAX_ENTRIES])))
+		pr_warn_ratelimited("domain %u: no memory to grow the table\n",
+				    dom->domid);
 	msg = domain_msg(info, XFILTER_CMD_DOMAIN_SET, dom);
 	mutex_unlock(&xf_lock);
 	if (msg)

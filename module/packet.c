@@ -226,7 +226,7 @@ unsigned int xf_packet_resolve(struct xf_vif *vif, struct sk_buff *skb,
 	struct xf_owner *o;
 
 	if (fail == XF_FAIL_NONE) {
-		o = xf_table_lookup(dom->table, &pkt->key);
+		o = xf_table_lookup(xf_dom_table(dom), &pkt->key);
 		if (o) {
 			xf_stat_inc(dom, XFILTER_STATS_A_HOLD_RESOLVED);
 			return xf_decide_owner(vif, skb, pkt, rs, o);
@@ -276,7 +276,7 @@ unsigned int xf_packet_hook(struct xf_vif *vif, struct sk_buff *skb, u8 dir)
 		return xf_decide_unknown(vif, skb, &pkt, rs,
 					 XFILTER_REASON_RULE, false);
 
-	o = xf_table_lookup(dom->table, &pkt.key);
+	o = xf_table_lookup(xf_dom_table(dom), &pkt.key);
 	if (likely(o)) {
 		xf_stat_inc(dom, XFILTER_STATS_A_HITS);
 		return xf_decide_owner(vif, skb, &pkt, rs, o);

@@ -39,12 +39,19 @@ static u32 key_hash(const struct xf_key *key)
 	return (u32)siphash(key, sizeof(*key), &xf_table_key);
 }
 
-struct xf_table *xf_table_alloc(unsigned int max_entries)
+/* Two entries per bucket at the limit. */
+static unsigned int table_bits(unsigned int max_entries)
 {
 	unsigned int bits = ilog2(roundup_pow_of_two(max(max_entries, 2U))) - 1;
+
+	return clamp_t(unsigned int, bits, XF_TABLE_MIN_BITS, XF_TABLE_MAX_BITS);
+}
+
+struct xf_table *xf_table_alloc(unsigned int max_entries)
+{
+	unsigned int bits = table_bits(max_entries);
 	struct xf_table *t;
 
-	bits = clamp_t(unsigned int, bits, XF_TABLE_MIN_BITS, XF_TABLE_MAX_BITS);
 	t = kvzalloc(struct_size(t, buckets, 1U << bits), GFP_KERNEL);
 	if (!t)
 		return NULL;
@@ -67,6 +74,41 @@ static struct hlist_head *bucket(struct xf_table *t, const struct xf_key *key)
 {
 	return &t->buckets[key_hash(key) & ((1U << t->bits) - 1)];
 }
+
+/**
+ * xf_table_grow - a larger copy of a table, for a larger limit
+ *
+ * Returns NULL when @t is large enough already, the copy (not yet visible
+ * to anyone), or ERR_PTR(-ENOMEM). Context: process, xf_lock held.
+ */
+struct xf_table *xf_table_grow(struct xf_table *t, unsigned int max_entries)
+{
+	struct xf_table *n;
+	struct xf_owner *o, *c;
+	unsigned int i;
+
+	lockdep_assert_held(&xf_lock);
+	if (table_bits(max_entries) <= t->bits)
+		return NULL;
+	n = xf_table_alloc(max_entries);
+	if (!n)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < (1U << t->bits); i++) {
+		hlist_for_each_entry(o, &t->buckets[i], node) {
+			c = kmemdup(o, sizeof(*o), GFP_KERNEL_ACCOUNT);
+			if (!c) {
+				xf_table_free(n);
+				return ERR_PTR(-ENOMEM);
+			}
+			hlist_add_head(&c->node, bucket(n, &c->key));
+			atomic_inc(&n->count);
+		}
+		cond_resched();
+	}
+	table_changed();
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_table_grow);
 
 /* Context: RCU read side, or xf_lock held. */
 struct xf_owner *xf_table_lookup_exact(struct xf_table *t,

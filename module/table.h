@@ -49,6 +49,7 @@ struct xf_table {
 
 struct xf_table *xf_table_alloc(unsigned int max_entries);
 void xf_table_free(struct xf_table *t);
+struct xf_table *xf_table_grow(struct xf_table *t, unsigned int max_entries);
 
 struct xf_owner *xf_table_lookup_exact(struct xf_table *t,
 				       const struct xf_key *key);

@@ -485,11 +485,57 @@ static void xf_table_limit_test(struct kunit *test)
 	}
 }
 
+static void domain_exit(void *data)
+{
+	xf_domain_free(data);
+}
+
+/* A larger limit gets a larger table; every entry is still found. */
+static void xf_table_grow_test(struct kunit *test)
+{
+	struct xf_domain *dom = xf_domain_alloc(11);
+	struct xf_table *t0;
+	unsigned int bits;
+	int i, err = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, dom);
+	KUNIT_ASSERT_EQ(test, 0, defer(test, domain_exit, dom));
+	mutex_lock(&xf_lock);
+	t0 = xf_dom_table(dom);
+	for (i = 0; i < 600 && !err; i++) {
+		struct xf_key k = mkkey(A, i + 1, B, 80);
+		struct xf_owner_info oi = mkinfo(i + 1, 1, "p");
+
+		err = xf_table_insert(t0, &k, &oi, 1, 100000);
+	}
+	KUNIT_EXPECT_EQ(test, err, 0);
+	/* Smaller or equal: nothing to do. */
+	KUNIT_EXPECT_EQ(test, xf_domain_set_max(dom, 100), 0);
+	KUNIT_EXPECT_PTR_EQ(test, xf_dom_table(dom), t0);
+	bits = t0->bits;
+	/* t0 is freed by the growth: compare with what was read before. */
+	KUNIT_EXPECT_EQ(test, xf_domain_set_max(dom, 1U << 20), 0);
+	KUNIT_EXPECT_GT(test, xf_dom_table(dom)->bits, bits);
+	KUNIT_EXPECT_EQ(test, atomic_read(&xf_dom_table(dom)->count), 600);
+	KUNIT_EXPECT_EQ(test, dom->max_entries, 1U << 20);
+	mutex_unlock(&xf_lock);
+	for (i = 0; i < 600; i += 7) {
+		struct xf_key k = mkkey(A, i + 1, B, 80);
+		u32 pid;
+
+		rcu_read_lock();
+		pid = lookup_pid(xf_dom_table(dom), &k);
+		rcu_read_unlock();
+		KUNIT_EXPECT_EQ(test, pid, (u32)i + 1);
+	}
+}
+
 static struct kunit_case xf_table_cases[] = {
 	KUNIT_CASE(xf_table_insert_lookup_test),
 	KUNIT_CASE(xf_table_wildcard_test),
 	KUNIT_CASE(xf_table_sweep_test),
 	KUNIT_CASE(xf_table_limit_test),
+	KUNIT_CASE(xf_table_grow_test),
 	{}
 };
 
@@ -985,7 +1031,7 @@ static void env_owner(struct kunit *test, struct env *e, struct xf_key k,
 
 	oi.flags = flags;
 	mutex_lock(&xf_lock);
-	err = xf_table_insert(e->dom->table, &k, &oi, 1, 100);
+	err = xf_table_insert(xf_dom_table(e->dom), &k, &oi, 1, 100);
 	mutex_unlock(&xf_lock);
 	KUNIT_ASSERT_EQ(test, err, 0);
 }
@@ -1028,7 +1074,7 @@ static void xf_verdict_cache_test(struct kunit *test)
 
 	rcu_read_lock();
 	gen = rcu_dereference(xf_ruleset)->gen;
-	o = xf_table_lookup(e->dom->table, &k);
+	o = xf_table_lookup(xf_dom_table(e->dom), &k);
 	KUNIT_ASSERT_NOT_NULL(test, o);
 	/* Both directions cached under this generation, rule index 1. */
 	KUNIT_EXPECT_EQ(test, (u32)o->cache[0], (u32)gen);
@@ -1452,7 +1498,7 @@ static void xf_vif_device_test(struct kunit *test)
 		struct xf_key k = mkkey(A, 40000, B, 25);
 		struct xf_owner_info oi = mkinfo(77, 1002, "ok");
 
-		KUNIT_EXPECT_EQ(test, xf_table_insert(dom->table, &k, &oi, 1,
+		KUNIT_EXPECT_EQ(test, xf_table_insert(xf_dom_table(dom), &k, &oi, 1,
 						      100), 0);
 	}
 	xf_hold_kick(dom);
@@ -1494,7 +1540,7 @@ static void xf_vif_device_test(struct kunit *test)
 		struct xf_key k = mkkey(A, 40001, B, 25);
 		struct xf_owner_info oi = mkinfo(78, 1001, "bad");
 
-		KUNIT_EXPECT_EQ(test, xf_table_insert(dom->table, &k, &oi, 1,
+		KUNIT_EXPECT_EQ(test, xf_table_insert(xf_dom_table(dom), &k, &oi, 1,
 						      100), 0);
 	}
 	xf_hold_kick(dom);
