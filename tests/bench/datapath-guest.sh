@@ -93,10 +93,30 @@ xf_load() {	# xf_load NRULES
 	real=$(xfnl sync guest $DOM 1 --no-commit | sed -n 's/^pushed=\([0-9]*\).*/\1/p')
 	xfnl sync guest $DOM 1 --synthetic $((10000 - real)) > /tmp/sync.log || echo "BENCH-FAIL sync"
 	xfnl rule-gen "$1" $DOM > /dev/null || echo "BENCH-FAIL rule-gen $1"
+	# as in production a resolver runs: sockets the servers open during a
+	# run (iperf3's UDP socket) miss once and are then hits
+	resolver_start
 }
 
 xf_unload() {
+	resolver_stop
 	rmmod xfilter || echo "BENCH-FAIL rmmod"
+}
+
+RES_PID=
+resolver_start() {
+	rm -f /tmp/res.ready
+	xfnl resolve guest --ready /tmp/res.ready >> /tmp/res.log 2>&1 &
+	RES_PID=$!
+	for _ in $(seq 100); do [ -e /tmp/res.ready ] && return; sleep 0.1; done
+	echo "BENCH-FAIL resolver"
+}
+
+resolver_stop() {
+	[ -n "$RES_PID" ] || return
+	kill "$RES_PID"
+	wait "$RES_PID" 2>/dev/null
+	RES_PID=
 }
 
 state_on() {
@@ -115,11 +135,13 @@ state_off() {
 	case $1 in
 	base|ipt0) ;;
 	xf*)
-		info "state=$1 entries=$(cat /sys/kernel/xfilter/domains/$DOM/entries 2>/dev/null)" \
+		info "state=$1 resolver_answers=$(grep -c '^miss' /tmp/res.log)" \
+			"entries=$(cat /sys/kernel/xfilter/domains/$DOM/entries 2>/dev/null)" \
 			"hits=$(cat /sys/kernel/xfilter/domains/$DOM/hits 2>/dev/null)" \
 			"misses=$(cat /sys/kernel/xfilter/domains/$DOM/misses 2>/dev/null)" \
 			"rules=$(xfnl rules | grep -c '^id=')"
-		xf_unload ;;
+		xf_unload
+		: > /tmp/res.log ;;
 	nftset) nft delete table netdev xfb ;;
 	ipt*)
 		echo 0 > /proc/sys/net/bridge/bridge-nf-call-iptables
@@ -150,23 +172,24 @@ latency() {
 	echo "LAT state=nomod $(ip netns exec guest xfnet connlat $P 7001 "$LATN")"
 	insmod $KO || echo "BENCH-FAIL insmod"
 	xfnl sync guest $DOM 1 > /dev/null
+	# a rule that looks at owners (and matches nobody): misses are held
+	xfnl rule-add verdict=drop dom=$DOM uid=4242 > /dev/null
 	specs=()
 	for i in $(seq 0 $((LATN - 1))); do
 		specs+=("proto=tcp,g=$G:$((40000 + i)),p=$P:7001,pid=1,tgid=1,uid=0,gid=0,comm=xfnet")
 	done
 	xfnl owner-add $DOM 1 "${specs[@]}" > /dev/null || echo "BENCH-FAIL owner-add"
 	echo "LAT state=hit $(ip netns exec guest xfnet -s 40000 connlat $P 7001 "$LATN")"
-	xfnl resolve guest --ready /tmp/res.ready > /tmp/res.log 2>&1 &
-	local rp=$!
-	for _ in $(seq 50); do [ -e /tmp/res.ready ] && break; sleep 0.1; done
+	: > /tmp/res.log
+	resolver_start
 	echo "LAT state=miss $(ip netns exec guest xfnet connlat $P 7001 "$LATN")"
-	kill $rp
-	wait $rp 2>/dev/null
+	resolver_stop
 	info "resolver answered $(grep -c '^miss .* -> exact' /tmp/res.log) misses" \
 		"held=$(cat /sys/kernel/xfilter/domains/$DOM/held 2>/dev/null)" \
 		"hold_resolved=$(cat /sys/kernel/xfilter/domains/$DOM/hold_resolved 2>/dev/null)" \
 		"fail_open=$(cat /sys/kernel/xfilter/domains/$DOM/fail_open 2>/dev/null)"
 	rmmod xfilter
+	: > /tmp/res.log
 }
 
 # A rule that matches must really cut the measured traffic.
@@ -174,6 +197,7 @@ sanity() {
 	xf_load 10000
 	xfnl rule-add verdict=drop dom=$DOM uid=1001 > /dev/null
 	info "sanity xfilter crr-with-matching-rule: $(ip netns exec peer xfnet -w 1 crr $G 7000 1) (expect conns=0)"
+	info "sanity resolver: $(grep -c '^miss' /tmp/res.log) misses answered"
 	xf_unload
 	nft -f /tmp/nft.rules
 	nft insert rule netdev xfb ing ip saddr $G tcp sport 7000 drop

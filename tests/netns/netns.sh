@@ -58,11 +58,38 @@ ctr() {
 # audit_count PATTERN: audit lines in the kernel log matching PATTERN (ERE)
 audit_count() { dmesg | grep -E 'xfilter: verdict=' | grep -c -E "$1" || true; }
 
-rule() {	# rule WORD...: adds a rule, prints its id
-	xfnl rule-add "$@" | sed -n 's/^id=//p'
+# Rules go through the product's CLI, xfilterctl, when the tier has it;
+# xfnl speaks the same netlink and stands in otherwise.
+if command -v xfilterctl > /dev/null; then CTL=xfilterctl; else CTL=; fi
+
+rule() {	# rule KEY=VALUE...: adds a rule, prints its id
+	local w args=() verdict=
+	if [ -z "$CTL" ]; then
+		xfnl rule-add "$@" | sed -n 's/^id=//p'
+		return
+	fi
+	for w in "$@"; do
+		case $w in
+		verdict=*) verdict=${w#verdict=} ;;
+		timeout=*) args+=(timeout "${w#timeout=}ms") ;;
+		*=*) args+=("${w%%=*}" "${w#*=}") ;;
+		*) args+=("$w") ;;
+		esac
+	done
+	xfilterctl rule add "${args[@]}" "$verdict"
 }
 
-flush() { xfnl rule-flush >/dev/null; }
+flush() {
+	if [ -n "$CTL" ]; then xfilterctl rule flush; else xfnl rule-flush > /dev/null; fi
+}
+
+fail_mode() {	# fail_mode open|closed
+	if [ -n "$CTL" ]; then
+		t_cmd xfilterctl domain set dom $DOM fail "$1"
+	else
+		t_cmd xfnl domain-set $DOM fail="$1"
+	fi
+}
 
 # With no rule that looks at owners the module decides at once, without
 # asking: tests of the miss path install this one, which matches nobody.
@@ -302,15 +329,15 @@ t_no_daemon() {
 	n0=$(ctr no_daemon $DOM)
 	o0=$(ctr fail_open $DOM)
 	c0=$(ctr fail_closed $DOM)
-	t_cmd xfnl domain-set $DOM fail=open
+	fail_mode open
 	# owner unknown: the uid rule cannot match, the flow passes
 	r=$(tcp_as $UA $P4 2000); expect "fail open" "$r" 'result=ok'
 	[ "$(ctr fail_open $DOM)" -gt "$o0" ] || t_fail "fail_open did not move"
-	t_cmd xfnl domain-set $DOM fail=closed
+	fail_mode closed
 	r=$(tcp_as $UB $P4 2000); expect "fail closed" "$r" 'result=timeout'
 	[ "$(ctr fail_closed $DOM)" -gt "$c0" ] || t_fail "fail_closed did not move"
 	[ "$(ctr no_daemon $DOM)" -gt "$n0" ] || t_fail "no_daemon did not move"
-	xfnl domain-set $DOM fail=open
+	fail_mode open
 	flush
 	resolver_start
 }
@@ -354,6 +381,19 @@ t_replace() {
 	t_cmd xfnl rule-replace
 	t_eq "rules after empty replace" "$(xfnl rules | grep -c '^id=')" 0
 	r=$(tcp_as $UA $P4 1000); expect "empty ruleset" "$r" 'result=ok'
+	if [ -n "$CTL" ]; then
+		# the CLI's atomic path: save / restore
+		printf 'rule add dom %s uid %s proto tcp reject\nrule add dom %s uid %s log\n' \
+			$DOM $UB $DOM $UA > /tmp/rules.save
+		t_cmd xfilterctl restore /tmp/rules.save
+		r=$(tcp_as $UB $P4 1000); expect "restored: uid $UB" "$r" 'result=(refused|reset)'
+		xfilterctl save > /tmp/rules.saved
+		t_eq "save after restore" "$(grep -c '^rule add' /tmp/rules.saved)" 2
+		printf 'rule add dom %s uid %s drop\nrule add dom %s bogus 1 drop\n' $DOM $UB $DOM > /tmp/rules.bad
+		! xfilterctl restore /tmp/rules.bad 2>/dev/null || t_fail "bad restore accepted"
+		t_eq "ruleset after refused restore" "$(xfilterctl save)" "$(cat /tmp/rules.saved)"
+		flush
+	fi
 }
 
 # Malformed requests: refused with an extack message; unprivileged: EPERM.

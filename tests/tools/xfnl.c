@@ -287,8 +287,14 @@ static void batch_add(struct batch *b, const struct xf_owner *o)
 		b->nest = nla_nest_start(b->msg, XFILTER_A_OWNERS);
 	}
 	if (xf_owner_put(b->msg, XFILTER_A_OWNER, o)) {
-		fprintf(stderr, "xfnl: owner does not fit\n");
-		exit(1);
+		/* the message is full: send it and start the next one */
+		if (!b->n) {
+			fprintf(stderr, "xfnl: owner does not fit\n");
+			exit(1);
+		}
+		batch_flush(b);
+		batch_add(b, o);
+		return;
 	}
 	if (++b->n == BATCH)
 		batch_flush(b);
@@ -483,10 +489,27 @@ static int cmd_sync(int argc, char **argv)
 	for (i = 0; i < t.n; i++) {
 		struct xf_owner o;
 
-		if (!t.s[i].inode)	/* TIME_WAIT: no socket left to own */
+		const struct pn_sock *ps = &t.s[i];
+
+		if (!ps->inode)	/* TIME_WAIT: no socket left to own */
 			continue;
-		owner_from_sock(&t.s[i], t.s[i].family, &o);
+		/* v4-mapped: the flows are IPv4 ones */
+		if (ps->family == AF_INET6 && !memcmp(ps->laddr, v4mapped, 12)) {
+			owner_from_sock(ps, AF_INET, &o);
+			batch_add(&b, &o);
+			continue;
+		}
+		owner_from_sock(ps, ps->family, &o);
 		batch_add(&b, &o);
+		/*
+		 * A v6 socket bound to any may also take IPv4 (unless
+		 * IPV6_V6ONLY, which /proc does not show): own both.
+		 */
+		if (ps->family == AF_INET6 && !ps->rport &&
+		    !memcmp(ps->laddr, (uint8_t[16]){ 0 }, 16)) {
+			owner_from_sock(ps, AF_INET, &o);
+			batch_add(&b, &o);
+		}
 	}
 	/* Entries of flows that never appear: 10.255.x.y <-> 10.254.x.y */
 	for (i = 0; i < synthetic; i++) {

@@ -8,6 +8,7 @@ usage: compare.py CASE CONSOLE_LOG SCAN_JSON LEVELS KASLR(on|off) [FLOWS LOOKUP_
                                        for `xfilterd lookup`)"""
 import ipaddress
 import json
+import re
 import sys
 
 TCP_STATES = {1: 'ESTABLISHED', 2: 'SYN_SENT', 3: 'SYN_RECV', 4: 'FIN_WAIT1', 5: 'FIN_WAIT2',
@@ -111,9 +112,57 @@ def check_lookup(con, flows_path, lookup_path, test):
     test('lookup', probs)
 
 
+def live(con, outdir, n):
+    """Scans of a guest that kept running (and churning) while it was read:
+    no crash, and every complete scan shows the stable workload exactly."""
+    _, gtasks, fds, net = ground_truth(con)
+    want = {}
+    for (pid, fd), ino in fds.items():
+        if ino in net:
+            want[(pid, fd)] = net[ino]
+    crashes, complete, incomplete, restarts, probs = 0, 0, 0, 0, []
+    for i in range(1, n + 1):
+        rc = int(open('%s/live.%d.rc' % (outdir, i)).read().strip() or 99)
+        err = open('%s/live.%d.err' % (outdir, i)).read()
+        m = re.search(r'(\d+) restarts', err)
+        restarts += int(m.group(1)) if m else 0
+        if rc not in (0, 1):
+            crashes += 1
+            probs.append('scan %d: exit %d: %s' % (i, rc, err.strip()[-200:]))
+            continue
+        if rc == 1:
+            incomplete += 1
+            continue
+        complete += 1
+        scan = json.load(open('%s/live.%d.json' % (outdir, i)))
+        have = {(s['pid'], s['fd']): s for s in scan['sockets']}
+        for key, w in want.items():
+            s = have.get(key)
+            if s is None or s['lport'] != w['lport'] or s['rport'] != w['rport'] or \
+                    s['proto'] != w['proto'] or s['uid'] != gtasks[key[0]]['uid']:
+                probs.append('scan %d: socket %r: got %r, want %r' % (i, key, s, w))
+        for key, s in have.items():
+            if key not in want and s['comm'] not in ('churn', 'churn_child'):
+                probs.append('scan %d: unexpected socket %r' % (i, s))
+        pids = {t['pid'] for t in scan['tasks']}
+        for pid, g in gtasks.items():
+            if not g['kthread'] and pid not in pids:
+                probs.append('scan %d: task %d %s missing' % (i, pid, g['comm']))
+    if complete < n // 2:
+        probs.append('only %d of %d scans complete' % (complete, n))
+    print('  live: %d scans while the guest churned: %d complete, %d incomplete, %d crashed, '
+          '%d restarts in all' % (n, complete, incomplete, crashes, restarts))
+    for p in probs[:30]:
+        print('  live: ' + p)
+    print('XFTEST %s live/scans' % ('FAIL' if probs else 'PASS'))
+
+
 def main():
     if sys.argv[1] == 'flows':
         flows(sys.argv[2])
+        return
+    if sys.argv[1] == 'live':
+        live(sys.argv[2], sys.argv[3], int(sys.argv[4]))
         return
     case, con, scan_path, levels, kaslr = sys.argv[1:6]
     results = []

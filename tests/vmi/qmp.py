@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 """Minimal QMP client for the introspection tier.
 usage: qmp.py SOCKET dump FILE   (ELF dump-guest-memory, then quit)
+       qmp.py SOCKET regs        (vCPU 0's registers as xfilterd --regs;
+                                  the guest keeps running)
        qmp.py SOCKET quit"""
+import re
 import json
 import socket
 import sys
@@ -30,6 +33,13 @@ def main():
 
     f.readline()
     cmd('qmp_capabilities')
+    if verb == 'regs':
+        txt = cmd('human-monitor-command', **{'command-line': 'info registers'})
+        val = lambda k: int(re.search(k + r'=\s*([0-9a-f]+)', txt).group(1), 16)
+        gs = int(re.search(r'GS =\w+ ([0-9a-f]+)', txt).group(1), 16)
+        print('cr3=%#x,cr4=%#x,gs=%#x,cpl=%d' % (val('CR3'), val('CR4'), gs,
+                                                int(re.search(r'CPL=(\d)', txt).group(1))))
+        return
     if verb == 'dump':
         cmd('dump-guest-memory', paging=False, protocol='file:' + sys.argv[3])
     try:

@@ -10,6 +10,8 @@
 #   61-4lvl    6.1     4-level  on     busy in user mode (user GS, PTI CR3)
 #   612-la57   6.12    5-level  on     idle
 #   612-4lvl   6.12    4-level  on     busy in user mode
+#   live       6.1     4-level  on     running: tasks and sockets churn
+#              while 30 scans read its RAM file (no pause)
 #   daemon     6.1 with the xfilter module: `xfilterd run` serving a small
 #              core of a real guest as domain 5 (daemon-guest.sh)
 #
@@ -85,6 +87,55 @@ run_case() {
 	[ $keep = 1 ] || rm -f "$core"
 }
 
+# run_live: scans of a guest that keeps running and churning tasks and
+# sockets (fork, connect, exit ~100/s), read through its RAM file
+run_live() {
+	local con=$out/live.console.log qmp=$out/live.qmp shm=/dev/shm/xfvmi-live.$$
+	local pid regs i n=${LIVE_SCANS:-30} waited=0
+	echo "---- case live: 6.1, 4-level, guest running and churning"
+	rm -f "$con" "$qmp" "$out"/live.*.json "$out"/live.*.rc "$out"/live.*.err
+	timeout 600 qemu-system-x86_64 -accel tcg -m 256 -smp 1 -cpu max,la57=off \
+		-object "memory-backend-file,id=ram,size=256M,mem-path=$shm,share=on" \
+		-machine memory-backend=ram \
+		-kernel "$k61" -initrd "$out/initramfs.cpio.gz" \
+		-append "console=ttyS0 panic=-1 quiet loglevel=1 xfchurn" \
+		-display none -serial "file:$con" -qmp "unix:$qmp,server,nowait" \
+		-no-reboot -nic none &
+	pid=$!
+	until grep -aq '^GT-END' "$con" 2>/dev/null; do
+		if ! kill -0 $pid 2>/dev/null || [ $waited -ge 420 ]; then
+			echo "XFTEST FAIL live/boot" >> "$results"
+			kill $pid 2>/dev/null
+			rm -f "$shm"
+			return
+		fi
+		sleep 2
+		waited=$((waited + 2))
+	done
+	sleep 3
+	# the vCPU's registers, taken while it runs, in kernel mode
+	for i in $(seq 1 40); do
+		regs=$(timeout 30 python3 "$top/tests/vmi/qmp.py" "$qmp" regs) || regs=
+		case $regs in *cpl=0*) break ;; esac
+		sleep 0.5
+	done
+	echo "  registers: $regs"
+	for i in $(seq 1 "$n"); do
+		timeout 60 "$xfd" scan --raw "$shm" --regs "$regs" --json > "$out/live.$i.json" \
+			2> "$out/live.$i.err"
+		echo $? > "$out/live.$i.rc"
+		sleep 0.2
+	done
+	timeout 30 python3 "$top/tests/vmi/qmp.py" "$qmp" quit
+	wait $pid 2>/dev/null
+	rm -f "$shm"
+	echo "XFTEST PASS live/boot" >> "$results"
+	python3 "$top/tests/vmi/compare.py" live "$con" "$out" "$n" | tee -a "$results.tmp" |
+		grep -v '^XFTEST'
+	grep '^XFTEST' "$results.tmp" >> "$results"
+	rm -f "$results.tmp"
+}
+
 # run_daemon: the daemon against the real module, in one more QEMU boot
 run_daemon() {
 	local ko=$top/module/xfilter.ko log=$top/out/qemu/vmi-daemon/console.log
@@ -108,7 +159,7 @@ run_daemon() {
 	splat_check "$log" >/dev/null || echo "XFTEST FAIL daemon/splat (see $log)" >> "$results"
 }
 
-cases=${CASES:-61-la57 61-4lvl 612-la57 612-4lvl daemon}
+cases=${CASES:-61-la57 61-4lvl 612-la57 612-4lvl live daemon}
 for c in $cases; do
 	case $c in
 	61-la57) run_case $c "$k61" max 5 on "" ;;
@@ -117,6 +168,7 @@ for c in $cases; do
 	612-4lvl) run_case $c "$k612" max,la57=off 4 on "xfspin" ;;
 	61-nokaslr) run_case $c "$k61" max 5 off "nokaslr" ;;
 	daemon) run_daemon ;;
+	live) run_live ;;
 	*) echo "XFTEST FAIL $c (unknown case)" >> "$results" ;;
 	esac
 done

@@ -7,6 +7,8 @@
  *
  * usage: xfwork [-u UID] [-g GID] [-n COMM] [-f] [-t THREADS] [-m FDS] SPEC...
  *        xfwork spin
+ *        xfwork churn PORT          (fork + connect + exit about 100 times a
+ *                                    second, against its own listener)
  *        xfwork bench NPROC NSOCK   (NPROC processes with NSOCK sockets each,
  *                                    for the benchmark; prints BENCH-READY)
  *   tl4:P tl6:P  TCP listen on 0.0.0.0 / [::]
@@ -26,6 +28,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_LISTEN 32
@@ -112,6 +115,38 @@ static void hold(void)
 	}
 }
 
+/* Tasks and sockets that come and go while the guest is walked live. */
+static int churn(int port)
+{
+	char spec[32];
+	int lfd;
+
+	prctl(PR_SET_NAME, "churn", 0, 0, 0);
+	snprintf(spec, sizeof(spec), "tl4:%d", port);
+	lfd = open_spec(spec);
+	fcntl(lfd, F_SETFL, O_NONBLOCK);
+	snprintf(spec, sizeof(spec), "tc4:%d", port);
+	for (;;) {
+		int fd;
+
+		if (fork() == 0) {
+			prctl(PR_SET_NAME, "churn_child", 0, 0, 0);
+			if (setgid(1004) || setuid(1004))
+				_exit(1);
+			open_spec(spec);
+			open_spec("u4:0");
+			usleep(20000);
+			_exit(0);
+		}
+		usleep(5000);
+		while ((fd = accept(lfd, NULL, NULL)) >= 0)
+			close(fd);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+	}
+	return 0;
+}
+
 /* Many processes with many sockets: the benchmark's guest. */
 static int bench(int nproc, int nsock)
 {
@@ -190,6 +225,8 @@ int main(int argc, char **argv)
 		for (;;)
 			n++;
 	}
+	if (argc == 3 && !strcmp(argv[1], "churn"))
+		return churn(atoi(argv[2]));
 	if (argc == 4 && !strcmp(argv[1], "bench"))
 		return bench(atoi(argv[2]), atoi(argv[3]));
 	while ((c = getopt(argc, argv, "u:g:n:ft:T:m:")) != -1) {
