@@ -78,6 +78,14 @@ int xf_mem_core_open(const char *path, struct xf_mem **out, char *err, size_t er
 int xf_mem_core_open_buf(const void *buf, size_t len, struct xf_mem **out,
 			 char *err, size_t errlen);
 
+/*
+ * A raw guest-RAM file (guest-physical address = file offset), e.g. QEMU's
+ * memory-backend-file of a running guest, with registers given by the
+ * caller. Mapped shared: reads see the guest as it runs.
+ */
+int xf_mem_raw_open(const char *path, const struct xf_vcpu *v, struct xf_mem **out,
+		    char *err, size_t errlen);
+
 /* A running Xen domain (mem_xen.c); fails clearly outside dom0. */
 int xf_mem_xen_open(unsigned int domid, struct xf_mem **out, char *err, size_t errlen);
 

@@ -277,6 +277,50 @@ int xf_mem_core_open_buf(const void *buf, size_t len, struct xf_mem **out,
 	return core_new(buf, len, false, out, err, errlen);
 }
 
+int xf_mem_raw_open(const char *path, const struct xf_vcpu *v, struct xf_mem **out,
+		    char *err, size_t errlen)
+{
+	struct core_mem *c;
+	struct stat st;
+	void *map;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) || st.st_size <= 0) {
+		snprintf(err, errlen, "%s: %s", path, fd < 0 ? strerror(errno) : "empty");
+		if (fd >= 0)
+			close(fd);
+		return -EINVAL;
+	}
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	c = calloc(1, sizeof(*c));
+	if (map == MAP_FAILED || !c) {
+		snprintf(err, errlen, "%s: cannot map", path);
+		if (map != MAP_FAILED)
+			munmap(map, st.st_size);
+		free(c);
+		return -ENOMEM;
+	}
+	c->m.ops = &core_ops;
+	c->map = map;
+	c->size = st.st_size;
+	c->mapped = true;
+	c->ranges = calloc(1, sizeof(*c->ranges));
+	c->vcpus = calloc(1, sizeof(*c->vcpus));
+	if (!c->ranges || !c->vcpus) {
+		core_close(&c->m);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	c->ranges[0].len = st.st_size;
+	c->nr_ranges = 1;
+	c->vcpus[0] = *v;
+	c->m.nr_vcpus = 1;
+	*out = &c->m;
+	return 0;
+}
+
 int xf_mem_core_open(const char *path, struct xf_mem **out, char *err, size_t errlen)
 {
 	struct stat st;

@@ -31,7 +31,8 @@ static double now_ms(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: xfilterd scan (--core FILE | --domain DOMID) [--json] [--pretty] [-q]\n"
+		"Usage: xfilterd scan (--core FILE | --domain DOMID | --raw FILE --regs R) [--json]\n"
+		"                     [--pretty] [-q]\n"
 		"       xfilterd lookup (--core FILE | --domain DOMID) FLOW...\n"
 		"       xfilterd run [--core FILE:DOMID]... [--period MS] [--once] [--dry-run]\n"
 		"                    [--log-level err|warn|info|debug] [--syslog]\n"
@@ -41,6 +42,9 @@ static void usage(FILE *f)
 		"          TCP/UDP sockets with their owners\n"
 		"  --core FILE     an ELF core from QEMU's dump-guest-memory\n"
 		"  --domain DOMID  a running Xen domain (in dom0, as root)\n"
+		"  --raw FILE --regs cr3=X,cr4=X,gs=X,kgs=X,cpl=N\n"
+		"                  a guest-RAM file of a running guest (e.g. QEMU's\n"
+		"                  memory-backend-file) with its vCPU's registers\n"
 		"  --json          one JSON object instead of a table\n"
 		"  --pretty        indent the JSON\n"
 		"  -q, --quiet     no progress on stderr\n"
@@ -240,18 +244,56 @@ out:
 	return ret;
 }
 
+/* "cr3=0x..,cr4=0x..,gs=0x..,kgs=0x..,cpl=N" */
+static int parse_regs(const char *spec, struct xf_vcpu *v)
+{
+	char buf[256], *tok, *save;
+
+	memset(v, 0, sizeof(*v));
+	if (strlen(spec) >= sizeof(buf))
+		return -1;
+	strcpy(buf, spec);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '='), *end;
+		unsigned long long x;
+
+		if (!eq)
+			return -1;
+		*eq = 0;
+		errno = 0;
+		x = strtoull(eq + 1, &end, 0);
+		if (errno || *end || end == eq + 1)
+			return -1;
+		if (!strcmp(tok, "cr3"))
+			v->cr3 = x;
+		else if (!strcmp(tok, "cr4"))
+			v->cr4 = x;
+		else if (!strcmp(tok, "gs"))
+			v->gs_base = x;
+		else if (!strcmp(tok, "kgs"))
+			v->kernel_gs_base = x;
+		else if (!strcmp(tok, "cpl") && x <= 3)
+			v->cpl = (int)x;
+		else
+			return -1;
+	}
+	return v->cr3 ? 0 : -1;
+}
+
 static int cmd_scan(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "core", required_argument, NULL, 'c' },
 		{ "domain", required_argument, NULL, 'd' },
+		{ "raw", required_argument, NULL, 'r' },
+		{ "regs", required_argument, NULL, 'R' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *core = NULL;
+	const char *core = NULL, *raw = NULL, *regs = NULL;
 	long domid = -1;
 	bool json = false, pretty = false, quiet = false;
 	struct xf_mem *mem = NULL;
@@ -262,10 +304,16 @@ static int cmd_scan(int argc, char **argv)
 	int c, ret;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:d:jpqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:d:r:R:jpqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			core = optarg;
+			break;
+		case 'r':
+			raw = optarg;
+			break;
+		case 'R':
+			regs = optarg;
 			break;
 		case 'd':
 			errno = 0;
@@ -292,15 +340,24 @@ static int cmd_scan(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || (!core) == (domid < 0)) {
+	if (optind != argc || (!!core + !!raw + (domid >= 0)) != 1 || (!raw) != (!regs)) {
 		usage(stderr);
 		return 2;
 	}
 	t0 = now_ms();
-	if (core)
+	if (core) {
 		ret = xf_mem_core_open(core, &mem, err, sizeof(err));
-	else
+	} else if (raw) {
+		struct xf_vcpu v;
+
+		if (parse_regs(regs, &v)) {
+			fprintf(stderr, "xfilterd: bad --regs '%s'\n", regs);
+			return 2;
+		}
+		ret = xf_mem_raw_open(raw, &v, &mem, err, sizeof(err));
+	} else {
 		ret = xf_mem_xen_open((unsigned int)domid, &mem, err, sizeof(err));
+	}
 	if (ret) {
 		fprintf(stderr, "xfilterd: %s\n", err);
 		return 1;
