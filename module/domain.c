@@ -66,6 +66,8 @@ EXPORT_SYMBOL_IF_KUNIT(xf_domain_free);
 
 /**
  * xf_domain_set_max - change the owner table limit of a domain
+ * @dom: the domain
+ * @max_entries: the new limit
  *
  * The bucket array is sized for the limit when the domain is created; a
  * larger limit gets a larger table, built aside with copies of the entries

@@ -56,6 +56,9 @@ struct xf_held {
 
 /**
  * xf_hold - hold a packet that missed the owner table
+ * @vif: the vif the packet was seen on
+ * @skb: the packet
+ * @pkt: its parse
  *
  * Returns NF_STOLEN when held; otherwise the packet is decided at once by
  * the fail mode (no daemon, queue full) and the verdict is returned.
@@ -168,8 +171,9 @@ static void decide_list(struct xf_vif *vif, struct list_head *list)
 
 /*
  * Takes out of the queue every packet that can be decided now: its owner
- * arrived, the negative cache knows its key, or its deadline passed (then
- * marked by a zero deadline). Context: process.
+ * arrived, the negative cache knows its key, the domain is no longer
+ * filtered, or its deadline passed (then marked by a zero deadline).
+ * Context: process.
  */
 static void hold_work_fn(struct work_struct *work)
 {
@@ -183,7 +187,8 @@ static void hold_work_fn(struct work_struct *work)
 	spin_lock_bh(&vif->hold_lock);
 	rcu_read_lock();
 	list_for_each_entry_safe(h, tmp, &vif->held, node) {
-		if (xf_table_lookup(xf_dom_table(dom), &h->pkt.key) ||
+		if (!READ_ONCE(dom->enabled) ||
+		    xf_table_lookup(xf_dom_table(dom), &h->pkt.key) ||
 		    xf_neg_lookup(dom, &h->pkt.key)) {
 			unlink_held(vif, h);
 			list_add_tail(&h->node, &ready);

@@ -914,6 +914,8 @@ static int xf_domain_set(struct sk_buff *skb, struct genl_info *info)
 	    xf_domain_set_max(dom, nla_get_u32(tb[XFILTER_DOMAIN_A_MAX_ENTRIES])))
 		pr_warn_ratelimited("domain %u: no memory to grow the table\n",
 				    dom->domid);
+	/* Held packets of a domain no longer filtered go now. */
+	xf_hold_kick(dom);
 	msg = domain_msg(info, XFILTER_CMD_DOMAIN_SET, dom);
 	mutex_unlock(&xf_lock);
 	if (msg)

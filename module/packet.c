@@ -116,6 +116,11 @@ static bool cache_unpack(u64 c, const struct xf_ruleset *rs,
 
 /**
  * xf_decide_owner - decide a packet whose owner entry was found
+ * @vif: the vif
+ * @skb: the packet
+ * @pkt: its parse
+ * @rs: the current ruleset
+ * @o: the owner entry found
  *
  * The decision depends only on the entry and the direction unless some rule
  * looks at the peer and the entry is a wildcard (a listener sees many
@@ -212,6 +217,9 @@ static unsigned int xf_decide_fail(struct xf_vif *vif, struct sk_buff *skb,
 
 /**
  * xf_packet_resolve - decide a held packet, or one that cannot be held
+ * @vif: the vif
+ * @skb: the packet
+ * @pkt: its parse
  * @fail: XF_FAIL_NONE when the owner may be known now; otherwise why the
  *        packet is decided by the domain's fail mode
  *
@@ -225,6 +233,10 @@ unsigned int xf_packet_resolve(struct xf_vif *vif, struct sk_buff *skb,
 	struct xf_domain *dom = vif->dom;
 	struct xf_owner *o;
 
+	if (!READ_ONCE(dom->enabled)) {
+		xf_stat_inc(dom, XFILTER_STATS_A_ACCEPTED);
+		return NF_ACCEPT;
+	}
 	if (fail == XF_FAIL_NONE) {
 		o = xf_table_lookup(xf_dom_table(dom), &pkt->key);
 		if (o) {
@@ -240,6 +252,8 @@ unsigned int xf_packet_resolve(struct xf_vif *vif, struct sk_buff *skb,
 
 /**
  * xf_packet_hook - decide one packet seen on a vif
+ * @vif: the vif (the hook's private data)
+ * @skb: the packet
  * @dir: XFILTER_DIR_OUT on the vif's ingress, XFILTER_DIR_IN on its egress
  *
  * Returns NF_ACCEPT, NF_DROP or NF_STOLEN (held until its owner is known).

@@ -111,6 +111,8 @@ static void mask_addr(union xf_addr *a, u8 family, u8 plen)
 
 /**
  * xf_rule_parse - validate one XFILTER_A_RULE nest into a new rule
+ * @nest: the XFILTER_A_RULE attribute
+ * @extack: where errors are told
  *
  * Every check a rule needs happens here, once; the error points at the
  * attribute at fault. Context: process. Returns the rule or an ERR_PTR.

@@ -77,6 +77,8 @@ static struct hlist_head *bucket(struct xf_table *t, const struct xf_key *key)
 
 /**
  * xf_table_grow - a larger copy of a table, for a larger limit
+ * @t: the current table
+ * @max_entries: the new limit
  *
  * Returns NULL when @t is large enough already, the copy (not yet visible
  * to anyone), or ERR_PTR(-ENOMEM). Context: process, xf_lock held.
@@ -155,6 +157,11 @@ EXPORT_SYMBOL_IF_KUNIT(xf_table_lookup);
 
 /**
  * xf_table_insert - insert or replace the entry of a key
+ * @t: the table
+ * @key: the flow key
+ * @info: the owner
+ * @generation: the batch it belongs to
+ * @max_entries: the domain's limit
  *
  * Context: process, xf_lock held. Returns 0, -ENOSPC when the table holds
  * @max_entries already and the key is new, or -ENOMEM.
