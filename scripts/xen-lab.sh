@@ -16,6 +16,8 @@
 #     --test-timeout S     the dom0 test script (default: what is left)
 #     --add SRC:DST        extra file into dom0 (repeatable)
 #     --dom0-cmdline STR   extra dom0 kernel parameters
+#     --post CMD           host-side check after the run: CMD OUTDIR prints
+#                          more XFTEST marker lines (repeatable)
 #     --quiet              host shows only markers and progress (default when
 #                          stdout is not a tty: the full console is in the log)
 #     --verbose            host shows the whole console
@@ -46,6 +48,7 @@ TIMEOUT=600
 BOOT_TIMEOUT=300
 TEST_TIMEOUT=
 ADDS=()
+POSTS=()
 DOM0_EXTRA=
 VERBOSE=auto
 BUILD_ONLY=0
@@ -61,6 +64,7 @@ while [ $# -gt 0 ]; do
 	--test-timeout) TEST_TIMEOUT=$2; shift ;;
 	--add) ADDS+=("$2"); shift ;;
 	--dom0-cmdline) DOM0_EXTRA=$2; shift ;;
+	--post) POSTS+=("$2"); shift ;;
 	--quiet) VERBOSE=0 ;;
 	--verbose) VERBOSE=1 ;;
 	--build-only) BUILD_ONLY=1 ;;
@@ -204,7 +208,7 @@ build_base() {
 	# hotplug scripts and tests want bash and the real network tools
 	put_bin /bin/bash "$(command -v ip)" "$(command -v bridge)" "$(command -v brctl)" \
 		/usr/bin/flock /usr/bin/stat /usr/bin/socat /usr/bin/jq /usr/bin/timeout \
-		/usr/bin/setsid
+		/usr/bin/setsid /usr/bin/pgrep /usr/bin/pkill /usr/bin/ps /usr/bin/ss
 	put /lib/x86_64-linux-gnu/libgcc_s.so.1	# dlopen()ed by glibc (pthread_cancel)
 	cp -a /etc/xen "$ROOT/etc/"
 	# domU kernels: vmlinux for PV/PVH, bzImage for HVM (its decompressor
@@ -228,9 +232,35 @@ build_base() {
 }
 # --- end base image ----------------------------------------------------------
 
+# --- test programs, static so that they run in dom0 and the domUs alike ----
+# xfnet: traffic with exact outcomes; xfwork: processes holding known sockets
+# under chosen uids and comms. The domU names its copies after the roles of
+# the scenario, since a task's comm is the name it was started under.
+build_progs() {
+	mkdir -p "$OUT/bin"
+	local src dst pair
+	for pair in tests/tools/xfnet.c:xfnet tests/vmi/workload.c:xfwork; do
+		src=${pair%%:*}
+		dst=$OUT/bin/${pair#*:}
+		[ -e "$TOP/$src" ] || die "$src missing"
+		if [ ! -e "$dst" ] || [ "$TOP/$src" -nt "$dst" ]; then
+			# (the linker's note on getaddrinfo in static programs does
+			# not apply: the lab uses numeric addresses only)
+			gcc -O2 -static -pthread -Wall -Wextra -Werror -o "$dst" "$TOP/$src" \
+				2> "$dst.log" || { cat "$dst.log" >&2; die "cannot build $src"; }
+		fi
+	done
+}
+
 # --- domU initramfs: busybox, netfront, xenstore client, workloads -----------
 build_domu() {
 	new_root "$OUT/domU-root"
+	put "$OUT/bin/xfnet" /usr/bin/xfnet
+	put "$OUT/bin/xfwork" /usr/bin/xfwork
+	local r
+	for r in mailsend webserve portscan scanner2; do
+		ln -s xfnet "$ROOT/usr/bin/$r"
+	done
 	mkdir -p "$ROOT/etc/xflab/workloads"
 	: > "$ROOT/etc/xflab/domU-modules"
 	put_modules /etc/xflab/domU-modules xen-netfront
@@ -266,6 +296,7 @@ build_overlay() {
 	install -m 644 "$LABDIR/lab.sh" "$ROOT/xflab/lab.sh"
 	install -m 644 "$TOP/tests/lib/guest.sh" "$ROOT/xflab/guest.sh"
 	put "$OUT/domU.cpio.gz" /boot/domU.cpio.gz
+	put "$OUT/bin/xfnet" /usr/bin/xfnet
 	if [ -n "$TEST" ]; then
 		install -m 644 "$TEST" "$ROOT/xflab/test.sh"
 		# helpers next to the test script travel with it
@@ -305,7 +336,7 @@ build_overlay() {
 		# the test's own timeout fires before the host kills QEMU
 		echo "XFLAB_DEADLINE=$((TIMEOUT - 45))"
 		echo "XFLAB_HAVE='${have# }'"
-		echo "XFLAB_DOMU_CPUS='${XFLAB_DOMU_CPUS-1}'"
+		echo "XFLAB_DOMU_CPUS='${XFLAB_DOMU_CPUS-split}'"
 		echo "XFLAB_BUILD_ID='$(date -u +%Y%m%dT%H%M%SZ) $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)'"
 	} > "$ROOT/etc/xflab/lab.conf"
 	mkcpio "$ROOT" "$OUT/overlay.cpio"
@@ -316,6 +347,7 @@ build_overlay() {
 build() {
 	mkdir -p "$OUT"
 	build_base
+	build_progs
 	build_domu
 	build_overlay
 	# Linux unpacks concatenated cpio archives in order; later files win.
@@ -372,6 +404,12 @@ judge() {
 		echo "XFTEST FAIL host-xen-no-crash" >> "$res"
 	fi
 	timings
+	local p
+	for p in "${POSTS[@]+"${POSTS[@]}"}"; do
+		$p "$OUT" > "$OUT/post.log" 2>&1 || true
+		grep -v '^XFTEST' "$OUT/post.log" >&2 || true
+		grep -a -E '^XFTEST (PASS|FAIL) ' "$OUT/post.log" | tee -a "$res" >&2 || true
+	done
 	sed -E 's/^ *[0-9.]+ //' "$log" > "$OUT/markers.log"
 	cat "$res" >> "$OUT/markers.log"
 	tier_summary "$TIER" "$OUT/markers.log"
@@ -393,15 +431,17 @@ timings() {
 	done < "$OUT/ups.txt"
 }
 
-if ! command -v qemu-system-x86_64 >/dev/null; then
-	die "qemu-system-x86_64 missing: run scripts/install-deps.sh"
-fi
-T0=$SECONDS
-build
-[ "$BUILD_ONLY" = 1 ] && { log "built $OUT/dom0.cpio"; exit 0; }
-RUN_RC=0
-boot
-rc=0
-judge || rc=1
-log "wall time $((SECONDS - T0)) s"
-exit $rc
+main() {
+	command -v qemu-system-x86_64 >/dev/null ||
+		die "qemu-system-x86_64 missing: run scripts/install-deps.sh"
+	local t0=$SECONDS rc=0
+	build
+	[ "$BUILD_ONLY" = 1 ] && { log "built $OUT/dom0.cpio"; return 0; }
+	RUN_RC=0
+	boot
+	judge || rc=1
+	log "wall time $((SECONDS - t0)) s"
+	return $rc
+}
+# One line, read whole before it runs: editing this file during a run is safe.
+main; exit $?

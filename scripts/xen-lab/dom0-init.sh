@@ -98,7 +98,15 @@ lab_write_cfg() {	# lab_write_cfg NAME: /etc/xen/NAME.cfg from the table
 		echo "type = \"$type\""
 		echo "memory = 256"
 		echo "vcpus = 1"
-		[ -n "${XFLAB_DOMU_CPUS:-}" ] && echo "cpus = \"$XFLAB_DOMU_CPUS\""
+		# Physical CPUs: under QEMU's emulation, processes in a PV guest
+		# sharing a CPU with HVM-container guests (PVH, HVM) now and then
+		# die with a corrupted FS base. "split" keeps PV guests on CPU 0
+		# with dom0 (one vCPU, pinned there) and the others on CPU 1.
+		case ${XFLAB_DOMU_CPUS:-} in
+		split) [ "$type" = pv ] && echo 'cpus = "0"' || echo 'cpus = "1"' ;;
+		'') ;;
+		*) echo "cpus = \"$XFLAB_DOMU_CPUS\"" ;;
+		esac
 		echo "ramdisk = \"/boot/domU.cpio.gz\""
 		echo "extra = \"$extra\""
 		# the domU disappears when it crashes or reboots: the lab sees

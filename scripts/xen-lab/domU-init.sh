@@ -53,6 +53,31 @@ done
 [ $xs_ok = 1 ] || echo "DOMU-FAIL cannot write xenstore $X"
 xenstore-write "$X/ready" 1
 echo "DOMU-STAGE agent-ready uptime=$(up)"
+# @snapshot: this domain's own /proc view (tasks, inet sockets, socket fds)
+# as "GT ..." lines, for dom0 to compare with what it reads from our memory.
+# The listing runs in this shell, with no child of its own alive but the one
+# waiting for dom0's "thaw", so the processes dom0 then sees are exactly the
+# listed ones (workloads, this shell, the waiter) until it says thaw.
+gt_view() {
+	echo "GT UNAME $(uname -r)"
+	for d in /proc/[0-9]*; do
+		p=${d#/proc/}
+		[ -r "$d/status" ] || continue
+		k=U
+		[ -s "$d/cmdline" ] || k=K
+		# few processes per task: each fork costs in a nested guest
+		awk -v p="$p" -v k="$k" '/^Tgid:/{t=$2} /^Uid:/{u=$2} /^Gid:/{g=$2}
+			FILENAME ~ /comm$/ {c=$0}
+			END{print "GT TASK " p " " k " " t " " u " " g " " c}' "$d/status" "$d/comm" 2>/dev/null
+		ls -l "$d/fd" 2>/dev/null |
+			sed -n "s/.* \([0-9][0-9]*\) -> socket:\[\([0-9]*\)\]\$/GT FD $p \1 \2/p"
+	done
+	for t in tcp tcp6 udp udp6; do
+		sed "1d; s/^/GT NET $t /" "/proc/net/$t"
+	done
+	echo "GT-END"
+}
+
 # Idle waits block in xenstore-watch (its first event fires at once, the
 # second on a change); the 3 s bound covers a change that lands between the
 # read and the watch. Polling instead would cost the nested guests real CPU.
@@ -68,7 +93,13 @@ while true; do
 	user=$(xenstore-read "$X/user" 2>/dev/null)
 	bg=$(xenstore-read "$X/bg" 2>/dev/null)
 	chmod 644 /tmp/xflab-cmd
-	if [ -n "$bg" ]; then
+	if [ "$(cat /tmp/xflab-cmd)" = @snapshot ]; then
+		xenstore-rm "$X/thaw" 2>/dev/null
+		timeout 300 xenstore-watch -n 2 "$X/thaw" > /dev/null 2>&1 &
+		waiter=$!
+		gt_view > /tmp/xflab-out 2>&1
+		rc=0
+	elif [ -n "$bg" ]; then
 		cp /tmp/xflab-cmd "/tmp/$bg.cmd"
 		chmod 644 "/tmp/$bg.cmd"
 		if [ "${user:-root}" = root ]; then
@@ -96,4 +127,8 @@ while true; do
 	done
 	xenstore-write "$X/nout" "$k" "$X/rc" "$rc"
 	xenstore-write "$X/done" "$s"
+	if [ -n "${waiter:-}" ]; then
+		wait "$waiter"
+		waiter=
+	fi
 done

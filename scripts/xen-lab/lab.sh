@@ -119,3 +119,11 @@ lab_wait_guest() {
 		sleep 0.5
 	done
 }
+
+# lab_snapshot NAME: the domU prints its own /proc view ("GT ..." lines) and
+# then keeps still (no process starts or ends in it) until lab_thaw NAME.
+lab_snapshot() { _lab_cmd "$1" root "" @snapshot; }
+lab_thaw() {
+	local d
+	d=$(lab_domid "$1") && xenstore-write "/local/domain/$d/data/xflab/thaw" 1
+}
