@@ -35,6 +35,12 @@ struct xf_domain *xf_domain_alloc(u32 domid)
 	if (!dom)
 		return NULL;
 	dom->domid = domid;
+	/*
+	 * Fail open by default: when the owner cannot be learned in time the
+	 * packet is decided by the rules as "owner unknown", so a daemon
+	 * restart never cuts every tenant off. Owner-unknown rules and
+	 * XFILTER_FAIL_CLOSED are there for those who prefer the other way.
+	 */
 	dom->fail_mode = XFILTER_FAIL_OPEN;
 	dom->enabled = true;
 	dom->max_entries = READ_ONCE(xf_max_entries);
