@@ -887,7 +887,7 @@ static const char *errno_hint(int error)
 	return "";
 }
 
-static int nl_fail(struct xf_ctl *c, const char *what)
+int xf_ctl_nl_fail(struct xf_ctl *c, const char *what)
 {
 	const struct xf_nl_error *e = &c->nl.err;
 	char where[512], missing[64] = "";
@@ -1030,7 +1030,7 @@ static int reply_fail(struct xf_ctl *c, const char *what, int err)
 		errmsg(c, "%s: out of memory", what);
 		return XF_EXIT_ERR;
 	}
-	return nl_fail(c, what);
+	return xf_ctl_nl_fail(c, what);
 }
 
 /* A dump of cmd (with the dom filter if any) into v, restarted if it raced. */
@@ -1147,7 +1147,7 @@ static int run_rule_del(struct xf_ctl *c)
 			return XF_EXIT_ERR;
 		}
 		if (err)
-			return nl_fail(c, what);
+			return xf_ctl_nl_fail(c, what);
 	}
 	return XF_EXIT_OK;
 }
@@ -1170,7 +1170,7 @@ static int run_rule_flush(struct xf_ctl *c)
 	if (!msg || put_domid(c, msg))
 		return XF_EXIT_ERR;
 	if (xf_nl_request(&c->nl, msg, NULL, NULL))
-		return nl_fail(c, "rule flush");
+		return xf_ctl_nl_fail(c, "rule flush");
 	return XF_EXIT_OK;
 }
 
@@ -1214,7 +1214,7 @@ static int send_replace(struct xf_ctl *c, const struct xf_rule *rules,
 		goto too_big;
 	err = xf_nl_request(&c->nl, msg, NULL, NULL);
 	if (err)
-		return nl_fail(c, what);
+		return xf_ctl_nl_fail(c, what);
 	return XF_EXIT_OK;
 too_big:
 	nlmsg_free(msg);
@@ -1289,7 +1289,7 @@ static int run_domain_set(struct xf_ctl *c)
 		return XF_EXIT_ERR;
 	}
 	if (xf_nl_request(&c->nl, msg, NULL, NULL))
-		return nl_fail(c, "domain set");
+		return xf_ctl_nl_fail(c, "domain set");
 	return XF_EXIT_OK;
 }
 
@@ -1373,7 +1373,7 @@ static int run_monitor(struct xf_ctl *c)
 		if (!(c->groups & groups[i].bit))
 			continue;
 		if (xf_nl_subscribe(&c->nl, groups[i].name))
-			return nl_fail(c, "monitor");
+			return xf_ctl_nl_fail(c, "monitor");
 	}
 	for (;;) {
 		int err = xf_nl_events(&c->nl, on_event, c);
@@ -1385,7 +1385,7 @@ static int run_monitor(struct xf_ctl *c)
 		if (err == -EPIPE)
 			return XF_EXIT_ERR;
 		if (err)
-			return nl_fail(c, "monitor");
+			return xf_ctl_nl_fail(c, "monitor");
 	}
 }
 
@@ -1741,7 +1741,7 @@ int xf_ctl_run(struct xf_ctl *c)
 		if (err == -EPROTONOSUPPORT || err == -EPROTO)
 			errmsg(c, "%s", c->nl.err.msg);
 		else
-			nl_fail(c, "info");
+			xf_ctl_nl_fail(c, "info");
 		return XF_EXIT_ERR;
 	}
 	return c->sub->run(c);

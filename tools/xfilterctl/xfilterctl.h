@@ -85,6 +85,11 @@ void xf_ctl_free(struct xf_ctl *c);
 int xf_ctl_parse(struct xf_ctl *c, int argc, char **argv);
 /* Parses restore input (text is modified and kept); 0 or XF_EXIT_USAGE. */
 int xf_ctl_parse_restore(struct xf_ctl *c, char *text, const char *name);
+/*
+ * Reports c->nl.err for the request `what`: the kernel's extack text and
+ * what the operator typed for the attribute it blamed. XF_EXIT_ERR.
+ */
+int xf_ctl_nl_fail(struct xf_ctl *c, const char *what);
 /* Runs a parsed request; an exit status. */
 int xf_ctl_run(struct xf_ctl *c);
 /* All of it, for main(): an exit status. */

@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 
 #include <cmocka.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
 
 #include "xfilterctl.h"
 
@@ -463,6 +465,136 @@ static void test_restore_hostile(void **state)
 	expect_restore_error(big, "too many words");
 }
 
+/* ------------------------------------------------------------------ */
+/* kernel errors: the extack as the kernel sends it, down to the message */
+
+/* Offset of attribute type `inner` inside the nest `outer` (nth one). */
+static uint32_t attr_off(struct nl_msg *req, int outer, int nth, int inner)
+{
+	struct nlmsghdr *h = nlmsg_hdr(req);
+	struct nlattr *a = nlmsg_find_attr(h, GENL_HDRLEN, outer), *n;
+	int rem;
+
+	assert_non_null(a);
+	if (nth >= 0) {
+		nla_for_each_nested(n, a, rem)
+			if (!nth--)
+				break;
+		a = n;
+	}
+	if (inner)
+		a = nla_find(nla_data(a), nla_len(a), inner);
+	assert_non_null(a);
+	return (uint32_t)((char *)a - (char *)h);
+}
+
+/* The NLMSG_ERROR the kernel would send for req, parsed into c->nl.err. */
+static void kernel_says(struct xf_ctl *c, struct nl_msg *req, int error,
+			const char *text, int64_t off, int miss)
+{
+	struct nlmsghdr *rh = nlmsg_hdr(req);
+	struct nl_msg *ack = nlmsg_alloc_simple(NLMSG_ERROR, NLM_F_ACK_TLVS);
+
+	nlmsg_append(ack, &error, sizeof(error), 0);
+	nlmsg_append(ack, rh, rh->nlmsg_len, NLMSG_ALIGNTO);
+	if (text)
+		nla_put_string(ack, NLMSGERR_ATTR_MSG, text);
+	if (off >= 0)
+		nla_put_u32(ack, NLMSGERR_ATTR_OFFS, (uint32_t)off);
+	if (miss) {
+		nla_put_u32(ack, NLMSGERR_ATTR_MISS_TYPE, (uint32_t)miss);
+		nla_put_u32(ack, NLMSGERR_ATTR_MISS_NEST,
+			    attr_off(req, XFILTER_A_RULE, -1, 0));
+	}
+	xf_nl_parse_ack(nlmsg_hdr(ack), nlmsg_hdr(ack)->nlmsg_len, rh,
+			rh->nlmsg_len, &c->nl.err);
+	nlmsg_free(ack);
+}
+
+static struct nl_msg *request(uint8_t cmd)
+{
+	struct nl_msg *m = nlmsg_alloc();
+
+	genlmsg_put(m, 1, 2, 0x20, 0, 0, cmd, 1);
+	return m;
+}
+
+static void expect_report(struct run *r, const char *what, const char *want)
+{
+	assert_int_equal(xf_ctl_nl_fail(&r->c, what), XF_EXIT_ERR);
+	fflush(r->ferr);
+	assert_string_equal(r->err, want);
+}
+
+static void test_kernel_error_rule(void **state)
+{
+	struct run *r = parse("rule add dom 3 comm nmap proto tcp gport 80-90 drop");
+	struct nl_msg *req = request(XFILTER_CMD_RULE_NEW);
+
+	assert_int_equal(xf_rule_put(req, XFILTER_A_RULE, &r->c.ra.rule), 0);
+	kernel_says(&r->c, req, -EINVAL, "port range maximum below its minimum",
+		    attr_off(req, XFILTER_A_RULE, -1, XFILTER_RULE_A_GUEST_PORT_MAX), 0);
+	expect_report(r, "rule add",
+		      "xfilterctl: rule add: kernel reports: port range maximum below "
+		      "its minimum (argument 'gport 80-90')\n");
+	nlmsg_free(req);
+	done(r);
+
+	r = parse("rule add comm nmap drop");
+	req = request(XFILTER_CMD_RULE_NEW);
+	assert_int_equal(xf_rule_put(req, XFILTER_A_RULE, &r->c.ra.rule), 0);
+	kernel_says(&r->c, req, -EINVAL, NULL, -1, XFILTER_RULE_A_VERDICT);
+	expect_report(r, "rule add", "xfilterctl: rule add: Invalid argument (missing: verdict)\n");
+	nlmsg_free(req);
+	done(r);
+}
+
+static void test_kernel_error_restore_line(void **state)
+{
+	struct run *r = parse("restore rules.txt");
+	struct nl_msg *req = request(XFILTER_CMD_RULE_REPLACE);
+	struct nlattr *nest;
+
+	assert_int_equal(xf_ctl_parse_restore(&r->c, strdup("rule add uid 1 drop\n"
+							       "# second\n"
+							       "rule add uid 2 peer 10.0.0.0/8 drop\n"),
+					      "rules.txt"), 0);
+	nest = nla_nest_start(req, XFILTER_A_RULES);
+	for (size_t i = 0; i < r->c.nrules; i++)
+		assert_int_equal(xf_rule_put(req, XFILTER_A_RULE, &r->c.rules[i].rule), 0);
+	nla_nest_end(req, nest);
+	kernel_says(&r->c, req, -EINVAL, "peer address does not match the family",
+		    attr_off(req, XFILTER_A_RULES, 1, XFILTER_RULE_A_PEER_ADDR), 0);
+	expect_report(r, "restore",
+		      "xfilterctl: restore: kernel reports: peer address does not match "
+		      "the family (rules.txt line 3: 'peer 10.0.0.0/8')\n");
+	nlmsg_free(req);
+	done(r);
+}
+
+static void test_kernel_error_domain(void **state)
+{
+	struct run *r = parse("domain set dom 3 max-entries 99999999");
+	struct nl_msg *req = request(XFILTER_CMD_DOMAIN_SET);
+
+	assert_int_equal(xf_domain_put(req, XFILTER_A_DOMAIN, &r->c.dset), 0);
+	kernel_says(&r->c, req, -ERANGE, "table limit too large",
+		    attr_off(req, XFILTER_A_DOMAIN, -1, XFILTER_DOMAIN_A_MAX_ENTRIES), 0);
+	expect_report(r, "domain set",
+		      "xfilterctl: domain set: kernel reports: table limit too large "
+		      "(argument 'max-entries 99999999')\n");
+	nlmsg_free(req);
+	done(r);
+
+	/* No extack at all: errno text and what to do about it, one line. */
+	r = parse("rule list");
+	memset(&r->c.nl.err, 0, sizeof(r->c.nl.err));
+	r->c.nl.err.error = -EPERM;
+	expect_report(r, "rule list", "xfilterctl: rule list: Operation not permitted: "
+				      "this needs CAP_NET_ADMIN (run as root)\n");
+	done(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -478,6 +610,9 @@ int main(void)
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_restore_text),
 		cmocka_unit_test(test_restore_hostile),
+		cmocka_unit_test(test_kernel_error_rule),
+		cmocka_unit_test(test_kernel_error_restore_line),
+		cmocka_unit_test(test_kernel_error_domain),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
