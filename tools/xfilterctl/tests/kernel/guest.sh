@@ -199,24 +199,27 @@ t_conns() {
 
 # monitor prints the drop as the audit line does, and config changes.
 t_monitor() {
-	local id mpid cpid out
+	local id mpid cpid opid out
 	"$X" monitor > /tmp/mon.log 2>&1 &
 	mpid=$!
 	"$X" -j monitor config > /tmp/monj.log 2>&1 &
 	cpid=$!
+	"$X" monitor verdict dom 6 > /tmp/mon6.log 2>&1 &
+	opid=$!
 	sleep 0.5
 	id=$(x rule add dom $DOM uid $UA proto udp drop) || t_fail "rule add"
 	as $UA xfnet -w 1 send udp $P4 $UDP 3 100 > /dev/null
 	x rule flush > /dev/null
 	sleep 0.5
-	kill $mpid $cpid
-	wait $mpid $cpid 2>/dev/null
+	kill $mpid $cpid $opid
+	wait $mpid $cpid $opid 2>/dev/null
 	sed 's/^/    mon: /' /tmp/mon.log /tmp/monj.log >&2
 	t_eq "drop events" "$(grep -c -E "^verdict=drop dom=$DOM vif=vif5\.0 dir=out pid=[0-9]+ uid=$UA comm=xfnet proto=udp src=$G4:[0-9]+ dst=$P4:$UDP rule=$id reason=rule len=[0-9]+$" /tmp/mon.log)" 3
 	expect "rule-new event" "$(cat /tmp/mon.log)" "^config=rule-new id=$id rule=\"dom $DOM uid $UA proto udp drop\"$"
 	expect "flush event" "$(cat /tmp/mon.log)" "^config=rule-flush$"
 	expect "json config" "$(cat /tmp/monj.log)" "^\{\"event\":\"rule-new\",\"rule\":\{\"id\":$id,"
 	! grep -q '"event":"verdict"' /tmp/monj.log || t_fail "verdict event in a config-only monitor"
+	t_eq "events of another domain" "$(cat /tmp/mon6.log)" ""
 }
 
 # save | restore is the identity, atomic, and a bad file changes nothing.
@@ -224,7 +227,7 @@ t_save_restore() {
 	local before after rc=0 out
 	x rule add dom $DOM uid $UA proto tcp peer-port $TCP drop > /dev/null
 	x rule add comm Web\\x20Content peer 2001:db8::/32 guest-port 1000-2000 reject prio 10 > /dev/null
-	x rule add owner unknown dir in log prio 2000 timeout 1h > /dev/null
+	x rule add owner unknown dir in log prio 2000 > /dev/null
 	x rule add family ipv6 proto icmpv6 accept prio 5 > /dev/null
 	before=$(x save) || t_fail "save"
 	# what the kernel keeps is what was typed (an IPv6 prefix included)
@@ -243,6 +246,9 @@ t_save_restore() {
 	t_eq "bad file exit" "$rc" 2
 	expect "bad file" "$out" "^xfilterctl: /tmp/bad:2: guest-port: port 70000 is out of range"
 	t_eq "untouched" "$(x save)" "$before"
+	# an expiring rule is saved with the time it has left
+	x rule add uid 7 log timeout 1h > /dev/null
+	expect "time left" "$(x save)" "^rule add uid 7 log timeout (1h|3[0-9][0-9][0-9]s)$"
 	# an empty file empties the ruleset, atomically
 	: > /tmp/empty
 	x restore /tmp/empty > /dev/null || t_fail "empty restore"
