@@ -178,6 +178,23 @@ static void test_btf_size_lies(void **state)
 	close_g(&g);
 }
 
+static void test_btf_member_loop(void **state)
+{
+	/* two anonymous structs that contain each other: the search must end */
+	struct btf *b = btf__new_empty();
+	struct xf_field f;
+	int u32, a;
+
+	u32 = btf__add_int(b, "u32", 4, 0);
+	a = btf__add_struct(b, "looped", 8);
+	assert_int_equal(btf__add_field(b, NULL, a + 1, 0, 0), 0);
+	assert_int_equal(btf__add_struct(b, NULL, 8), a + 1);
+	assert_int_equal(btf__add_field(b, NULL, a, 0, 0), 0);
+	assert_int_equal(btf__add_field(b, "x", u32, 32, 0), 0);
+	assert_int_equal(xf_btf_member(b, "looped", "nothere", &f), -ENOENT);
+	btf__free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_no_btf),
 		cmocka_unit_test(test_missing_member),
 		cmocka_unit_test(test_btf_size_lies),
+		cmocka_unit_test(test_btf_member_loop),
 	};
 
 	return cmocka_run_group_tests_name("xfilterd_btf", tests, NULL, NULL);

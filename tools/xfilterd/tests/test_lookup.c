@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests: targeted lookups through the socket hash tables of a real
- * Debian 6.1 guest (the fuzzer's minimised seed), and their bounds when the
- * tables are forged.
+ * Unit tests on a real Debian 6.1 guest (the fuzzer's minimised seed):
+ * targeted lookups through its socket hash tables, and the bounds of
+ * lookups and walk when its tables, task list, fd tables or page tables are
+ * forged.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -180,6 +181,57 @@ static void test_absurd_tables(void **state)
 	close_seed(&k);
 }
 
+/* forged kernel structures in a real guest's memory: the walk stays bounded */
+static void test_forged_walk(void **state)
+{
+	const struct xf_offsets *o;
+	struct xf_table t = { 0 };
+	uint64_t fdt = 0, files;
+	struct lk k;
+	size_t i, socks;
+	int ret;
+
+	open_seed(&k);
+	o = &k.g.prof.off;
+	socks = k.t.nr_socks;
+	/* a task's fd table claims 2^31 entries: its fds are refused, nothing else changes */
+	for (i = 0; i < k.t.nr_tasks && !fdt; i++) {
+		if (strcmp(k.t.tasks[i].comm, "many_fds"))
+			continue;
+		assert_int_equal(xf_read_u64(k.g.vm, k.t.tasks[i].addr + o->ts_files, &files), 0);
+		assert_int_equal(xf_read_u64(k.g.vm, files + o->files_fdt, &fdt), 0);
+	}
+	assert_true(fdt != 0);
+	*(uint32_t *)guest_bytes(&k, fdt + o->fdt_max_fds) = 0x80000000U;
+	assert_int_equal(xf_walk(&k.g.walker, k.g.start_task, &t), 0);
+	assert_int_equal(t.st.refused_fdt, 1);
+	assert_true(t.nr_socks < socks && t.nr_socks > 0);
+	/* a task whose list link points at itself: a cycle that misses the head */
+	{
+		uint64_t a = k.t.tasks[k.t.nr_tasks / 2].addr + o->ts_tasks;
+
+		memcpy(guest_bytes(&k, a), &a, 8);
+		ret = xf_walk(&k.g.walker, k.g.start_task, &t);
+		assert_int_equal(ret, -EAGAIN);
+		assert_true(t.st.incomplete);
+		assert_int_equal(t.st.restarts, k.g.walker.lim.max_restarts + 1);
+	}
+	/* every top-level entry points back at the top table: any address translates */
+	{
+		uint64_t root = k.g.vm->root, e = root | 0x63;
+		uint8_t *top = (uint8_t *)k.mem->ops->page(k.mem, root >> 12);
+
+		for (i = 0; i < 512; i++)
+			memcpy(top + i * 8, &e, 8);
+		xf_vm_flush(k.g.vm);
+		ret = xf_walk(&k.g.walker, k.g.start_task, &t);
+		assert_true(ret == 0 || ret == -EAGAIN || ret == -EINVAL || ret == -EFAULT);
+		assert_true(t.st.reads <= k.g.walker.lim.max_reads + 1024);
+	}
+	xf_table_free(&t);
+	close_seed(&k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +239,7 @@ int main(void)
 		cmocka_unit_test(test_index),
 		cmocka_unit_test(test_chain_cycle),
 		cmocka_unit_test(test_absurd_tables),
+		cmocka_unit_test(test_forged_walk),
 	};
 
 	return cmocka_run_group_tests_name("xfilterd_lookup", tests, NULL, NULL);
