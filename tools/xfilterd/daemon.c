@@ -525,9 +525,14 @@ static void rescan_xen(struct ctx *c)
 		xfd_log(XFD_WARN, "xenstore: cannot list domains: %s", strerror(-n));
 		return;
 	}
-	for (i = 0; i < n; i++)
-		if (!dom_find(c, ids[i]))
-			dom_add(c, ids[i], NULL);
+	for (i = 0; i < n; i++) {
+		char vifs[256];
+
+		if (dom_find(c, ids[i]))
+			continue;
+		if (dom_add(c, ids[i], NULL) && xf_xendoms_vifs(c->xs, ids[i], vifs, sizeof(vifs)) > 0)
+			xfd_log(XFD_INFO, "dom %u: vifs %s", ids[i], vifs);
+	}
 	for (k = 0; k < MAX_DOMS; k++) {
 		struct dom *d = &c->doms[k];
 		bool alive = false;

@@ -5,6 +5,7 @@
  * every start and stop, so the daemon rescans only when something changed.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,32 @@ int xf_xendoms_list(struct xf_xendoms *x, uint32_t *ids, int max)
 	}
 	free(ents);
 	return count;
+}
+
+int xf_xendoms_vifs(struct xf_xendoms *x, uint32_t domid, char *buf, size_t len)
+{
+	unsigned int n = 0, i;
+	char path[64], **ents;
+	size_t used = 0;
+
+	if (!len)
+		return -EINVAL;
+	buf[0] = 0;
+	/* dom0 backs the vifs here; a driver domain would have its own tree */
+	snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u", domid);
+	ents = xs_directory(x->xs, XBT_NULL, path, &n);
+	if (!ents)
+		return -errno;
+	for (i = 0; i < n && i < 64; i++) {
+		int w = snprintf(buf + used, len - used, "%svif%u.%s", used ? " " : "", domid,
+				 ents[i]);
+
+		if (w < 0 || (size_t)w >= len - used)
+			break;
+		used += (size_t)w;
+	}
+	free(ents);
+	return (int)n;
 }
 
 int xf_xendoms_fd(struct xf_xendoms *x)
