@@ -113,7 +113,13 @@ unsigned int xf_hold(struct xf_vif *vif, struct sk_buff *skb,
 	vif->held_bytes += skb->truesize;
 	atomic_inc(&dom->held);
 	atomic_add(skb->truesize, &dom->held_bytes);
-	if (first)
+	/*
+	 * The entry may have arrived between the hook's lookup and now, with
+	 * its kick gone by: look again rather than wait for the deadline.
+	 */
+	if (xf_table_lookup(xf_dom_table(dom), &pkt->key))
+		mod_delayed_work(system_wq, &vif->hold_work, 0);
+	else if (first)
 		mod_delayed_work(system_wq, &vif->hold_work,
 				 msecs_to_jiffies(READ_ONCE(xf_hold_ms)) + 1);
 	spin_unlock_bh(&vif->hold_lock);
