@@ -17,7 +17,7 @@ fail() {
 
 make -s -C "$TOP/tests/tools" || fail "building tests/tools failed"
 make -s -C "$TOP/tools/xfilterctl" || fail "building xfilterctl failed"
-KO=$TOP/module/xfilter.ko
+KO=${XFILTER_KO:-$TOP/module/xfilter.ko}	# XFILTER_KO: another build of it
 CTL=$TOP/tools/xfilterctl/xfilterctl
 TOOLS=$TOP/tests/tools/build
 # --bin keeps a binary at its host path (and brings its libraries); --file
