@@ -4,6 +4,11 @@
  * extension headers, fragments, then the TCP/UDP ports, into a flow key
  * seen from the guest. Everything is read through skb_header_pointer, and
  * the guest controls every byte, so every length is checked.
+ *
+ * A later fragment carries no ports: it has no key and is decided as
+ * "owner unknown" (rules on protocol, peer and direction still apply). The
+ * first fragment has the ports and is decided with its owner; dropping it
+ * is enough to kill the datagram, since the rest cannot be reassembled.
  */
 #include <linux/if_ether.h>
 #include <linux/if_vlan.h>
