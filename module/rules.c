@@ -105,7 +105,10 @@ static void mask_addr(union xf_addr *a, u8 family, u8 plen)
 		a->ip &= plen ? inet_make_mask(plen) : 0;
 		memset(&a->b[4], 0, 12);
 	} else {
-		ipv6_addr_prefix(&a->ip6, &a->ip6, plen);
+		struct in6_addr full = a->ip6;
+
+		/* Not in place: ipv6_addr_prefix() clears its output first. */
+		ipv6_addr_prefix(&a->ip6, &full, plen);
 	}
 }
 

@@ -796,8 +796,12 @@ static void xf_rule_parse_test(struct kunit *test)
 		KUNIT_ASSERT_FALSE(test, IS_ERR(r));
 		KUNIT_EXPECT_EQ(test, r->match, c->match);
 		KUNIT_EXPECT_EQ(test, r->prio, (u32)XFILTER_PRIO_DEFAULT);
-		if (c->match & XF_M_PEER && r->family == AF_INET6)
+		if (c->match & XF_M_PEER && r->family == AF_INET6) {
+			/* "0123456789abcdef" masked to /64 */
+			KUNIT_EXPECT_EQ(test, memcmp(r->peer.b, "01234567", 8), 0);
 			KUNIT_EXPECT_EQ(test, r->peer.b[8], 0);
+			KUNIT_EXPECT_EQ(test, r->peer.b[15], 0);
+		}
 		if (c->match & XF_M_PEER && r->family == AF_INET)
 			KUNIT_EXPECT_EQ(test, r->peer.ip, V4(10, 0, 0, 0));
 		xf_rule_free(r);
