@@ -12,7 +12,7 @@
 #                          scripts/xen-lab/lab.sh; default: none, boot only)
 #     --tier NAME          name on the closing "NAME: N passed, N failed" line
 #     --timeout S          hard limit for the whole QEMU run (default 600)
-#     --boot-timeout S     per domU, from xl create to answering (default 300)
+#     --boot-timeout S     per domU, from xl create to answering (default 480)
 #     --test-timeout S     the dom0 test script (default: what is left)
 #     --add SRC:DST        extra file into dom0 (repeatable)
 #     --dom0-cmdline STR   extra dom0 kernel parameters
@@ -23,7 +23,7 @@
 #     --verbose            host shows the whole console
 #     --build-only         build the initramfs images and stop
 #   Env: XFLAB_OUT (default out/xen-lab), KVER, XFLAB_MEM (MiB, default
-#        1024 + 320 per domU + 512), XFLAB_SMP (default 2).
+#        1024 + 320 per domU + 512), XFLAB_SMP (default 2 + one per domU).
 #
 # Exit: 0 when every marker passed and no kernel splat was seen, 1 otherwise,
 # 2 on usage errors. The console log (with host time stamps) is in
@@ -45,7 +45,7 @@ GUESTS="pv pvh hvm"
 TEST=
 TIER=xen-lab
 TIMEOUT=600
-BOOT_TIMEOUT=300
+BOOT_TIMEOUT=480
 TEST_TIMEOUT=
 ADDS=()
 POSTS=()
@@ -92,10 +92,10 @@ for spec in $GUESTS; do
 	GUEST_LINES+="$g_name $g_type ${g_work:--}"$'\n'
 done
 MEM=${XFLAB_MEM:-$((1024 + 320 * NG + 512))}
-SMP=${XFLAB_SMP:-2}
-# Without fsgsbase: with it, processes in the PV dom0 now and then start with
-# a wrong FS base and die of a general protection fault on their first TLS
-# access (Xen switches FS with wrfsbase under QEMU's emulation).
+# Two emulated CPUs for dom0 and one for each domU, so that Xen never
+# switches between two guests on one CPU (see dom0-init.sh); idle ones cost
+# the host nothing.
+SMP=${XFLAB_SMP:-$((NG + 2))}
 CPU=${XFLAB_CPU:-max}
 
 # --- initramfs helpers ------------------------------------------------------
@@ -336,7 +336,7 @@ build_overlay() {
 		# the test's own timeout fires before the host kills QEMU
 		echo "XFLAB_DEADLINE=$((TIMEOUT - 45))"
 		echo "XFLAB_HAVE='${have# }'"
-		echo "XFLAB_DOMU_CPUS='${XFLAB_DOMU_CPUS-split}'"
+		echo "XFLAB_DOMU_CPUS='${XFLAB_DOMU_CPUS-own}'"
 		echo "XFLAB_BUILD_ID='$(date -u +%Y%m%dT%H%M%SZ) $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)'"
 	} > "$ROOT/etc/xflab/lab.conf"
 	mkcpio "$ROOT" "$OUT/overlay.cpio"
@@ -358,7 +358,7 @@ build() {
 boot() {
 	# smap=0: with SMAP, the PV dom0 dies on its first exception under QEMU
 	# TCG (#PF in Xen's create_bounce_frame writing the guest stack).
-	local xen_cmd="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M ${XFLAB_XEN_DOM0:-dom0_max_vcpus=1 dom0_vcpus_pin} smap=0 loglvl=all guest_loglvl=all"
+	local xen_cmd="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 dom0_vcpus_pin smap=0 loglvl=all guest_loglvl=all"
 	local dom0_cmd="console=hvc0 earlyprintk=xen rdinit=/init oops=panic panic=5 $DOM0_EXTRA"
 	local qemu=(qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu "$CPU" -smp "$SMP"
 		-m "$MEM" -display none -monitor none -serial stdio -nic none -no-reboot

@@ -98,12 +98,12 @@ lab_write_cfg() {	# lab_write_cfg NAME: /etc/xen/NAME.cfg from the table
 		echo "type = \"$type\""
 		echo "memory = 256"
 		echo "vcpus = 1"
-		# Physical CPUs: under QEMU's emulation, processes in a PV guest
-		# sharing a CPU with HVM-container guests (PVH, HVM) now and then
-		# die with a corrupted FS base. "split" keeps PV guests on CPU 0
-		# with dom0 (one vCPU, pinned there) and the others on CPU 1.
+		# Xen has a CPU per guest (dom0's two vCPUs pinned on CPUs 0
+		# and 1, domU i on CPU i+1): under QEMU's emulation, a process
+		# of a guest that shares a CPU with another guest now and then
+		# dies with a corrupted FS base (GPF on its first TLS access).
 		case ${XFLAB_DOMU_CPUS:-} in
-		split) [ "$type" = pv ] && echo 'cpus = "0"' || echo 'cpus = "1"' ;;
+		own) echo "cpus = \"$(awk -v n="$name" '$1 == n {print NR + 1; exit}' "$LAB_RUN/guests")\"" ;;
 		'') ;;
 		*) echo "cpus = \"$XFLAB_DOMU_CPUS\"" ;;
 		esac
