@@ -30,6 +30,7 @@ TOOLS=$TOP/tests/tools/build
 	--bin "$TOOLS/xfnl" --file "$TOOLS/xfnl:/usr/bin/xfnl" \
 	--bin "$TOOLS/xfnet" --file "$TOOLS/xfnet:/usr/bin/xfnet" \
 	--bin setpriv --bin timeout \
+	--file "$TOP/tools/xfilterctl/tests/kernel/ctl-tests.sh:/xf/ctl-tests.sh" \
 	"$TOP/tools/xfilterctl/tests/kernel/guest.sh"
 qrc=$?
 LOG=$TOP/out/qemu/$NAME/console.log
