@@ -606,6 +606,8 @@ int xf_nl_events(struct xf_nl *nl, xf_nl_cb cb, void *arg)
 	if (err == -NLE_NOMEM)	/* recvmsg() said ENOBUFS: we overran */
 		return set_error(&nl->err, -ENOBUFS,
 				 "events lost: the receive buffer overran");
+	if (err == -NLE_AGAIN)	/* a non-blocking socket with nothing to read */
+		return set_error(&nl->err, -EAGAIN, "no event pending");
 	if (err < 0)
 		return libnl_error(nl, err, "netlink receive failed");
 	return 0;

@@ -118,7 +118,8 @@ int xf_nl_dump(struct xf_nl *nl, struct nl_msg *msg, xf_nl_cb cb, void *arg);
  * Joins a multicast group (XFILTER_MCGRP_*) and prepares the handle for
  * events. xf_nl_events() blocks for one batch of messages and hands each to
  * cb; -ENOBUFS means events were lost (the socket overran) and the handle is
- * still usable. xf_nl_fd() is for poll().
+ * still usable, -EAGAIN that a non-blocking socket had nothing to read.
+ * xf_nl_fd() is for poll().
  */
 int xf_nl_subscribe(struct xf_nl *nl, const char *group);
 int xf_nl_events(struct xf_nl *nl, xf_nl_cb cb, void *arg);
