@@ -21,6 +21,8 @@ PKGS=(
 	# scripting
 	python3 perl-base gzip xz-utils util-linux coreutils procps
 	valgrind
+	# packaging (check-pkg): .debs, DKMS, lintian, systemd-analyze
+	dkms debhelper dpkg-dev fakeroot lintian systemd
 )
 
 if [ "${1:-}" = --print ]; then

@@ -81,6 +81,50 @@ static struct dom *dom_find(struct ctx *c, uint32_t domid)
 	return NULL;
 }
 
+/*
+ * The configured fail mode and table limit, set on the module when a domain
+ * is first served (again after a daemon restart: the file is the truth).
+ */
+static void dom_configure(struct ctx *c, uint32_t domid)
+{
+	struct xfd_dom_conf dc;
+	struct xf_domain set = { 0 };
+	struct nl_msg *msg;
+
+	if (!c->o->conf)
+		return;
+	dc = xfd_conf_for(c->o->conf, domid);
+	if (!dc.fail_mode && !dc.max_entries)
+		return;
+	if (c->o->dry_run) {
+		printf("{\"domid\":%u,\"fail_mode\":%u,\"max_entries\":%u}\n", domid,
+		       dc.fail_mode, dc.max_entries);
+		return;
+	}
+	set.domid = domid;
+	XF_SET(&set, XFILTER_DOMAIN_A_DOMID);
+	if (dc.fail_mode) {
+		set.fail_mode = dc.fail_mode;
+		XF_SET(&set, XFILTER_DOMAIN_A_FAIL_MODE);
+	}
+	if (dc.max_entries) {
+		set.max_entries = dc.max_entries;
+		XF_SET(&set, XFILTER_DOMAIN_A_MAX_ENTRIES);
+	}
+	msg = xf_nl_msg(&c->req, XFILTER_CMD_DOMAIN_SET, 0);
+	if (!msg || xf_domain_put(msg, XFILTER_A_DOMAIN, &set)) {
+		nlmsg_free(msg);
+		return;
+	}
+	if (xf_nl_request(&c->req, msg, NULL, NULL))
+		xfd_log(XFD_WARN, "dom %u: DOMAIN_SET: %s", domid, c->req.err.msg);
+	else
+		xfd_log(XFD_INFO, "dom %u: fail mode %s, table limit %u", domid,
+			dc.fail_mode == XFILTER_FAIL_CLOSED ? "closed" :
+			dc.fail_mode == XFILTER_FAIL_OPEN ? "open" : "unchanged",
+			dc.max_entries);
+}
+
 static struct dom *dom_add(struct ctx *c, uint32_t domid, const char *core)
 {
 	struct timespec ts;
@@ -100,6 +144,8 @@ static struct dom *dom_add(struct ctx *c, uint32_t domid, const char *core)
 		d->gen = (uint64_t)ts.tv_sec << 20;
 		d->next_ms = now_ms();
 		xfd_log(XFD_INFO, "dom %u: serving (%s)", domid, core ? core : "xen");
+		if (c->nl || c->o->dry_run)
+			dom_configure(c, domid);
 		return d;
 	}
 	xfd_log(XFD_ERR, "dom %u: more than %d domains, not served", domid, MAX_DOMS);

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "conf.h"
+
 #define XFD_MAX_CORES	16
 
 struct xfd_opts {
@@ -18,6 +20,7 @@ struct xfd_opts {
 	unsigned int nr_cores;		/* core files served as domains (tests) */
 	const char *core[XFD_MAX_CORES];
 	uint32_t core_domid[XFD_MAX_CORES];
+	const struct xfd_conf *conf;	/* fail mode, table limit of each domain */
 };
 
 int xfd_run(const struct xfd_opts *o);

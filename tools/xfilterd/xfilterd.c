@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 
+#include "conf.h"
 #include "daemon.h"
 #include "json.h"
 #include "log.h"
@@ -34,8 +35,9 @@ static void usage(FILE *f)
 		"Usage: xfilterd scan (--core FILE | --domain DOMID | --raw FILE --regs R) [--json]\n"
 		"                     [--pretty] [-q]\n"
 		"       xfilterd lookup (--core FILE | --domain DOMID) FLOW...\n"
-		"       xfilterd run [--core FILE:DOMID]... [--period MS] [--once] [--dry-run]\n"
-		"                    [--log-level err|warn|info|debug] [--syslog]\n"
+		"       xfilterd run [--config FILE] [--core FILE:DOMID]... [--period MS] [--once]\n"
+		"                    [--dry-run] [--log-level err|warn|info|debug] [--syslog]\n"
+		"                    [--fail-mode open|closed] [--max-entries N]\n"
 		"       xfilterd help | version\n"
 		"\n"
 		"scan      read one guest's kernel memory and print its tasks and its\n"
@@ -57,7 +59,11 @@ static void usage(FILE *f)
 		"          cores), pushes their owner tables to the xfilter module every\n"
 		"          --period ms (default 5000) and answers its miss events;\n"
 		"          --once: one refresh per domain, then exit; --dry-run: print\n"
-		"          the batches as JSON lines instead of sending them\n");
+		"          the batches as JSON lines instead of sending them\n"
+		"  --config FILE   read settings from FILE (xfilterd.conf(5)); the\n"
+		"                  options given here override the file's\n"
+		"  --fail-mode M   set each served domain's fail mode in the module\n"
+		"  --max-entries N set each served domain's owner table limit\n");
 }
 
 static int open_guest(const char *core, long domid, struct xf_mem **mem, struct xf_guest *g)
@@ -413,18 +419,27 @@ static int cmd_run(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "syslog", no_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'C' },
+		{ "fail-mode", required_argument, NULL, 'f' },
+		{ "max-entries", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct xfd_opts o = { .period_ms = 5000 };
+	static struct xfd_conf conf;
+	struct xfd_opts o = { 0 };
+	/* command-line values, applied over the file's */
+	unsigned int period_ms = 0;
 	enum xfd_level level = XFD_INFO;
-	bool use_syslog = false;
-	char *end, *colon;
+	bool has_level = false, use_syslog = false;
+	uint8_t fail_mode = 0;
+	uint32_t max_entries = 0;
+	const char *config = NULL;
+	char *end, *colon, err[512];
 	unsigned long v;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:p:onl:sh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:p:onl:sC:f:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			colon = strrchr(optarg, ':');
@@ -439,9 +454,9 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'p':
 			v = strtoul(optarg, &end, 10);
-			if (*end || v < 10 || v > 3600000)
+			if (*end || v < XFD_PERIOD_MIN_MS || v > XFD_PERIOD_MAX_MS)
 				goto bad;
-			o.period_ms = (unsigned int)v;
+			period_ms = (unsigned int)v;
 			break;
 		case 'o':
 			o.once = true;
@@ -452,9 +467,23 @@ static int cmd_run(int argc, char **argv)
 		case 'l':
 			if (xfd_log_level_parse(optarg, &level))
 				goto bad;
+			has_level = true;
 			break;
 		case 's':
 			use_syslog = true;
+			break;
+		case 'C':
+			config = optarg;
+			break;
+		case 'f':
+			if (xfd_fail_mode_parse(optarg, &fail_mode))
+				goto bad;
+			break;
+		case 'm':
+			v = strtoul(optarg, &end, 10);
+			if (*end || end == optarg || v < 1 || v > XFD_MAX_ENTRIES_MAX)
+				goto bad;
+			max_entries = (uint32_t)v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -465,7 +494,26 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (optind != argc)
 		goto bad;
-	xfd_log_init(level, use_syslog);
+	xfd_conf_defaults(&conf);
+	if (config && xfd_conf_load(&conf, config, err, sizeof(err))) {
+		fprintf(stderr, "xfilterd: %s\n", err);
+		return 2;
+	}
+	if (period_ms)
+		conf.period_ms = period_ms;
+	if (has_level)
+		conf.log_level = level;
+	if (use_syslog)
+		conf.use_syslog = true;
+	if (fail_mode)
+		conf.all.fail_mode = fail_mode;
+	if (max_entries)
+		conf.all.max_entries = max_entries;
+	o.period_ms = conf.period_ms;
+	o.conf = &conf;
+	xfd_log_init(conf.log_level, conf.use_syslog);
+	if (config)
+		xfd_log(XFD_INFO, "configuration from %s", config);
 	return xfd_run(&o);
 bad:
 	usage(stderr);
