@@ -23,7 +23,7 @@
 #     --verbose            host shows the whole console
 #     --build-only         build the initramfs images and stop
 #   Env: XFLAB_OUT (default out/xen-lab), KVER, XFLAB_MEM (MiB, default
-#        1024 + 320 per domU + 512), XFLAB_SMP (default 2 + one per domU).
+#        1024 + 320 per domU + 512), XFLAB_SMP (default 1 + one per domU).
 #
 # Exit: 0 when every marker passed and no kernel splat was seen, 1 otherwise,
 # 2 on usage errors. The console log (with host time stamps) is in
@@ -92,10 +92,10 @@ for spec in $GUESTS; do
 	GUEST_LINES+="$g_name $g_type ${g_work:--}"$'\n'
 done
 MEM=${XFLAB_MEM:-$((1024 + 320 * NG + 512))}
-# Two emulated CPUs for dom0 and one for each domU, so that Xen never
+# One emulated CPU for dom0 and one for each domU, so that Xen never
 # switches between two guests on one CPU (see dom0-init.sh); idle ones cost
-# the host nothing.
-SMP=${XFLAB_SMP:-$((NG + 2))}
+# the host nothing. (dom0 with two pinned vCPUs and 5 CPUs hung at boot.)
+SMP=${XFLAB_SMP:-$((NG + 1))}
 CPU=${XFLAB_CPU:-max}
 
 # --- initramfs helpers ------------------------------------------------------
@@ -358,7 +358,7 @@ build() {
 boot() {
 	# smap=0: with SMAP, the PV dom0 dies on its first exception under QEMU
 	# TCG (#PF in Xen's create_bounce_frame writing the guest stack).
-	local xen_cmd="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 dom0_vcpus_pin smap=0 loglvl=all guest_loglvl=all"
+	local xen_cmd="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=1 dom0_vcpus_pin smap=0 loglvl=all guest_loglvl=all"
 	local dom0_cmd="console=hvc0 earlyprintk=xen rdinit=/init oops=panic panic=5 $DOM0_EXTRA"
 	local qemu=(qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu "$CPU" -smp "$SMP"
 		-m "$MEM" -display none -monitor none -serial stdio -nic none -no-reboot

@@ -98,12 +98,12 @@ lab_write_cfg() {	# lab_write_cfg NAME: /etc/xen/NAME.cfg from the table
 		echo "type = \"$type\""
 		echo "memory = 256"
 		echo "vcpus = 1"
-		# Xen has a CPU per guest (dom0's two vCPUs pinned on CPUs 0
-		# and 1, domU i on CPU i+1): under QEMU's emulation, a process
-		# of a guest that shares a CPU with another guest now and then
-		# dies with a corrupted FS base (GPF on its first TLS access).
+		# Xen has a CPU per guest (dom0's vCPU pinned on CPU 0, domU i
+		# on CPU i): under QEMU's emulation, a process of a guest that
+		# shares a CPU with another guest now and then dies with a
+		# corrupted FS base (GPF on its first TLS access).
 		case ${XFLAB_DOMU_CPUS:-} in
-		own) echo "cpus = \"$(awk -v n="$name" '$1 == n {print NR + 1; exit}' "$LAB_RUN/guests")\"" ;;
+		own) echo "cpus = \"$(awk -v n="$name" '$1 == n {print NR; exit}' "$LAB_RUN/guests")\"" ;;
 		'') ;;
 		*) echo "cpus = \"$XFLAB_DOMU_CPUS\"" ;;
 		esac
