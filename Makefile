@@ -5,6 +5,8 @@
 #   make check           every test tier (each prints "N passed, N failed")
 #   make demo            the seed scenario in a Xen lab under QEMU
 #   make install         module into /lib/modules/$(KVER)/extra, tools into $(PREFIX)
+#   make dkms-install    module source into /usr/src and DKMS (rebuilt per kernel)
+#   make deb             xfilter-dkms and xfilter-tools .debs into out/deb/
 #
 # KDIR is the kernel build tree: the running kernel's when it has headers,
 # otherwise the newest installed /lib/modules/*/build.
@@ -20,8 +22,9 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 export VERSION KDIR KVER
 
-.PHONY: all module tools install install-module install-tools clean \
-	check check-unit check-kunit check-netns check-vmi check-xen check-debug \
+.PHONY: all module tools install install-module install-tools install-dist clean \
+	dkms-src dkms-install dkms-remove deb \
+	check check-unit check-kunit check-netns check-vmi check-xen check-debug check-pkg \
 	fuzz demo bench-datapath bench-vmi bench-xen bench-storm help
 
 all: module tools
@@ -34,7 +37,7 @@ module:
 tools:
 	$(MAKE) -C tools
 
-install: install-module install-tools
+install: install-module install-tools install-dist
 
 install-module: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=extra \
@@ -44,6 +47,40 @@ install-module: module
 install-tools: tools
 	$(MAKE) -C tools install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
+# systemd units, and the default configuration unless one is there already
+UNITDIR ?= /lib/systemd/system
+install-dist:
+	install -D -m 0644 -t $(DESTDIR)$(UNITDIR) dist/systemd/xfilterd.service \
+		dist/systemd/xfilter-rules.service
+	@if [ ! -e $(DESTDIR)/etc/xfilter/xfilterd.conf ]; then \
+		install -D -m 0644 dist/xfilterd.conf $(DESTDIR)/etc/xfilter/xfilterd.conf; fi
+
+# DKMS: the module's source, dkms.conf with this VERSION, under
+# $(DESTDIR)/usr/src/xfilter-$(VERSION) (the Debian package uses dkms-src).
+DKMS_SRC := $(DESTDIR)/usr/src/xfilter-$(VERSION)
+
+dkms-src:
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)/module $(DKMS_SRC)/include/uapi/linux
+	install -m 0644 Kbuild VERSION $(DKMS_SRC)/
+	install -m 0644 module/Kbuild module/*.c module/*.h $(DKMS_SRC)/module/
+	rm -f $(DKMS_SRC)/module/xfilter.mod.c $(DKMS_SRC)/module/*kunit*
+	install -m 0644 include/uapi/linux/xfilter.h $(DKMS_SRC)/include/uapi/linux/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf > $(DKMS_SRC)/dkms.conf
+
+dkms-install: dkms-src
+	dkms add -m xfilter -v $(VERSION)
+	dkms build -m xfilter -v $(VERSION) $(if $(KVER),-k $(KVER))
+	dkms install -m xfilter -v $(VERSION) $(if $(KVER),-k $(KVER))
+
+dkms-remove:
+	dkms remove -m xfilter -v $(VERSION) --all
+	rm -rf /usr/src/xfilter-$(VERSION)
+
+# Binary packages from a copy of the tree (the source tree stays clean).
+deb:
+	scripts/build-deb.sh out/deb
+
 clean:
 	@if [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	$(MAKE) -C tools clean
@@ -52,7 +89,7 @@ clean:
 # Test tiers. Each script prints "<tier>: N passed, N failed" and fails when a
 # test failed or nothing ran. `make check` runs them all and fails at the end
 # if any did.
-TIERS := unit kunit netns vmi xen
+TIERS := unit kunit netns vmi xen pkg
 
 check:
 	@scripts/check-all.sh $(TIERS)
@@ -71,6 +108,9 @@ check-vmi: tools
 
 check-xen: all
 	tests/xen/run.sh
+
+check-pkg:
+	tests/pkg/run.sh
 
 check-debug: all
 	tests/netns/run.sh --debug-kernel

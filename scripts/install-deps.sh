@@ -22,7 +22,7 @@ PKGS=(
 	python3 perl-base gzip xz-utils util-linux coreutils procps
 	valgrind
 	# packaging (check-pkg): .debs, DKMS, lintian, systemd-analyze
-	dkms debhelper dpkg-dev fakeroot lintian systemd
+	dkms dh-dkms debhelper dpkg-dev fakeroot lintian systemd
 )
 
 if [ "${1:-}" = --print ]; then
