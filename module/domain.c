@@ -185,30 +185,36 @@ static struct xf_neg_slot *neg_slot(struct xf_domain *dom,
 
 /*
  * The negative cache: a direct-mapped array, a newer key evicts an older
- * one of the same slot. It only ever makes a packet "owner unknown" sooner;
- * a lost slot costs one more hold. Context: any (miss path).
+ * one of the same slot. It remembers for a short while that the daemon
+ * found no socket for a key (the packets are "owner unknown" at once), or
+ * that it did not answer in time (the packets get the fail mode at once,
+ * instead of each waiting out its own deadline). A lost slot only costs
+ * one more hold. Context: any (miss path).
  */
-bool xf_neg_lookup(struct xf_domain *dom, const struct xf_key *key)
+enum xf_neg xf_neg_lookup(struct xf_domain *dom, const struct xf_key *key)
 {
 	struct xf_neg_slot *s = neg_slot(dom, key);
+	enum xf_neg kind = XF_NEG_NONE;
 	unsigned long flags;
-	bool hit;
 
 	spin_lock_irqsave(&dom->neg_lock, flags);
-	hit = s->expires && time_before(jiffies, s->expires) &&
-	      !memcmp(&s->key, key, sizeof(*key));
+	if (s->expires && time_before(jiffies, s->expires) &&
+	    !memcmp(&s->key, key, sizeof(*key)))
+		kind = s->kind;
 	spin_unlock_irqrestore(&dom->neg_lock, flags);
-	return hit;
+	return kind;
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_neg_lookup);
 
-void xf_neg_insert(struct xf_domain *dom, const struct xf_key *key)
+void xf_neg_insert(struct xf_domain *dom, const struct xf_key *key,
+		   enum xf_neg kind)
 {
 	struct xf_neg_slot *s = neg_slot(dom, key);
 	unsigned long flags;
 
 	spin_lock_irqsave(&dom->neg_lock, flags);
 	s->key = *key;
+	s->kind = kind;
 	s->expires = jiffies + msecs_to_jiffies(READ_ONCE(xf_neg_ttl_ms)) ?: 1;
 	spin_unlock_irqrestore(&dom->neg_lock, flags);
 }

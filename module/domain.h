@@ -25,9 +25,17 @@ struct xf_pcpu_stats {
 
 #define XF_NEG_SLOTS 256
 
+/* What the negative cache knows of a key. */
+enum xf_neg {
+	XF_NEG_NONE,
+	XF_NEG_NOSOCK,		/* the daemon said: no socket has it */
+	XF_NEG_TIMEOUT,		/* the daemon did not answer in time */
+};
+
 struct xf_neg_slot {
 	struct xf_key key;
 	unsigned long expires;	/* jiffies; 0 = empty */
+	u8 kind;		/* enum xf_neg */
 };
 
 struct xf_table;
@@ -83,8 +91,9 @@ void xf_domain_free(struct xf_domain *dom);
 void xf_domain_stats_read(const struct xf_domain *dom, u64 *out);
 void xf_global_stats_read(u64 *out);
 
-bool xf_neg_lookup(struct xf_domain *dom, const struct xf_key *key);
-void xf_neg_insert(struct xf_domain *dom, const struct xf_key *key);
+enum xf_neg xf_neg_lookup(struct xf_domain *dom, const struct xf_key *key);
+void xf_neg_insert(struct xf_domain *dom, const struct xf_key *key,
+		   enum xf_neg kind);
 
 static inline void xf_stat_add(struct xf_domain *dom, int idx, u64 val)
 {

@@ -772,7 +772,7 @@ static int xf_miss_resolve(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&xf_lock);
 	dom = get_domain(info, false);
 	if (dom) {
-		xf_neg_insert(dom, &key);
+		xf_neg_insert(dom, &key, XF_NEG_NOSOCK);
 		xf_hold_kick(dom);
 	}
 	mutex_unlock(&xf_lock);

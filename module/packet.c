@@ -192,6 +192,12 @@ static unsigned int xf_decide_fail(struct xf_vif *vif, struct sk_buff *skb,
 	switch (why) {
 	case XF_FAIL_TIMEOUT:
 		xf_stat_inc(dom, XFILTER_STATS_A_HOLD_TIMEOUTS);
+		/* The rest of this flow need not wait out deadlines too. */
+		if (pkt->has_key)
+			xf_neg_insert(dom, &pkt->key, XF_NEG_TIMEOUT);
+		reason = XFILTER_REASON_HOLD_TIMEOUT;
+		break;
+	case XF_FAIL_TIMED_OUT_KEY:
 		reason = XFILTER_REASON_HOLD_TIMEOUT;
 		break;
 	case XF_FAIL_FULL:
@@ -243,6 +249,9 @@ unsigned int xf_packet_resolve(struct xf_vif *vif, struct sk_buff *skb,
 			xf_stat_inc(dom, XFILTER_STATS_A_HOLD_RESOLVED);
 			return xf_decide_owner(vif, skb, pkt, rs, o);
 		}
+		if (xf_neg_lookup(dom, &pkt->key) == XF_NEG_TIMEOUT)
+			return xf_decide_fail(vif, skb, pkt, rs,
+					      XF_FAIL_TIMED_OUT_KEY);
 		xf_stat_inc(dom, XFILTER_STATS_A_HOLD_RESOLVED);
 		return xf_decide_unknown(vif, skb, pkt, rs,
 					 XFILTER_REASON_RULE, false);
@@ -306,11 +315,19 @@ unsigned int xf_packet_hook(struct xf_vif *vif, struct sk_buff *skb, u8 dir)
 	if (!xf_rules_owner_dep(rs, dom->domid))
 		return xf_decide_unknown(vif, skb, &pkt, rs,
 					 XFILTER_REASON_RULE, false);
-	/* The daemon said lately that no socket has this key. */
-	if (xf_neg_lookup(dom, &pkt.key)) {
+	switch (xf_neg_lookup(dom, &pkt.key)) {
+	case XF_NEG_NOSOCK:
+		/* The daemon said lately that no socket has this key. */
 		xf_stat_inc(dom, XFILTER_STATS_A_NEG_HITS);
 		return xf_decide_unknown(vif, skb, &pkt, rs,
 					 XFILTER_REASON_RULE, false);
+	case XF_NEG_TIMEOUT:
+		/* ... or did not answer for it in time, a moment ago. */
+		xf_stat_inc(dom, XFILTER_STATS_A_NEG_HITS);
+		return xf_decide_fail(vif, skb, &pkt, rs,
+				      XF_FAIL_TIMED_OUT_KEY);
+	default:
+		break;
 	}
 	return xf_hold(vif, skb, &pkt);
 }

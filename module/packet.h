@@ -12,6 +12,7 @@ struct xf_pkt;
 enum xf_fail {
 	XF_FAIL_NONE,
 	XF_FAIL_TIMEOUT,
+	XF_FAIL_TIMED_OUT_KEY,	/* the key timed out a moment ago */
 	XF_FAIL_FULL,
 	XF_FAIL_NO_DAEMON,
 };

@@ -1235,7 +1235,7 @@ static void xf_fail_mode_test(struct kunit *test)
 	{
 		struct xf_key k = mkkey(A, 41234, B, 25);
 
-		xf_neg_insert(e->dom, &k);
+		xf_neg_insert(e->dom, &k, XF_NEG_NOSOCK);
 	}
 	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_ACCEPT);
 	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_NEG_HITS), 1ULL);
@@ -1371,6 +1371,17 @@ static void xf_hold_deadline_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HOLD_TIMEOUTS), 2ULL);
 	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_FAIL_CLOSED), 2ULL);
 	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_DROPPED), 2ULL);
+	/* The rest of a timed-out flow gets the fail mode without waiting. */
+	KUNIT_EXPECT_EQ(test, send(test, e, 40000, XFILTER_DIR_OUT), NF_DROP);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HELD), 2ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HOLD_TIMEOUTS), 2ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_FAIL_CLOSED), 3ULL);
+	/* Fail open: decided by the rules as owner unknown, at once. */
+	e->dom->fail_mode = XFILTER_FAIL_OPEN;
+	KUNIT_EXPECT_EQ(test, send(test, e, 40000, XFILTER_DIR_OUT), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HELD), 2ULL);
+	/* Another key is held as usual. */
+	KUNIT_EXPECT_EQ(test, send(test, e, 40002, XFILTER_DIR_OUT), NF_STOLEN);
 }
 
 static void xf_hold_negative_test(struct kunit *test)
@@ -1382,7 +1393,7 @@ static void xf_hold_negative_test(struct kunit *test)
 	add_rule(test, XFILTER_VERDICT_DROP, XF_M_DOMID, 3, 0, 20);
 	xf_hold_test_listener = true;
 	KUNIT_EXPECT_EQ(test, send(test, e, 40000, XFILTER_DIR_OUT), NF_STOLEN);
-	xf_neg_insert(e->dom, &k);
+	xf_neg_insert(e->dom, &k, XF_NEG_NOSOCK);
 	mutex_lock(&xf_lock);
 	xf_hold_kick(e->dom);
 	mutex_unlock(&xf_lock);
