@@ -436,6 +436,7 @@ static int cmd_run(int argc, char **argv)
 	const char *config = NULL;
 	char *end, *colon, err[512];
 	unsigned long v;
+	unsigned int i;
 	int c;
 
 	optind = 1;
@@ -505,6 +506,13 @@ static int cmd_run(int argc, char **argv)
 		conf.log_level = level;
 	if (use_syslog)
 		conf.use_syslog = true;
+	/* a command-line setting is every domain's, over the file's per-domain ones too */
+	for (i = 0; i < conf.nr_doms; i++) {
+		if (fail_mode)
+			conf.dom[i].fail_mode = 0;
+		if (max_entries)
+			conf.dom[i].max_entries = 0;
+	}
 	if (fail_mode)
 		conf.all.fail_mode = fail_mode;
 	if (max_entries)

@@ -1,0 +1,145 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# check-pkg: the Debian packages. Builds xfilter-dkms and xfilter-tools from
+# a copy of the tree, lints them, installs them on this machine (dpkg -i),
+# has DKMS build the module against Debian's 6.1 headers, verifies the
+# systemd units, the configuration file and that every piece reports the
+# same version (VERSION). Prints "pkg: N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+top=$PWD
+. tests/lib/tier.sh
+
+KVER=${PKG_KVER:-6.1.0-56-amd64}
+ver=$(cat VERSION)
+out=$top/out/pkg
+log=$out/pkg.log
+debs=$out/deb
+rm -rf "$out"
+mkdir -p "$out"
+: > "$log"
+
+pass() { echo "XFTEST PASS $1" | tee -a "$log"; }
+fail() { echo "XFTEST FAIL $1 ${2:-}" | tee -a "$log"; }
+check() {	# check NAME CMD...: PASS when CMD succeeds
+	local name=$1
+	shift
+	if "$@" >> "$out/$name.out" 2>&1; then pass "$name"; else
+		fail "$name" "(see out/pkg/$name.out)"
+		tail -n 15 "$out/$name.out" | sed 's/^/    /'
+	fi
+}
+eq() {	# eq NAME GOT WANT
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', want '$3'"; fi
+}
+
+# ---- build ----
+leftovers() {	# what a build in the source tree would leave
+	ls -d debian/files debian/.debhelper debian/xfilter-tools debian/xfilter-dkms \
+		debian/debhelper-build-stamp debian/*.substvars 2>/dev/null
+}
+before=$(leftovers)
+check build scripts/build-deb.sh "$debs"
+dkms_deb=$(ls "$debs"/xfilter-dkms_"$ver"_all.deb 2>/dev/null)
+tools_deb=$(ls "$debs"/xfilter-tools_"$ver"_*.deb 2>/dev/null | grep -v dbgsym)
+if [ -n "$dkms_deb" ] && [ -n "$tools_deb" ]; then pass debs-exist; else
+	fail debs-exist "no xfilter-dkms/xfilter-tools $ver in $debs"; fi
+eq source-tree-clean "$(leftovers)" "$before"
+
+# ---- contents ----
+c=$(dpkg-deb -c "$tools_deb" 2>/dev/null | awk '{print $6}')
+missing=
+for f in ./usr/sbin/xfilterd ./usr/sbin/xfilterctl ./usr/share/man/man8/xfilterd.8.gz \
+	./usr/share/man/man8/xfilterctl.8.gz ./usr/share/man/man5/xfilterd.conf.5.gz \
+	./lib/systemd/system/xfilterd.service ./lib/systemd/system/xfilter-rules.service \
+	./etc/xfilter/xfilterd.conf; do
+	grep -qxF "$f" <<< "$c" || missing="$missing $f"
+done
+eq tools-contents "${missing# }" ""
+c=$(dpkg-deb -c "$dkms_deb" 2>/dev/null | awk '{print $6}')
+missing=
+for f in dkms.conf Kbuild VERSION module/Kbuild module/main.c include/uapi/linux/xfilter.h; do
+	grep -qxF "./usr/src/xfilter-$ver/$f" <<< "$c" || missing="$missing $f"
+done
+eq dkms-contents "${missing# }" ""
+
+# ---- lintian: no errors (warnings are listed) ----
+lintian --allow-root "$dkms_deb" "$tools_deb" > "$out/lintian.txt" 2>&1
+lrc=$?
+sed 's/^/    /' "$out/lintian.txt"
+if [ $lrc -eq 0 ] && ! grep -q '^E:' "$out/lintian.txt"; then pass lintian; else
+	fail lintian "$(grep -c '^E:' "$out/lintian.txt") errors (rc $lrc)"; fi
+
+# ---- install ----
+check dpkg-install dpkg -i "$dkms_deb" "$tools_deb"
+eq dpkg-status "$(dpkg-query -W -f='${db:Status-Abbrev}${Version} ' xfilter-dkms xfilter-tools 2>&1)" \
+	"ii $ver ii $ver "
+cf=$(dpkg-query -W -f='${Conffiles}' xfilter-tools 2>/dev/null | awk '{print $1}')
+eq conffile "$cf" "/etc/xfilter/xfilterd.conf"
+
+# ---- DKMS against Debian's 6.1 headers ----
+check dkms-build dkms build -m xfilter -v "$ver" -k "$KVER" --force
+check dkms-install dkms install -m xfilter -v "$ver" -k "$KVER" --force
+st=$(dkms status -m xfilter -v "$ver" -k "$KVER" 2>&1)
+echo "    $st"
+case "$st" in *": installed"*) pass dkms-status ;; *) fail dkms-status "$st" ;; esac
+ko=$(modinfo -k "$KVER" -n xfilter 2>/dev/null)
+case "$ko" in */updates/dkms/xfilter.ko*) pass modinfo-dkms-path ;;
+	*) fail modinfo-dkms-path "modinfo finds '$ko'" ;; esac
+vm=$(modinfo -k "$KVER" -F vermagic xfilter 2>/dev/null)
+case "$vm" in "$KVER "*) pass module-vermagic ;; *) fail module-vermagic "'$vm'" ;; esac
+
+# ---- one version everywhere ----
+eq version-modinfo "$(modinfo -k "$KVER" -F version xfilter 2>/dev/null)" "$ver"
+eq version-xfilterd "$(/usr/sbin/xfilterd --version 2>&1)" "xfilterd $ver"
+v=$(/usr/sbin/xfilterctl --version 2>&1)
+eq version-xfilterctl "${v%% (*}" "xfilterctl $ver"
+eq version-dpkg "$(dpkg-query -W -f='${Version}' xfilter-tools)" "$ver"
+eq version-dkms-source "$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' /usr/src/xfilter-"$ver"/dkms.conf)" "$ver"
+
+# ---- systemd units ----
+units="/lib/systemd/system/xfilterd.service /lib/systemd/system/xfilter-rules.service"
+systemd-analyze verify $units > "$out/verify.txt" 2>&1
+vrc=$?
+sed 's/^/    /' "$out/verify.txt"
+if [ $vrc -eq 0 ] && [ ! -s "$out/verify.txt" ]; then pass systemd-analyze-verify; else
+	fail systemd-analyze-verify "rc $vrc"; fi
+u=/lib/systemd/system/xfilterd.service
+ok=1
+for k in 'After=.*xen.service' 'After=.*xenstored.service' 'After=.*xen-init-dom0.service' \
+	'Before=.*xendomains.service' 'ExecStartPre=+/sbin/modprobe xfilter' \
+	'ExecStart=/usr/sbin/xfilterd run --config /etc/xfilter/xfilterd.conf' \
+	'RestrictAddressFamilies=AF_NETLINK AF_UNIX' 'DevicePolicy=closed' 'NoNewPrivileges=yes' \
+	'ProtectSystem=strict'; do
+	grep -q "^$k" "$u" || { echo "    $u: no '$k'"; ok=0; }
+done
+# rules are the module's: stopping the daemon must not touch them
+grep -Eq '^(ExecStop|ExecStopPost)=.*(flush|rule)' "$u" && { echo "    $u flushes rules"; ok=0; }
+grep -q '^ExecStart=/usr/sbin/xfilterctl restore /etc/xfilter/rules' \
+	/lib/systemd/system/xfilter-rules.service || ok=0
+[ $ok = 1 ] && pass unit-contents || fail unit-contents
+
+# ---- configuration file ----
+conf_run() {	# conf_run ARGS...: the daemon's dry run against a missing core
+	timeout 60 /usr/sbin/xfilterd run --dry-run --once --log-level err \
+		--core /nonexistent.core:3 "$@" 2>&1
+}
+o=$(conf_run --config /etc/xfilter/xfilterd.conf; echo "rc=$?")
+eq conf-shipped-parses "$(grep -c '^rc=0' <<< "$o")" 1
+printf 'period_ms = 200\nfail_mode = closed\ndom.3.max_entries = 100\n' > "$out/good.conf"
+o=$(conf_run --config "$out/good.conf")
+eq conf-applied "$(grep '^{' <<< "$o")" '{"domid":3,"fail_mode":2,"max_entries":100}'
+o=$(conf_run --config "$out/good.conf" --fail-mode open --max-entries 7)
+eq conf-cmdline-overrides "$(grep '^{' <<< "$o")" '{"domid":3,"fail_mode":1,"max_entries":7}'
+printf '# ok\nperiod_ms = 200\nfail_mode = ajar\n' > "$out/bad.conf"
+o=$(conf_run --config "$out/bad.conf"; echo "rc=$?")
+eq conf-bad-line "$(head -n 1 <<< "$o") $(tail -n 1 <<< "$o")" \
+	"xfilterd: $out/bad.conf:3: fail_mode must be open or closed rc=2"
+
+# ---- a lab root from the packages ----
+check deb-root scripts/deb-root.sh "$debs" "$out/root" "$KVER"
+eq deb-root-module "$(modinfo -F version "$out/root/lib/modules/$KVER/updates/dkms/xfilter.ko" 2>&1)" "$ver"
+eq deb-root-daemon "$("$out/root/usr/sbin/xfilterd" --version 2>&1)" "xfilterd $ver"
+
+echo XFTEST-DONE >> "$log"
+tier_summary pkg "$log"
