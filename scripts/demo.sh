@@ -36,20 +36,21 @@ start=$SECONDS
 scripts/xen-lab.sh --tier demo --quiet --timeout "${DEMO_TIMEOUT:-900}" \
 	--guests "tenant:$type" --test scripts/xen-lab/demo-dom0.sh \
 	--add tests/xen/lib-scenario.sh:/xflab/lib-scenario.sh 2>&1 |
-awk -v t0="$start" '
-	function stamp() { return sprintf("[%4ds] ", systime() - t0s) }
-	BEGIN { t0s = systime() }
-	{ line = $0; sub(/^ *[0-9]+\.[0-9]+ /, "", line) }
-	line ~ /^XFLAB-STAGE toolstack-up/ { print stamp() "Xen and dom0 are up"; fflush(); next }
-	line ~ /^XFLAB-STAGE xl-create [a-z]/ { print stamp() "creating the tenant VM"; fflush(); next }
-	line ~ /^XFLAB-UP / { print stamp() "tenant VM answers on the network"; fflush(); next }
-	line ~ /^XFLAB-STAGE test start/ { print stamp() "lab ready\n"; fflush(); next }
-	line ~ /^DEMO / { sub(/^DEMO ?/, "", line); print line; fflush(); next }
-	line ~ /^XFTEST FAIL/ { print "  !! " line; fflush(); next }
-	line ~ /^(demo|xen-lab): [0-9]+ passed/ { result = line }
-	line ~ /^\[xen-lab/ && line ~ /ERROR|booting/ { print line; fflush() }
-	line ~ /^kernel splats|^ +\[/ { print line; fflush() }
-	END { if (result != "") print "\n" result }'
+while IFS= read -r line; do
+	line=${line#"${line%%[![:space:]]*}"}
+	[[ $line =~ ^[0-9]+\.[0-9]+\ (.*)$ ]] && line=${BASH_REMATCH[1]}
+	at=$(printf '[%4ds]' $((SECONDS - start)))
+	case $line in
+	"XFLAB-STAGE toolstack-up"*) echo "$at Xen and dom0 are up" ;;
+	"XFLAB-STAGE xl-create "[a-z]*) echo "$at creating the tenant VM" ;;
+	XFLAB-UP*) echo "$at the tenant VM answers on the network" ;;
+	"XFLAB-STAGE test start"*) echo "$at lab ready"; echo ;;
+	DEMO*) line=${line#DEMO}; echo "${line# }" ;;
+	"XFTEST FAIL"*) echo "  !! $line" ;;
+	"demo: "[0-9]*) echo; echo "$line" ;;
+	"[xen-lab"*ERROR*|"[xen-lab"*booting*|"kernel splats"*|"["*"]"*) echo "$line" ;;
+	esac
+done
 rc=${PIPESTATUS[0]}
 echo "demo: $([ "$rc" = 0 ] && echo "every step checked out" || echo "FAILED (console: out/xen-lab/console.log)") in $((SECONDS - start)) s"
 exit "$rc"

@@ -234,12 +234,13 @@ build_base() {
 
 # --- test programs, static so that they run in dom0 and the domUs alike ----
 # xfnet: traffic with exact outcomes; xfwork: processes holding known sockets
-# under chosen uids and comms. The domU names its copies after the roles of
+# under chosen uids and comms; xfguest: the scenario's long-lived mail sender
+# and port scanner. The domU names its copies after the roles of
 # the scenario, since a task's comm is the name it was started under.
 build_progs() {
 	mkdir -p "$OUT/bin"
 	local src dst pair
-	for pair in tests/tools/xfnet.c:xfnet tests/vmi/workload.c:xfwork; do
+	for pair in tests/tools/xfnet.c:xfnet tests/vmi/workload.c:xfwork tests/xen/xfguest.c:xfguest; do
 		src=${pair%%:*}
 		dst=$OUT/bin/${pair#*:}
 		[ -e "$TOP/$src" ] || die "$src missing"
@@ -257,9 +258,13 @@ build_domu() {
 	new_root "$OUT/domU-root"
 	put "$OUT/bin/xfnet" /usr/bin/xfnet
 	put "$OUT/bin/xfwork" /usr/bin/xfwork
+	put "$OUT/bin/xfguest" /usr/bin/xfguest
 	local r
-	for r in mailsend webserve portscan scanner2; do
+	for r in webserve scanner2; do
 		ln -s xfnet "$ROOT/usr/bin/$r"
+	done
+	for r in mailsend portscan; do
+		ln -s xfguest "$ROOT/usr/bin/$r"
 	done
 	mkdir -p "$ROOT/etc/xflab/workloads"
 	: > "$ROOT/etc/xflab/domU-modules"

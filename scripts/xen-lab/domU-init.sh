@@ -117,12 +117,15 @@ while true; do
 		su -s /bin/sh -c "sh /tmp/xflab-cmd" "$user" > /tmp/xflab-out 2>&1 < /dev/null
 		rc=$?
 	fi
-	head -c 100000 /tmp/xflab-out | base64 -w 0 > /tmp/xflab-out.b64
+	# xenstored refuses values over 2048 bytes from a domU: 1500-byte
+	# chunks, at most 64 of them (dom0 reads no more)
+	head -c 70000 /tmp/xflab-out | base64 -w 0 > /tmp/xflab-out.b64
 	size=$(wc -c < /tmp/xflab-out.b64)
 	xenstore-rm "$X/out" 2>/dev/null
 	k=0
-	while [ $((k * 3000)) -lt "$size" ]; do
-		xenstore-write "$X/out/$k" "$(dd if=/tmp/xflab-out.b64 bs=3000 skip=$k count=1 2>/dev/null)"
+	while [ $((k * 1500)) -lt "$size" ]; do
+		xenstore-write "$X/out/$k" "$(dd if=/tmp/xflab-out.b64 bs=1500 skip=$k count=1 2>/dev/null)" ||
+			echo "DOMU-NOTE xenstore-write out/$k failed"
 		k=$((k + 1))
 	done
 	xenstore-write "$X/nout" "$k" "$X/rc" "$rc"

@@ -87,7 +87,7 @@ _lab_cmd() {
 }
 
 # lab_exec NAME CMD...: runs CMD with /bin/sh as root inside the domU; prints
-# its output (stdout+stderr, up to ~140 KiB) and returns its exit code; 124
+# its output (stdout+stderr, up to ~70 KB) and returns its exit code; 124
 # when the domU did not finish within LAB_EXEC_TIMEOUT seconds (default 60).
 lab_exec() { local n=$1; shift; _lab_cmd "$n" root "" "$*"; }
 

@@ -5,9 +5,10 @@
 # A tenant domU runs a mail sender as uid 0 (mailsend, one 2 KiB delivery to
 # dom0:25 a second), a web server as uid 33 (webserve, :8080), and an
 # attacker logged in as uid 1001 scanning port 25 on four dom0 addresses
-# plus ports 22 and 443 (portscan, one connection attempt at a time). Each
-# guest program logs one line per attempt, "<guest uptime> <target> <xfnet
-# result line>", so a test can split the log at the moment of a rule.
+# plus ports 22 and 443 (portscan, one connection attempt at a time). The
+# mail sender and the scanner are long-lived processes (tests/xen/xfguest.c)
+# logging one line per attempt, "<guest uptime> <target> result=...", so a
+# test can split the log at the moment of a rule.
 # dom0 serves port 25 on 10.99.0.1-4 and logs every delivery it received.
 
 SC_SYS=/sys/kernel/xfilter
@@ -144,34 +145,40 @@ sc_reject() {
 	d=$(lab_domid "$g")
 	sc_rules_flush
 	id=$(xfilterctl rule add dom "$d" uid 1001 reject) || sc_die "rule add: $id"
-	out=$(lab_exec_as "$g" eve "portscan -w 5 send tcp $LAB_DOM0_IP 25 64")
+	out=$(lab_exec_as "$g" eve "portscan scan -c 1 -w 5 -k 0 $LAB_DOM0_IP:25")
 	echo "  attacker: $out"
 	grep -q 'result=reset\|result=refused' <<<"$out" || sc_die "no RST for the attacker"
 	awk -F'ms=' '{exit !($2 + 0 < 1500)}' <<<"$out" || sc_die "the RST took too long"
-	out=$(lab_exec "$g" "mailsend -w 5 send tcp $LAB_DOM0_IP 25 2048")
+	out=$(lab_exec "$g" "mailsend mail -c 1 -w 5 -k 0 $LAB_DOM0_IP:25 2048")
 	echo "  mail: $out"
 	grep -q 'result=ok' <<<"$out" || sc_die "mail failed under a reject rule for uid 1001"
 	sc_rules_flush
 }
 
-# pid rule: one process of uid 1001 is cut, another of the same user works
+# pid rule: the scanner process is cut, another process of the same user
+# (uid 1001) keeps working
 sc_pid() {
-	local g=$1 d pid id out
+	local g=$1 d pid id out t_rule
 	d=$(lab_domid "$g")
 	sc_rules_flush
-	lab_spawn "$g" eve stream1 "exec scanner2 -w 3 stream $LAB_DOM0_IP 7000 40" > /dev/null
-	t_wait 20 lab_exec "$g" "grep -q connected /tmp/stream1.log" || sc_die "stream did not start"
-	pid=$(lab_exec "$g" "cat /tmp/stream1.pid")
-	t_wait 30 sc_conns_has "$d" 1001 scanner2 || sc_die "conns never showed scanner2"
+	lab_exec "$g" 'rm -f /tmp/attack.log' > /dev/null
+	lab_spawn "$g" eve attack /etc/xflab/workloads/attacker.sh > /dev/null
+	t_wait 20 lab_exec "$g" "pidof portscan" || sc_die "the scanner did not start"
+	pid=$(lab_exec "$g" "pidof portscan")
+	t_wait 30 sc_conns_has "$d" 1001 portscan || sc_die "conns never showed the scanner"
 	id=$(xfilterctl rule add dom "$d" pid "$pid" drop) || sc_die "rule add: $id"
 	echo "  + xfilterctl rule add dom $d pid $pid drop -> $id"
-	out=$(lab_exec_as "$g" eve "portscan -w 5 send tcp $LAB_DOM0_IP 25 64")
+	t_rule=$(sc_guest_now "$g")
+	out=$(lab_exec_as "$g" eve "scanner2 -w 5 send tcp $LAB_DOM0_IP 25 64")
 	echo "  another process of uid 1001: $out"
 	grep -q 'result=ok' <<<"$out" || sc_die "the other process of uid 1001 was cut too"
-	t_wait 60 lab_exec "$g" "grep -q result= /tmp/stream1.log" || sc_die "stream of pid $pid never ended"
-	out=$(lab_exec "$g" "cat /tmp/stream1.log")
-	echo "  pid $pid: $(tail -n 1 <<<"$out")"
-	! grep -q 'result=ok' <<<"$out" || sc_die "the stream of pid $pid went on"
+	sleep 8
+	sc_log "$g" attack.log
+	sc_after "/tmp/$g-attack.log" "$t_rule" | tail -n 2 | sed "s/^/  scanner pid $pid: /"
+	[ "$(sc_after "/tmp/$g-attack.log" "$t_rule" | wc -l)" -ge 2 ] || sc_die "the scanner made no attempts"
+	! sc_after "/tmp/$g-attack.log" "$t_rule" | grep -v 'result=timeout' ||
+		sc_die "the scanner got through a pid rule"
+	sc_stop "$g" attack
 	sc_rules_flush
 }
 
@@ -181,7 +188,7 @@ sc_comm() {
 	d=$(lab_domid "$g")
 	sc_rules_flush
 	id=$(xfilterctl rule add dom "$d" comm portscan drop) || sc_die "rule add: $id"
-	out=$(lab_exec_as "$g" eve "portscan -w 3 send tcp $LAB_DOM0_IP 25 64")
+	out=$(lab_exec_as "$g" eve "portscan scan -c 1 -w 3 -k 0 $LAB_DOM0_IP:25")
 	echo "  portscan: $out"
 	grep -q 'result=timeout' <<<"$out" || sc_die "portscan was not dropped"
 	out=$(lab_exec_as "$g" eve "scanner2 -w 5 send tcp $LAB_DOM0_IP 25 64")
@@ -216,12 +223,12 @@ sc_expiry() {
 	d=$(lab_domid "$g")
 	sc_rules_flush
 	id=$(xfilterctl rule add dom "$d" uid 1001 drop timeout 8) || sc_die "rule add: $id"
-	out=$(lab_exec_as "$g" eve "portscan -w 2 send tcp $LAB_DOM0_IP 25 64")
+	out=$(lab_exec_as "$g" eve "portscan scan -c 1 -w 2 -k 0 $LAB_DOM0_IP:25")
 	echo "  during the rule: $out"
 	grep -q 'result=timeout' <<<"$out" || sc_die "not dropped while the rule lived"
 	sleep 9
 	[ "$(xfilterctl -j rule list | jq length)" = 0 ] || sc_die "the rule is still listed"
-	out=$(lab_exec_as "$g" eve "portscan -w 5 send tcp $LAB_DOM0_IP 25 64")
+	out=$(lab_exec_as "$g" eve "portscan scan -c 1 -w 5 -k 0 $LAB_DOM0_IP:25")
 	echo "  after it expired: $out"
 	grep -q 'result=ok' <<<"$out" || sc_die "traffic did not resume"
 }
@@ -235,11 +242,11 @@ sc_failmode() {
 	kill "$(cat /tmp/xfilterd.pid)" 2>/dev/null
 	t_wait 10 sh -c '! pgrep -x xfilterd' || sc_die "xfilterd did not stop"
 	xfilterctl domain set dom "$d" fail closed || sc_die "domain set fail closed"
-	out=$(lab_exec "$g" "mailsend -w 3 send tcp $LAB_DOM0_IP 25 100")
+	out=$(lab_exec "$g" "mailsend mail -c 1 -w 3 -k 0 $LAB_DOM0_IP:25 100")
 	echo "  fail closed, no daemon: $out"
 	grep -q 'result=timeout' <<<"$out" || sc_die "a new flow passed with fail closed"
 	xfilterctl domain set dom "$d" fail open || sc_die "domain set fail open"
-	out=$(lab_exec "$g" "mailsend -w 5 send tcp $LAB_DOM0_IP 25 100")
+	out=$(lab_exec "$g" "mailsend mail -c 1 -w 5 -k 0 $LAB_DOM0_IP:25 100")
 	echo "  fail open, no daemon: $out"
 	grep -q 'result=ok' <<<"$out" || sc_die "a new flow was dropped with fail open"
 	sc_start_daemon
