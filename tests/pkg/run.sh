@@ -11,6 +11,8 @@ top=$PWD
 . tests/lib/tier.sh
 
 KVER=${PKG_KVER:-6.1.0-56-amd64}
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
 ver=$(cat VERSION)
 out=$top/out/pkg
 log=$out/pkg.log
@@ -34,6 +36,7 @@ eq() {	# eq NAME GOT WANT
 }
 
 # ---- build ----
+eq changelog-version "$(dpkg-parsechangelog -S Version)" "$ver"
 leftovers() {	# what a build in the source tree would leave
 	ls -d debian/files debian/.debhelper debian/xfilter-tools debian/xfilter-dkms \
 		debian/debhelper-build-stamp debian/*.substvars 2>/dev/null
@@ -71,15 +74,15 @@ if [ $lrc -eq 0 ] && ! grep -q '^E:' "$out/lintian.txt"; then pass lintian; else
 	fail lintian "$(grep -c '^E:' "$out/lintian.txt") errors (rc $lrc)"; fi
 
 # ---- install ----
-check dpkg-install dpkg -i "$dkms_deb" "$tools_deb"
+check dpkg-install $SUDO dpkg -i "$dkms_deb" "$tools_deb"
 eq dpkg-status "$(dpkg-query -W -f='${db:Status-Abbrev}${Version} ' xfilter-dkms xfilter-tools 2>&1)" \
 	"ii $ver ii $ver "
 cf=$(dpkg-query -W -f='${Conffiles}' xfilter-tools 2>/dev/null | awk '{print $1}')
 eq conffile "$cf" "/etc/xfilter/xfilterd.conf"
 
 # ---- DKMS against Debian's 6.1 headers ----
-check dkms-build dkms build -m xfilter -v "$ver" -k "$KVER" --force
-check dkms-install dkms install -m xfilter -v "$ver" -k "$KVER" --force
+check dkms-build $SUDO dkms build -m xfilter -v "$ver" -k "$KVER" --force
+check dkms-install $SUDO dkms install -m xfilter -v "$ver" -k "$KVER" --force
 st=$(dkms status -m xfilter -v "$ver" -k "$KVER" 2>&1)
 echo "    $st"
 case "$st" in *": installed"*) pass dkms-status ;; *) fail dkms-status "$st" ;; esac
@@ -104,6 +107,13 @@ vrc=$?
 sed 's/^/    /' "$out/verify.txt"
 if [ $vrc -eq 0 ] && [ ! -s "$out/verify.txt" ]; then pass systemd-analyze-verify; else
 	fail systemd-analyze-verify "rc $vrc"; fi
+for u in $units; do
+	n=$(basename "$u" .service)
+	systemd-analyze security --offline=yes --threshold=30 "$u" > "$out/security-$n.txt" 2>&1
+	src=$?
+	echo "    $(tail -n 1 "$out/security-$n.txt")"
+	[ $src -eq 0 ] && pass "exposure-$n" || fail "exposure-$n" "exposure above 3.0 (rc $src)"
+done
 u=/lib/systemd/system/xfilterd.service
 ok=1
 for k in 'After=.*xen.service' 'After=.*xenstored.service' 'After=.*xen-init-dom0.service' \
