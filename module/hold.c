@@ -181,10 +181,8 @@ static void decide_list(struct xf_vif *vif, struct list_head *list)
  * filtered, or its deadline passed (then marked by a zero deadline).
  * Context: process.
  */
-static void hold_work_fn(struct work_struct *work)
+static void hold_run(struct xf_vif *vif)
 {
-	struct xf_vif *vif = container_of(to_delayed_work(work), struct xf_vif,
-					  hold_work);
 	struct xf_domain *dom = vif->dom;
 	struct xf_held *h, *tmp;
 	LIST_HEAD(ready);
@@ -213,6 +211,11 @@ static void hold_work_fn(struct work_struct *work)
 	spin_unlock_bh(&vif->hold_lock);
 
 	decide_list(vif, &ready);
+}
+
+static void hold_work_fn(struct work_struct *work)
+{
+	hold_run(container_of(to_delayed_work(work), struct xf_vif, hold_work));
 }
 
 void xf_hold_vif_init(struct xf_vif *vif)
@@ -254,18 +257,22 @@ EXPORT_SYMBOL_IF_KUNIT(xf_hold_vif_drain);
 
 /*
  * Something changed that may decide held packets (new entries, a negative
- * answer): look at every queue of the domain now. Context: process,
- * xf_lock held (it guards dom->vifs).
+ * answer, filtering turned off): decide them now, in the caller's context
+ * rather than through the work, so that a resolved miss costs no extra
+ * scheduling hop. Context: process, xf_lock held (it guards dom->vifs and
+ * keeps a vif from being drained meanwhile).
  */
 void xf_hold_kick(struct xf_domain *dom)
 {
 	struct xf_vif *vif;
+	bool any;
 
 	lockdep_assert_held(&xf_lock);
 	list_for_each_entry(vif, &dom->vifs, dom_node) {
 		spin_lock_bh(&vif->hold_lock);
-		if (!list_empty(&vif->held) && !vif->dead)
-			mod_delayed_work(system_wq, &vif->hold_work, 0);
+		any = !list_empty(&vif->held) && !vif->dead;
 		spin_unlock_bh(&vif->hold_lock);
+		if (any)
+			hold_run(vif);
 	}
 }
