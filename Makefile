@@ -47,11 +47,15 @@ install-module: module
 install-tools: tools
 	$(MAKE) -C tools install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
-# systemd units, and the default configuration unless one is there already
+# systemd units (pointing at the tools in $(PREFIX)/sbin), and the default
+# configuration unless one is there already
 UNITDIR ?= /lib/systemd/system
 install-dist:
-	install -D -m 0644 -t $(DESTDIR)$(UNITDIR) dist/systemd/xfilterd.service \
-		dist/systemd/xfilter-rules.service
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in xfilterd.service xfilter-rules.service; do \
+		sed 's|/usr/sbin/xfilter|$(PREFIX)/sbin/xfilter|g' dist/systemd/$$u > \
+			$(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
 	@if [ ! -e $(DESTDIR)/etc/xfilter/xfilterd.conf ]; then \
 		install -D -m 0644 dist/xfilterd.conf $(DESTDIR)/etc/xfilter/xfilterd.conf; fi
 
