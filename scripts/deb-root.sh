@@ -6,7 +6,7 @@
 # The module is the one DKMS built on this machine when the packages are
 # installed here, otherwise it is built from the package's source the way its
 # dkms.conf says.
-# Usage: scripts/deb-root.sh DEBDIR ROOT [KVER]
+# Usage: scripts/deb-root.sh DEBDIR ROOT [KVER]   (KVER: 6.1.0-56-amd64)
 set -euo pipefail
 debdir=${1:?usage: deb-root.sh DEBDIR ROOT [KVER]}
 root=${2:?usage: deb-root.sh DEBDIR ROOT [KVER]}
@@ -29,4 +29,18 @@ else
 	make -s -C "/lib/modules/$kver/build" M="$tmp/build" XFILTER_VERSION="$ver" modules
 	cp "$tmp/build/module/xfilter.ko" "$dest/"
 fi
-echo "deb-root: xfilter $ver in $root (module $dest/xfilter.ko)"
+# For the Xen lab: `scripts/xen-lab.sh $(cat ROOT/xen-lab.args) ...` puts the
+# packaged module and tools into dom0 over the build tree's; SHA256SUMS lets
+# a test in dom0 prove which files it runs.
+root_abs=$(cd "$root" && pwd)
+{
+	echo "--add $root_abs/lib/modules/$kver/updates/dkms/xfilter.ko:/xflab/xfilter.ko"
+	echo "--add $root_abs/usr/sbin/xfilterd:/usr/sbin/xfilterd"
+	echo "--add $root_abs/usr/sbin/xfilterctl:/usr/sbin/xfilterctl"
+	echo "--add $root_abs/etc/xfilter/xfilterd.conf:/etc/xfilter/xfilterd.conf"
+	echo "--add $root_abs/SHA256SUMS:/etc/xfilter/SHA256SUMS"
+} > "$root/xen-lab.args"
+(cd "$root" && sha256sum "lib/modules/$kver/updates/dkms/xfilter.ko" usr/sbin/xfilterd \
+	usr/sbin/xfilterctl | sed 's|  lib/modules/.*/xfilter.ko|  /xflab/xfilter.ko|; s|  usr/|  /usr/|') \
+	> "$root/SHA256SUMS"
+echo "deb-root: xfilter $ver in $root (module $dest/xfilter.ko; Xen lab: \$(cat $root/xen-lab.args))"

@@ -151,5 +151,12 @@ check deb-root scripts/deb-root.sh "$debs" "$out/root" "$KVER"
 eq deb-root-module "$(modinfo -F version "$out/root/lib/modules/$KVER/updates/dkms/xfilter.ko" 2>&1)" "$ver"
 eq deb-root-daemon "$("$out/root/usr/sbin/xfilterd" --version 2>&1)" "xfilterd $ver"
 
+missing=
+for a in $(sed -n 's/^--add \([^:]*\):.*/\1/p' "$out/root/xen-lab.args" 2>/dev/null); do
+	[ -f "$a" ] || missing="$missing $a"
+done
+[ -s "$out/root/xen-lab.args" ] && [ -z "$missing" ] && pass deb-root-lab-args ||
+	fail deb-root-lab-args "missing:$missing"
+
 echo XFTEST-DONE >> "$log"
 tier_summary pkg "$log"
