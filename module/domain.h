@@ -50,6 +50,7 @@ struct xf_domain {
 	struct list_head vifs;	/* struct xf_vif, under xf_lock */
 	atomic_t held;		/* packets held now, all vifs */
 	atomic_t held_bytes;
+	atomic_t miss_keys;	/* misses sent and not answered yet */
 	struct ratelimit_state miss_rs;	/* miss events per second */
 
 	spinlock_t neg_lock;	/* negative cache; miss path only */

@@ -31,6 +31,12 @@ unsigned int xf_hold_max_packets = 256;
 unsigned int xf_hold_max_bytes = 1 << 20;
 unsigned int xf_dom_hold_max_packets = 1024;
 unsigned int xf_dom_hold_max_bytes = 4 << 20;
+/*
+ * Misses of one domain the daemon has not answered yet, at most: a guest
+ * that makes every packet miss then keeps only this many of its keys in
+ * the daemon's queue, and another domain's miss waits behind those only.
+ */
+unsigned int xf_dom_miss_inflight = 64;
 
 #if IS_ENABLED(CONFIG_XFILTER_KUNIT_TEST)
 /* Lets the tests hold packets without a daemon subscribed. */
@@ -51,6 +57,7 @@ struct xf_held {
 	struct list_head node;
 	struct sk_buff *skb;
 	unsigned long deadline;
+	bool asked;		/* this packet's miss event went out */
 	struct xf_pkt pkt;
 };
 
@@ -102,12 +109,17 @@ unsigned int xf_hold(struct xf_vif *vif, struct sk_buff *skb,
 		}
 	}
 	/* A new key costs the daemon a walk: the domain has a budget. */
-	if (!dup && !__ratelimit(&dom->miss_rs)) {
+	if (!dup &&
+	    (atomic_read(&dom->miss_keys) >= READ_ONCE(xf_dom_miss_inflight) ||
+	     !__ratelimit(&dom->miss_rs))) {
 		spin_unlock_bh(&vif->hold_lock);
 		kfree(h);
 		return xf_packet_resolve(vif, skb, pkt, XF_FAIL_FULL);
 	}
 	first = list_empty(&vif->held);
+	h->asked = !dup;
+	if (h->asked)
+		atomic_inc(&dom->miss_keys);
 	list_add_tail(&h->node, &vif->held);
 	vif->held_pkts++;
 	vif->held_bytes += skb->truesize;
@@ -138,6 +150,8 @@ static void unlink_held(struct xf_vif *vif, struct xf_held *h)
 	vif->held_bytes -= h->skb->truesize;
 	atomic_dec(&vif->dom->held);
 	atomic_sub(h->skb->truesize, &vif->dom->held_bytes);
+	if (h->asked)
+		atomic_dec(&vif->dom->miss_keys);
 }
 
 /* Sends a decided packet on its way, past this vif's own hook. */

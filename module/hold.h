@@ -14,6 +14,7 @@ extern unsigned int xf_hold_max_packets;
 extern unsigned int xf_hold_max_bytes;
 extern unsigned int xf_dom_hold_max_packets;
 extern unsigned int xf_dom_hold_max_bytes;
+extern unsigned int xf_dom_miss_inflight;
 
 #if IS_ENABLED(CONFIG_XFILTER_KUNIT_TEST)
 extern bool xf_hold_test_listener;

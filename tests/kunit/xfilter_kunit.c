@@ -1574,10 +1574,41 @@ static void xf_vif_device_test(struct kunit *test)
 			before[XFILTER_STATS_A_DROPPED] + 1);
 }
 
+/* A miss storm keeps at most dom_miss_inflight keys at the daemon. */
+static void xf_hold_inflight_test(struct kunit *test)
+{
+	struct env *e = env_new(test, 3);
+	unsigned int saved = xf_dom_miss_inflight;
+
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_UID, 0, 1001, 10);
+	xf_hold_test_listener = true;
+	xf_dom_miss_inflight = 2;
+	KUNIT_EXPECT_EQ(test, send(test, e, 40000, XFILTER_DIR_OUT), NF_STOLEN);
+	KUNIT_EXPECT_EQ(test, send(test, e, 40001, XFILTER_DIR_OUT), NF_STOLEN);
+	KUNIT_EXPECT_EQ(test, atomic_read(&e->dom->miss_keys), 2);
+	/* A third key: the fail mode at once (open: owner unknown). */
+	KUNIT_EXPECT_EQ(test, send(test, e, 40002, XFILTER_DIR_OUT), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HOLD_OVERFLOWS), 1ULL);
+	/* More packets of a key already asked about wait with it. */
+	KUNIT_EXPECT_EQ(test, send(test, e, 40000, XFILTER_DIR_OUT), NF_STOLEN);
+	KUNIT_EXPECT_EQ(test, atomic_read(&e->dom->miss_keys), 2);
+	xf_dom_miss_inflight = saved;
+	/* (dropped: this vif has no device to re-inject into) */
+	env_owner(test, e, mkkey(A, 40000, B, 25), 1001, 0);
+	mutex_lock(&xf_lock);
+	xf_hold_kick(e->dom);
+	mutex_unlock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, atomic_read(&e->dom->miss_keys), 1);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 1U);
+	xf_hold_vif_drain(&e->vif);
+	KUNIT_EXPECT_EQ(test, atomic_read(&e->dom->miss_keys), 0);
+}
+
 static struct kunit_case xf_hold_cases[] = {
 	KUNIT_CASE(xf_hold_limits_test),
 	KUNIT_CASE(xf_hold_deadline_test),
 	KUNIT_CASE(xf_hold_negative_test),
+	KUNIT_CASE(xf_hold_inflight_test),
 	KUNIT_CASE(xf_vif_device_test),
 	{}
 };
