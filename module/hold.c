@@ -36,7 +36,7 @@ unsigned int xf_dom_hold_max_bytes = 4 << 20;
  * that makes every packet miss then keeps only this many of its keys in
  * the daemon's queue, and another domain's miss waits behind those only.
  */
-unsigned int xf_dom_miss_inflight = 64;
+unsigned int xf_dom_miss_inflight = 32;
 
 #if IS_ENABLED(CONFIG_XFILTER_KUNIT_TEST)
 /* Lets the tests hold packets without a daemon subscribed. */
