@@ -57,9 +57,23 @@ struct xf_held {
 	struct list_head node;
 	struct sk_buff *skb;
 	unsigned long deadline;
-	bool asked;		/* this packet's miss event went out */
+	bool leader;		/* first packet of its key in the queue */
+	bool asked;		/* the leader's miss event went out */
 	struct xf_pkt pkt;
 };
+
+/*
+ * May the domain ask the daemon about one more key now? At most
+ * dom_miss_inflight unanswered, and miss_budget per second. A key that may
+ * not be asked yet is held all the same and asked when an answer frees a
+ * place (hold_run), so a burst of new flows waits rather than slipping
+ * through on the fail mode. Context: hold_lock held.
+ */
+static bool may_ask(struct xf_domain *dom)
+{
+	return atomic_read(&dom->miss_keys) < READ_ONCE(xf_dom_miss_inflight) &&
+	       __ratelimit(&dom->miss_rs);
+}
 
 /**
  * xf_hold - hold a packet that missed the owner table
@@ -76,7 +90,7 @@ unsigned int xf_hold(struct xf_vif *vif, struct sk_buff *skb,
 {
 	struct xf_domain *dom = vif->dom;
 	struct xf_held *h, *it;
-	bool dup = false, first;
+	bool dup = false, first, h_asked;
 
 	if (!miss_listeners())
 		return xf_packet_resolve(vif, skb, pkt, XF_FAIL_NO_DAEMON);
@@ -108,18 +122,12 @@ unsigned int xf_hold(struct xf_vif *vif, struct sk_buff *skb,
 			break;
 		}
 	}
-	/* A new key costs the daemon a walk: the domain has a budget. */
-	if (!dup &&
-	    (atomic_read(&dom->miss_keys) >= READ_ONCE(xf_dom_miss_inflight) ||
-	     !__ratelimit(&dom->miss_rs))) {
-		spin_unlock_bh(&vif->hold_lock);
-		kfree(h);
-		return xf_packet_resolve(vif, skb, pkt, XF_FAIL_FULL);
-	}
 	first = list_empty(&vif->held);
-	h->asked = !dup;
+	h->leader = !dup;
+	h->asked = h->leader && may_ask(dom);
 	if (h->asked)
 		atomic_inc(&dom->miss_keys);
+	h_asked = h->asked;	/* h may be gone once the lock is dropped */
 	list_add_tail(&h->node, &vif->held);
 	vif->held_pkts++;
 	vif->held_bytes += skb->truesize;
@@ -137,7 +145,7 @@ unsigned int xf_hold(struct xf_vif *vif, struct sk_buff *skb,
 	spin_unlock_bh(&vif->hold_lock);
 
 	xf_stat_inc(dom, XFILTER_STATS_A_HELD);
-	if (!dup)
+	if (h_asked)
 		xf_nl_miss_event(vif, pkt);
 	return NF_STOLEN;
 }
@@ -219,6 +227,16 @@ static void hold_run(struct xf_vif *vif)
 		}
 	}
 	rcu_read_unlock();
+	/* Places freed by the answers: ask about keys that waited for one. */
+	list_for_each_entry(h, &vif->held, node) {
+		if (!h->leader || h->asked)
+			continue;
+		if (!may_ask(dom))
+			break;
+		h->asked = true;
+		atomic_inc(&dom->miss_keys);
+		xf_nl_miss_event(vif, &h->pkt);
+	}
 	if (next && !vif->dead)
 		mod_delayed_work(system_wq, &vif->hold_work,
 				 max_t(long, (long)(next - jiffies), 1));

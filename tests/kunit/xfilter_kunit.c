@@ -1586,20 +1586,24 @@ static void xf_hold_inflight_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, send(test, e, 40000, XFILTER_DIR_OUT), NF_STOLEN);
 	KUNIT_EXPECT_EQ(test, send(test, e, 40001, XFILTER_DIR_OUT), NF_STOLEN);
 	KUNIT_EXPECT_EQ(test, atomic_read(&e->dom->miss_keys), 2);
-	/* A third key: the fail mode at once (open: owner unknown). */
-	KUNIT_EXPECT_EQ(test, send(test, e, 40002, XFILTER_DIR_OUT), NF_ACCEPT);
-	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HOLD_OVERFLOWS), 1ULL);
+	/* A third key waits, unasked, instead of slipping through. */
+	KUNIT_EXPECT_EQ(test, send(test, e, 40002, XFILTER_DIR_OUT), NF_STOLEN);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HOLD_OVERFLOWS), 0ULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&e->dom->miss_keys), 2);
 	/* More packets of a key already asked about wait with it. */
 	KUNIT_EXPECT_EQ(test, send(test, e, 40000, XFILTER_DIR_OUT), NF_STOLEN);
 	KUNIT_EXPECT_EQ(test, atomic_read(&e->dom->miss_keys), 2);
-	xf_dom_miss_inflight = saved;
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 4U);
+	/* An answer frees a place: the waiting key is asked about. */
 	/* (dropped: this vif has no device to re-inject into) */
 	env_owner(test, e, mkkey(A, 40000, B, 25), 1001, 0);
 	mutex_lock(&xf_lock);
 	xf_hold_kick(e->dom);
 	mutex_unlock(&xf_lock);
-	KUNIT_EXPECT_EQ(test, atomic_read(&e->dom->miss_keys), 1);
-	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 1U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&e->dom->miss_keys), 2);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 2U);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_DROPPED), 2ULL);
+	xf_dom_miss_inflight = saved;
 	xf_hold_vif_drain(&e->vif);
 	KUNIT_EXPECT_EQ(test, atomic_read(&e->dom->miss_keys), 0);
 }
