@@ -12,7 +12,7 @@
 #                          scripts/xen-lab/lab.sh; default: none, boot only)
 #     --tier NAME          name on the closing "NAME: N passed, N failed" line
 #     --timeout S          hard limit for the whole QEMU run (default 600)
-#     --boot-timeout S     per domU, from xl create to answering (default 480)
+#     --boot-timeout S     per domU, from xl create to answering (default 900)
 #     --test-timeout S     the dom0 test script (default: what is left)
 #     --add SRC:DST        extra file into dom0 (repeatable)
 #     --dom0-cmdline STR   extra dom0 kernel parameters
@@ -22,7 +22,10 @@
 #                          stdout is not a tty: the full console is in the log)
 #     --verbose            host shows the whole console
 #     --build-only         build the initramfs images and stop
-#   Env: XFLAB_OUT (default out/xen-lab), KVER, XFLAB_MEM (MiB, default
+#   Env: XFLAB_ADD ("SRC:DST ..." as --add; a *.ko put under /xflab/preload/
+#        is loaded once the toolstack is up, e.g. for fault injection),
+#        XFLAB_DOMU_CMDLINE (appended to every domU's kernel command line),
+#        XFLAB_OUT (default out/xen-lab), KVER, XFLAB_MEM (MiB, default
 #        1024 + 320 per domU + 512), XFLAB_SMP (default 1 + one per domU).
 #
 # Exit: 0 when every marker passed and no kernel splat was seen, 1 otherwise,
@@ -45,7 +48,7 @@ GUESTS="pv pvh hvm"
 TEST=
 TIER=xen-lab
 TIMEOUT=600
-BOOT_TIMEOUT=480
+BOOT_TIMEOUT=900
 TEST_TIMEOUT=
 ADDS=()
 POSTS=()
@@ -330,6 +333,8 @@ build_overlay() {
 		fi
 	done
 	local a
+	# shellcheck disable=SC2206
+	[ -n "${XFLAB_ADD:-}" ] && ADDS+=($XFLAB_ADD)
 	for a in "${ADDS[@]+"${ADDS[@]}"}"; do
 		put "${a%%:*}" "${a#*:}"
 	done
@@ -342,6 +347,7 @@ build_overlay() {
 		echo "XFLAB_DEADLINE=$((TIMEOUT - 45))"
 		echo "XFLAB_HAVE='${have# }'"
 		echo "XFLAB_DOMU_CPUS='${XFLAB_DOMU_CPUS-own}'"
+		echo "XFLAB_DOMU_CMDLINE='${XFLAB_DOMU_CMDLINE:-}'"
 		echo "XFLAB_BUILD_ID='$(date -u +%Y%m%dT%H%M%SZ) $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)'"
 	} > "$ROOT/etc/xflab/lab.conf"
 	mkcpio "$ROOT" "$OUT/overlay.cpio"

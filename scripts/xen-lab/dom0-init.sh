@@ -74,6 +74,11 @@ ip addr add "$LAB_DOM0_IP/24" dev "$LAB_BRIDGE"
 ip link set "$LAB_BRIDGE" up
 xl info | grep -E '^(xen_version|nr_cpus|total_memory|free_memory|xen_commandline)'
 lab_stage toolstack-up
+for m in /xflab/preload/*.ko; do
+	[ -e "$m" ] || continue
+	echo "XFLAB-NOTE loading $m"
+	insmod "$m" || echo "XFLAB-NOTE insmod $m: rc=$?"
+done
 
 # Guest table and xl configs. Guest i gets 10.99.0.(10+i).
 i=0
@@ -92,7 +97,7 @@ lab_write_cfg() {	# lab_write_cfg NAME: /etc/xen/NAME.cfg from the table
 	work=$(lab_field "$name" 3)
 	cons=hvc0
 	[ "$type" = hvm ] && cons=ttyS0
-	extra="console=$cons rdinit=/init loglevel=4 xflab.name=$name xflab.ip=$ip/24 xflab.gw=$LAB_DOM0_IP xflab.workload=$work"
+	extra="console=$cons rdinit=/init loglevel=4 xflab.name=$name xflab.ip=$ip/24 xflab.gw=$LAB_DOM0_IP xflab.workload=$work ${XFLAB_DOMU_CMDLINE:-}"
 	{
 		echo "name = \"$name\""
 		echo "type = \"$type\""
