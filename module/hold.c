@@ -35,8 +35,10 @@ unsigned int xf_dom_hold_max_bytes = 4 << 20;
  * Misses of one domain the daemon has not answered yet, at most: a guest
  * that makes every packet miss then keeps only this many of its keys in
  * the daemon's queue, and another domain's miss waits behind those only.
+ * The daemon answers one miss at a time, so more in flight would add
+ * queueing, not throughput.
  */
-unsigned int xf_dom_miss_inflight = 32;
+unsigned int xf_dom_miss_inflight = 8;
 
 #if IS_ENABLED(CONFIG_XFILTER_KUNIT_TEST)
 /* Lets the tests hold packets without a daemon subscribed. */

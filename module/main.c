@@ -54,7 +54,7 @@ MODULE_PARM_DESC(dom_hold_max_packets, "Packets held per domain at most (default
 module_param_named(dom_hold_max_bytes, xf_dom_hold_max_bytes, uint, 0644);
 MODULE_PARM_DESC(dom_hold_max_bytes, "Bytes held per domain at most (default 4 MiB)");
 module_param_named(dom_miss_inflight, xf_dom_miss_inflight, uint, 0644);
-MODULE_PARM_DESC(dom_miss_inflight, "Unanswered misses per domain at most (default 32)");
+MODULE_PARM_DESC(dom_miss_inflight, "Unanswered misses per domain at most (default 8)");
 module_param_named(miss_budget, xf_miss_budget, uint, 0644);
 MODULE_PARM_DESC(miss_budget, "New misses per second a domain may send the daemon (default 2000)");
 module_param_named(neg_ttl_ms, xf_neg_ttl_ms, uint, 0644);
