@@ -7,7 +7,9 @@
  * (MISS_RESOLVE: negative cache), or at its deadline (fail mode). So no
  * packet passes unfiltered while the table catches up. Duplicate misses of
  * one key are coalesced into one event; caps per vif and per domain bound
- * what a guest can make dom0 hold.
+ * what a guest can make dom0 hold, and a domain has at most
+ * dom_miss_inflight questions open at the daemon (further keys wait their
+ * turn in the queue), so one guest's miss storm cannot starve another's.
  */
 #include <linux/slab.h>
 #include <linux/netdevice.h>
