@@ -158,5 +158,33 @@ done
 [ -s "$out/root/xen-lab.args" ] && [ -z "$missing" ] && pass deb-root-lab-args ||
 	fail deb-root-lab-args "missing:$missing"
 
+# ---- the packaged module and tools at work (QEMU, Debian's 6.1 kernel) ----
+r=$out/root
+printf '# saved by xfilterctl save\nrule add dom 3 uid 1001 drop\n%s\n%s\n' \
+	'rule add dom 3 comm nc proto tcp peer-port 25 reject prio 10' \
+	'rule add dom 3 pid 812 log' > "$out/rules"
+printf 'period_ms = 500\nfail_mode = closed\ndom.3.max_entries = 1234\n' > "$out/test.conf"
+glog=$top/out/qemu/pkg/console.log
+if [ -f "$r/usr/sbin/xfilterd" ] && [ -f "$r/lib/modules/$KVER/updates/dkms/xfilter.ko" ]; then
+	scripts/qemu-run.sh -q -n pkg -t 600 -m 512 --kver "$KVER" \
+		--ko "$r/lib/modules/$KVER/updates/dkms/xfilter.ko" \
+		--bin "$r/usr/sbin/xfilterd" --bin "$r/usr/sbin/xfilterctl" \
+		--file "$r/usr/sbin/xfilterd:/usr/sbin/xfilterd" \
+		--file "$r/usr/sbin/xfilterctl:/usr/sbin/xfilterctl" \
+		--file "$r/lib/systemd/system/xfilterd.service:/lib/systemd/system/xfilterd.service" \
+		--file "$r/lib/systemd/system/xfilter-rules.service:/lib/systemd/system/xfilter-rules.service" \
+		--file "$r/etc/xfilter/xfilterd.conf:/etc/xfilter/xfilterd.conf" \
+		--file "$out/rules:/etc/xfilter/rules" --file "$out/test.conf:/etc/xfilter/test.conf" \
+		--file "$top/VERSION:/xf/VERSION" \
+		--file "$top/tools/xfilterd/fuzz/corpus/real-6.1-la57:/xf/seed.core" \
+		tests/pkg/guest.sh > "$out/qemu.out" 2>&1
+	tr -d '\r' < "$glog" | grep -a -E '^XFTEST (PASS|FAIL) ' | tee -a "$log"
+	tr -d '\r' < "$glog" | grep -a -q '^XFTEST-DONE' ||
+		fail pkg-guest "no XFTEST-DONE (see $glog)"
+	splat_check "$glog" > /dev/null || fail pkg-guest-splat "(see $glog)"
+else
+	fail pkg-guest "no packaged root"
+fi
+
 echo XFTEST-DONE >> "$log"
 tier_summary pkg "$log"
