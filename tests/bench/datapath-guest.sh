@@ -23,7 +23,9 @@
 #                          (the 2008 prototype's way), through br_netfilter
 # Output: "RES phase=P state=S rep=R metric=M value=V" lines, "LAT ..." lines,
 # "INFO ..." lines; tests/bench/ratios.py turns them into the table.
-#   datapath-guest.sh SECONDS REPS LAT_CONNECTIONS
+#   datapath-guest.sh SECONDS REPS LAT_CONNECTIONS [STATES]
+# STATES (e.g. "xf1 nftboth") measures only those, between baseline runs.
+# nftboth: the set lookup on the egress hook of vif5.0 too.
 set -u
 T=${1:-1}
 REPS=${2:-2}
@@ -84,6 +86,15 @@ gen_reference_rules() {
 		echo '  }'
 		echo '}'
 	} > /tmp/nft.rules
+	# the same lookup on both hooks, as the module has them: packets to the
+	# guest (this benchmark's load) cross the egress hook only
+	{
+		sed '$d' /tmp/nft.rules
+		echo '  chain egr { type filter hook egress device "vif5.0" priority 0; policy accept;'
+		echo '    ip daddr . ip saddr . tcp dport . tcp sport @s10000 drop'
+		echo '  }'
+		echo '}'
+	} > /tmp/nft-both.rules
 }
 
 xf_load() {	# xf_load NRULES
@@ -124,6 +135,7 @@ state_on() {
 	base|ipt0) ;;
 	xf*) xf_load "${1#xf}" ;;
 	nftset) nft -f /tmp/nft.rules || echo "BENCH-FAIL nft" ;;
+	nftboth) nft -f /tmp/nft-both.rules || echo "BENCH-FAIL nft" ;;
 	ipt*)
 		iptables-legacy -F FORWARD
 		iptables-legacy -A FORWARD -j "b${1#ipt}"
@@ -142,7 +154,7 @@ state_off() {
 			"rules=$(xfnl rules | grep -c '^id=')"
 		xf_unload
 		: > /tmp/res.log ;;
-	nftset) nft delete table netdev xfb ;;
+	nftset|nftboth) nft delete table netdev xfb ;;
 	ipt*)
 		echo 0 > /proc/sys/net/bridge/bridge-nf-call-iptables
 		iptables-legacy -F FORWARD ;;
@@ -209,6 +221,18 @@ echo "BENCH-START t=$T reps=$REPS latn=$LATN kernel=$(uname -r) $(grep -o 'icoun
 t0=$(cut -d' ' -f1 /proc/uptime)
 setup
 gen_reference_rules
+# STATES (4th argument): only these phase-1 states, each between baselines
+if [ -n "${4:-}" ]; then
+	for R in $(seq 1 "$REPS"); do
+		S=base; measure 1 $S "$R"
+		for S in $4; do
+			state_on $S; measure 1 $S "$R"; state_off $S
+			S=base; measure 1 $S "$R"
+		done
+	done
+	echo "BENCH-DONE virtual_s=$(awk -v a="$t0" '{ printf "%.1f", $1 - a }' /proc/uptime)"
+	exit 0
+fi
 sanity
 latency
 for R in $(seq 1 "$REPS"); do

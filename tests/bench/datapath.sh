@@ -4,17 +4,20 @@
 # vif-named veth, against the module not loaded, the nftables set-lookup
 # reference and per-connection iptables rules, plus the first-packet latency
 # a resolved miss adds. One QEMU boot with -icount shift=0,sleep=off.
-#   tests/bench/datapath.sh       env: T (s per run, 1), REPS (2), LATN (200),
-#                                 TIMEOUT (s for the boot, 5400)
+#   tests/bench/datapath.sh       env: T (s per run, 1), REPS (3), LATN (200),
+#                                 TIMEOUT (s for the boot, 5400), STATES (only
+#                                 these states, e.g. "xf1 nftboth"), ICOUNT=
+#                                 (empty: real time, to try the scripts)
 set -uo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-T=${T:-1} REPS=${REPS:-2} LATN=${LATN:-200} TIMEOUT=${TIMEOUT:-5400}
+T=${T:-1} REPS=${REPS:-3} LATN=${LATN:-200} TIMEOUT=${TIMEOUT:-5400}
 
 make -s -C "$TOP/tests/tools" || exit 1
 KO=${KO:-$TOP/module/xfilter.ko}
 [ -f "$KO" ] || make -s -C "$TOP" module || exit 1
 
-"$TOP/scripts/qemu-run.sh" -q -n bench-datapath ${ICOUNT---icount} -t "$TIMEOUT" -m 1536 \
+NAME=bench-datapath${STATES:+-part}
+"$TOP/scripts/qemu-run.sh" -q -n "$NAME" ${ICOUNT---icount} -t "$TIMEOUT" -m 1536 \
 	--kmod veth --kmod bridge --kmod nf_tables \
 	--kmod-later br_netfilter --kmod-later iptable_filter \
 	--kmod-later xt_physdev --kmod-later xt_tcpudp \
@@ -25,9 +28,9 @@ KO=${KO:-$TOP/module/xfilter.ko}
 	--file /usr/sbin/xtables-legacy-multi:/usr/sbin/iptables-legacy \
 	--file /usr/sbin/xtables-legacy-multi:/usr/sbin/iptables-legacy-restore \
 	--file /usr/sbin/xtables-legacy-multi:/usr/sbin/iptables-legacy-save \
-	"$TOP/tests/bench/datapath-guest.sh" "$T" "$REPS" "$LATN"
+	"$TOP/tests/bench/datapath-guest.sh" "$T" "$REPS" "$LATN" "${STATES:-}"
 rc=$?
-LOG=$TOP/out/qemu/bench-datapath/console.log
+LOG=$TOP/out/qemu/$NAME/console.log
 tr -d '\r' < "$LOG" | grep -a -E '^BENCH-(FAIL|DONE)' || true
-python3 "$TOP/tests/bench/ratios.py" "$LOG" | tee "$TOP/out/bench-datapath.txt"
+python3 "$TOP/tests/bench/ratios.py" "$LOG" | tee "$TOP/out/$NAME.txt"
 [ $rc -eq 0 ] && ! grep -q '^BENCH-FAIL' <(tr -d '\r' < "$LOG")

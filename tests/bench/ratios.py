@@ -15,10 +15,11 @@ LABEL = {
     'xf100': 'xfilter, 10k entries, 100 rules',
     'xf10000': 'xfilter, 10k entries, 10,000 rules',
     'nftset': 'nft ingress, 10k-element set lookup',
+    'nftboth': 'nft ingress+egress, 10k-element set',
     'ipt100': 'iptables, 100 rules (per connection)',
     'ipt10000': 'iptables, 10,000 rules (per connection)',
 }
-ORDER = ['xf1', 'xf100', 'xf10000', 'nftset', 'ipt100', 'ipt10000']
+ORDER = ['xf1', 'xf100', 'xf10000', 'nftset', 'nftboth', 'ipt100', 'ipt10000']
 
 
 def main(path):
@@ -52,6 +53,8 @@ def main(path):
                                      *[m[1] for m in METRICS]))
     for state in ORDER:
         cells = []
+        if not any((state, m) in ratios for m, _ in METRICS):
+            continue
         for metric, _ in METRICS:
             r = ratios.get((state, metric))
             cells.append('%.3f [%.3f-%.3f]' % (st.median(r), min(r), max(r)) if r else 'n/a')

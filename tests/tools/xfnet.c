@@ -16,6 +16,10 @@
  *   xfnet connlat ADDR PORT N           connect N times; median and p99 of
  *                                        the connect() time in microseconds
  *                                        (with -s: source ports SPORT..+N-1)
+ *   xfnet storm ADDR SECONDS            raw UDP/IPv4 to ADDR from random source
+ *                                        and destination ports with no socket
+ *                                        behind them: every packet a miss
+ *                                        (needs CAP_NET_RAW)
  * Options before the mode: -s SPORT (bind the source port), -w SECONDS
  * (timeout for connect and reads, default 3).
  *
@@ -29,6 +33,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +60,8 @@ static void usage(void)
 		"usage: xfnet [-s SPORT] [-w SECONDS] MODE ...\n"
 		"  serve tcp|udp ADDR PORT | send tcp ADDR PORT NBYTES\n"
 		"  send udp ADDR PORT COUNT SIZE | stream ADDR PORT SECONDS\n"
-		"  crr-serve PORT | crr ADDR PORT SECONDS | connlat ADDR PORT N\n");
+		"  crr-serve PORT | crr ADDR PORT SECONDS | connlat ADDR PORT N\n"
+		"  storm ADDR SECONDS\n");
 	exit(2);
 }
 
@@ -442,6 +448,46 @@ static int connlat(const char *addr, const char *port, long count)
 	return fail ? 1 : 0;
 }
 
+static int storm(const char *addr, double secs)
+{
+	struct sockaddr_in dst = { .sin_family = AF_INET };
+	unsigned char pkt[8 + 32];
+	double t0 = now();
+	long sent = 0, failed = 0;
+	unsigned int seed = (unsigned int)getpid();
+	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_UDP);
+
+	if (fd < 0) {
+		perror("xfnet: raw socket");
+		return 1;
+	}
+	if (inet_pton(AF_INET, addr, &dst.sin_addr) != 1)
+		usage();
+	memset(pkt, 'S', sizeof(pkt));
+	while (now() - t0 < secs) {
+		uint16_t sp = (uint16_t)(1024 + rand_r(&seed) % 60000);
+		uint16_t dp = (uint16_t)(1024 + rand_r(&seed) % 60000);
+		uint16_t len = htons(sizeof(pkt));
+
+		sp = htons(sp);
+		dp = htons(dp);
+		memcpy(pkt, &sp, 2);
+		memcpy(pkt + 2, &dp, 2);
+		memcpy(pkt + 4, &len, 2);
+		memset(pkt + 6, 0, 2);	/* no checksum: allowed over IPv4 */
+		if (sendto(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&dst,
+			   sizeof(dst)) == sizeof(pkt))
+			sent++;
+		else
+			failed++;
+		if (sent % 64 == 0)
+			usleep(1000);
+	}
+	printf("storm sent=%ld failed=%ld secs=%.1f\n", sent, failed, now() - t0);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int o;
@@ -483,6 +529,8 @@ int main(int argc, char **argv)
 		return crr_serve(argv[1]);
 	if (!strcmp(argv[0], "crr") && argc == 4)
 		return crr(argv[1], argv[2], atof(argv[3]));
+	if (!strcmp(argv[0], "storm") && argc == 3)
+		return storm(argv[1], atof(argv[2]));
 	if (!strcmp(argv[0], "connlat") && argc == 4)
 		return connlat(argv[1], argv[2], atol(argv[3]));
 	usage();

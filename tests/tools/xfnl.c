@@ -32,6 +32,8 @@
  *   xfnl hostile              malformed requests: each must be refused
  *                             with an errno and an extack message
  *   xfnl unpriv               privileged requests: each must get EPERM
+ *   xfnl dump-abort N         N owner and rule dumps, each abandoned after
+ *                             its first message (the socket closed mid-dump)
  * Exit codes: 0 ok, 1 error, 2 usage.
  */
 #include <arpa/inet.h>
@@ -47,6 +49,8 @@
 #include <netlink/attr.h>
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
 
 #include "nl.h"
 #include "procnet.h"
@@ -1442,6 +1446,38 @@ static int cmd_unpriv(int argc, char **argv)
 	return bad ? 1 : 0;
 }
 
+static int cmd_dump_abort(int argc, char **argv)
+{
+	unsigned long n, i;
+
+	if (argc != 2)
+		usage();
+	n = num(argv[1]);
+	for (i = 0; i < n; i++) {
+		struct xf_nl d;
+		struct nl_msg *msg;
+		struct sockaddr_nl from;
+		unsigned char *buf = NULL;
+		int len;
+
+		check(xf_nl_open(&d), "open");
+		msg = xf_nl_msg(&d, i % 2 ? XFILTER_CMD_RULE_GET : XFILTER_CMD_OWNER_GET,
+				NLM_F_DUMP);
+		if (!msg || nl_send_auto(d.sk, msg) < 0)
+			exit(1);
+		nlmsg_free(msg);
+		len = nl_recv(d.sk, &from, &buf, NULL);
+		free(buf);
+		if (len <= 0) {
+			fprintf(stderr, "xfnl: dump %lu: nothing received\n", i);
+			return 1;
+		}
+		xf_nl_close(&d);	/* the rest of the dump is left behind */
+	}
+	printf("dumps abandoned=%lu\n", n);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -1464,6 +1500,7 @@ static const struct {
 	{ "stats", cmd_stats },
 	{ "hostile", cmd_hostile },
 	{ "unpriv", cmd_unpriv },
+	{ "dump-abort", cmd_dump_abort },
 };
 
 int main(int argc, char **argv)
