@@ -158,6 +158,22 @@ done
 [ -s "$out/root/xen-lab.args" ] && [ -z "$missing" ] && pass deb-root-lab-args ||
 	fail deb-root-lab-args "missing:$missing"
 
+# ---- make dkms-install / dkms-remove from the tree (package out of the way) ----
+if $SUDO dpkg -r xfilter-dkms >> "$out/dkms-make.out" 2>&1 &&
+   $SUDO make --no-print-directory dkms-install KVER="$KVER" >> "$out/dkms-make.out" 2>&1; then
+	st=$(dkms status -m xfilter -v "$ver" -k "$KVER" 2>&1)
+	v=$(modinfo -k "$KVER" -F version xfilter 2>&1)
+	if [[ $st == *": installed"* ]] && [ "$v" = "$ver" ]; then pass make-dkms-install; else
+		fail make-dkms-install "status '$st', modinfo version '$v'"; fi
+else
+	fail make-dkms-install "(see out/pkg/dkms-make.out)"
+fi
+$SUDO make --no-print-directory dkms-remove >> "$out/dkms-make.out" 2>&1
+st=$(dkms status -m xfilter 2>&1)
+if [ -z "$st" ] && [ ! -e "/usr/src/xfilter-$ver" ]; then pass make-dkms-remove; else
+	fail make-dkms-remove "left: '$st'"; fi
+check dpkg-reinstall $SUDO dpkg -i "$dkms_deb"
+
 # ---- the packaged module and tools at work (QEMU, Debian's 6.1 kernel) ----
 r=$out/root
 printf '# saved by xfilterctl save\nrule add dom 3 uid 1001 drop\n%s\n%s\n' \
