@@ -4,7 +4,8 @@
 #   make                 module/xfilter.ko and the tools
 #   make check           every test tier (each prints "N passed, N failed")
 #   make demo            the seed scenario in a Xen lab under QEMU
-#   make install         module into /lib/modules/$(KVER)/extra, tools into $(PREFIX)
+#   make install         module into /lib/modules/$(KVER)/extra, tools into $(PREFIX),
+#                        systemd units, /etc/xfilter/xfilterd.conf (kept if present)
 #   make dkms-install    module source into /usr/src and DKMS (rebuilt per kernel)
 #   make deb             xfilter-dkms and xfilter-tools .debs into out/deb/
 #
