@@ -93,7 +93,7 @@ sed 's/^/XFLAB-NOTE mail: /' "/tmp/$G-mail.log"
 check dom0-got-nothing-from-attacker test "$(grep -c "from=$IP:.* bytes=64 " /tmp/mail25.log)" = "$N64"
 check mail-flowing test "$mail_ok" -ge 10 -a "$mail_bad" = 0
 check audit-lines grep -q "verdict=drop dom=$D " /tmp/dmesg.txt
-check web-server-up xfnet -w 5 send tcp "$IP" 8080 1000
+check web-server-up xfnet -w 5 send tcp "$IP" 8090 1000
 say ""
 say "== Summary =="
 say "After the rule: $att attempts by uid 1001, $att_ok of them got through;"

@@ -97,6 +97,9 @@ while true; do
 		xenstore-rm "$X/thaw" 2>/dev/null
 		timeout 300 xenstore-watch -n 2 "$X/thaw" > /dev/null 2>&1 &
 		waiter=$!
+		# a busybox timeout's watcher outlives its command by up to a
+		# second: let the idle loop's last one go before listing
+		sleep 1.5
 		gt_view > /tmp/xflab-out 2>&1
 		rc=0
 	elif [ -n "$bg" ]; then

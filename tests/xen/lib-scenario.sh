@@ -3,7 +3,7 @@
 # tests/xen/check.sh and scripts/demo.sh; bash).
 #
 # A tenant domU runs a mail sender as uid 0 (mailsend, one 2 KiB delivery to
-# dom0:25 a second), a web server as uid 33 (webserve, :8080), and an
+# dom0:25 a second), a web server as uid 33 (webserve, :8090), and an
 # attacker logged in as uid 1001 scanning port 25 on four dom0 addresses
 # plus ports 22 and 443 (portscan, one connection attempt at a time). The
 # mail sender and the scanner are long-lived processes (tests/xen/xfguest.c)
@@ -41,7 +41,7 @@ sc_start() {
 	local g=$1
 	lab_exec "$g" 'rm -f /tmp/mail.log /tmp/attack.log' > /dev/null
 	lab_spawn "$g" root mail /etc/xflab/workloads/mailer.sh > /dev/null || return 1
-	lab_spawn "$g" www web 'exec webserve serve tcp 0.0.0.0 8080' > /dev/null || return 1
+	lab_spawn "$g" www web 'exec webserve serve tcp 0.0.0.0 8090' > /dev/null || return 1
 	lab_spawn "$g" eve attack /etc/xflab/workloads/attacker.sh > /dev/null || return 1
 }
 
@@ -55,6 +55,16 @@ sc_stop() {
 }
 
 sc_rules_flush() { xfilterctl rule flush > /dev/null 2>&1; }
+
+# sc_cleanup G [O]: whatever a test left behind when it ended early (each
+# test runs in a subshell; its EXIT trap calls this)
+sc_cleanup() {
+	local g
+	for g in "$@"; do
+		sc_stop "$g" mail web web2 attack
+	done
+	sc_rules_flush
+}
 
 # sc_log G FILE: a guest log fetched into dom0 as /tmp/G-FILE
 sc_log() { lab_exec "$1" "cat /tmp/$2" > "/tmp/$1-$2"; }
@@ -74,6 +84,7 @@ sc_dom_stat() { cat "$SC_SYS/domains/$1/$2" 2>/dev/null || echo 0; }
 # empty) running the same attacker untouched by G's rule.
 sc_main() {
 	local g=$1 o=${2:-} d ip id t_rule n25 ok drop_before audit hits
+	trap "sc_cleanup $g $o" EXIT
 	grep -q '^xfilter ' /proc/modules || sc_die "xfilter.ko is not loaded"
 	command -v xfilterd > /dev/null || sc_die "xfilterd is not built"
 	pgrep -x xfilterd > /dev/null || sc_die "xfilterd is not running"
@@ -115,7 +126,7 @@ sc_main() {
 	[ "$ok" -ge 10 ] || sc_die "only $ok mail deliveries after the rule"
 	! grep -v 'result=ok' "/tmp/$g-mail.log" || sc_die "a mail delivery failed"
 	# the web server still answers
-	xfnet -w 5 send tcp "$ip" 8080 5000 | sed 's/^/  web: /'
+	xfnet -w 5 send tcp "$ip" 8090 5000 | sed 's/^/  web: /'
 	[ "${PIPESTATUS[0]}" = 0 ] || sc_die "the web server stopped answering"
 	# counters, rule hits, audit
 	echo "  dropped: $drop_before -> $(sc_dom_stat "$d" dropped)"
@@ -142,6 +153,7 @@ sc_main() {
 # reject: the attacker sees its connection refused at once
 sc_reject() {
 	local g=$1 d id t_rule out
+	trap "sc_cleanup $g" EXIT
 	d=$(lab_domid "$g")
 	sc_rules_flush
 	id=$(xfilterctl rule add dom "$d" uid 1001 reject) || sc_die "rule add: $id"
@@ -159,12 +171,14 @@ sc_reject() {
 # (uid 1001) keeps working
 sc_pid() {
 	local g=$1 d pid id out t_rule
+	trap "sc_cleanup $g" EXIT
 	d=$(lab_domid "$g")
 	sc_rules_flush
 	lab_exec "$g" 'rm -f /tmp/attack.log' > /dev/null
 	lab_spawn "$g" eve attack /etc/xflab/workloads/attacker.sh > /dev/null
 	t_wait 20 lab_exec "$g" "pidof portscan" || sc_die "the scanner did not start"
 	pid=$(lab_exec "$g" "pidof portscan")
+	[ "$(wc -w <<<"$pid")" = 1 ] || sc_die "not one scanner process: $pid"
 	t_wait 30 sc_conns_has "$d" 1001 portscan || sc_die "conns never showed the scanner"
 	id=$(xfilterctl rule add dom "$d" pid "$pid" drop) || sc_die "rule add: $id"
 	echo "  + xfilterctl rule add dom $d pid $pid drop -> $id"
@@ -185,6 +199,7 @@ sc_pid() {
 # comm rule: only processes of that name are cut
 sc_comm() {
 	local g=$1 d id out
+	trap "sc_cleanup $g" EXIT
 	d=$(lab_domid "$g")
 	sc_rules_flush
 	id=$(xfilterctl rule add dom "$d" comm portscan drop) || sc_die "rule add: $id"
@@ -201,14 +216,15 @@ sc_comm() {
 # 33), the root listener on the same guest still answers
 sc_inbound() {
 	local g=$1 d ip id out
+	trap "sc_cleanup $g" EXIT
 	d=$(lab_domid "$g")
 	ip=$(lab_ip "$g")
 	sc_rules_flush
-	lab_spawn "$g" www web2 'exec webserve serve tcp 0.0.0.0 8080' > /dev/null
+	lab_spawn "$g" www web2 'exec webserve serve tcp 0.0.0.0 8090' > /dev/null
 	t_wait 20 sc_conns_has "$d" 33 webserve || sc_die "conns never showed webserve"
 	id=$(xfilterctl rule add dom "$d" uid 33 dir in drop) || sc_die "rule add: $id"
-	out=$(xfnet -w 3 send tcp "$ip" 8080 1000)
-	echo "  dom0 -> $g:8080 (uid 33): $out"
+	out=$(xfnet -w 3 send tcp "$ip" 8090 1000)
+	echo "  dom0 -> $g:8090 (uid 33): $out"
 	grep -q 'result=timeout' <<<"$out" || sc_die "the web server was still reachable"
 	out=$(xfnet -w 5 send tcp "$ip" 8000 1000)
 	echo "  dom0 -> $g:8000 (uid 0): $out"
@@ -220,6 +236,7 @@ sc_inbound() {
 # expiring rule: traffic resumes when it ends
 sc_expiry() {
 	local g=$1 d id out
+	trap "sc_cleanup $g" EXIT
 	d=$(lab_domid "$g")
 	sc_rules_flush
 	id=$(xfilterctl rule add dom "$d" uid 1001 drop timeout 8) || sc_die "rule add: $id"
