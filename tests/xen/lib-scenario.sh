@@ -62,6 +62,7 @@ sc_cleanup() {
 	local g
 	for g in "$@"; do
 		sc_stop "$g" mail web web2 attack
+		lab_exec "$g" 'killall portscan mailsend webserve scanner2 2>/dev/null; true' > /dev/null
 	done
 	sc_rules_flush
 }
@@ -259,8 +260,10 @@ sc_failmode() {
 	kill "$(cat /tmp/xfilterd.pid)" 2>/dev/null
 	t_wait 10 sh -c '! pgrep -x xfilterd' || sc_die "xfilterd did not stop"
 	xfilterctl domain set dom "$d" fail closed || sc_die "domain set fail closed"
+	echo "  $(xfilterctl -j domain show dom "$d")"
 	out=$(lab_exec "$g" "mailsend mail -c 1 -w 3 -k 0 $LAB_DOM0_IP:25 100")
 	echo "  fail closed, no daemon: $out"
+	echo "  $(xfilterctl -j stats dom "$d" | jq -c '.' | cut -c1-600)"
 	grep -q 'result=timeout' <<<"$out" || sc_die "a new flow passed with fail closed"
 	xfilterctl domain set dom "$d" fail open || sc_die "domain set fail open"
 	out=$(lab_exec "$g" "mailsend mail -c 1 -w 5 -k 0 $LAB_DOM0_IP:25 100")
@@ -273,11 +276,12 @@ scenario_all() {
 	local main o g
 	main=$(lab_guests_of hvm | head -n 1)
 	[ -n "$main" ] || main=$(lab_guests | head -n 1)
-	o=$(lab_guests_of pv | head -n 1)
+	# a second domU runs the same attacker, untouched by main's rule
+	o=$( (lab_guests_of pv; lab_guests) | grep -v -x "$main" | head -n 1)
 	sc_setup
 	t_run "scenario-$main" sc_main "$main" "$o"
 	for g in $(lab_guests_of pvh | head -n 1) $(lab_guests_of pv | head -n 1); do
-		t_run "scenario-$g" sc_main "$g"
+		[ "$g" = "$main" ] || t_run "scenario-$g" sc_main "$g"
 	done
 	t_run "scenario-reject-$main" sc_reject "$main"
 	t_run "scenario-pid-$main" sc_pid "$main"
