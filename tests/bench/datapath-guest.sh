@@ -23,13 +23,14 @@
 #                          (the 2008 prototype's way), through br_netfilter
 # Output: "RES phase=P state=S rep=R metric=M value=V" lines, "LAT ..." lines,
 # "INFO ..." lines; tests/bench/ratios.py turns them into the table.
-#   datapath-guest.sh SECONDS REPS LAT_CONNECTIONS [STATES]
+#   datapath-guest.sh SECONDS REPS LAT_CONNECTIONS [STATES [BIND]]
 # STATES (e.g. "xf1 nftboth") measures only those, between baseline runs.
 # nftboth: the set lookup on the egress hook of vif5.0 too.
 set -u
 T=${1:-1}
 REPS=${2:-2}
 LATN=${3:-200}
+BIND=${5:-any}
 KO=/lib/xfilter/xfilter.ko
 DOM=5
 G=10.0.0.2 P=10.0.0.3
@@ -54,8 +55,15 @@ setup() {
 	done
 	ip -n guest addr add $G/24 dev eth0
 	ip -n peer addr add $P/24 dev eth0
-	"${GUEST_A[@]}" iperf3 -s -D
-	"${GUEST_A[@]}" xfnet crr-serve 7000 > /dev/null 2>&1 &
+	# BIND=addr (5th argument): servers bound to the guest address instead
+	# of any, so the module finds them one lookup earlier
+	if [ "${BIND:-any}" = addr ]; then
+		"${GUEST_A[@]}" iperf3 -s -D -B $G
+		"${GUEST_A[@]}" xfnet crr-serve 7000 $G > /dev/null 2>&1 &
+	else
+		"${GUEST_A[@]}" iperf3 -s -D
+		"${GUEST_A[@]}" xfnet crr-serve 7000 > /dev/null 2>&1 &
+	fi
 	ip netns exec peer xfnet crr-serve 7001 > /dev/null 2>&1 &
 	sleep 1
 	ip netns exec peer ping -c 2 -W 2 $G > /dev/null || echo "BENCH-FAIL no ping"

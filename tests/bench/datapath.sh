@@ -6,7 +6,8 @@
 # a resolved miss adds. One QEMU boot with -icount shift=0,sleep=off.
 #   tests/bench/datapath.sh       env: T (s per run, 1), REPS (3), LATN (200),
 #                                 TIMEOUT (s for the boot, 5400), STATES (only
-#                                 these states, e.g. "xf1 nftboth"), ICOUNT=
+#                                 these states, e.g. "xf1 nftboth"), BIND=addr
+#                                 (guest servers bound to their address), ICOUNT=
 #                                 (empty: real time, to try the scripts)
 set -uo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -16,7 +17,7 @@ make -s -C "$TOP/tests/tools" || exit 1
 KO=${KO:-$TOP/module/xfilter.ko}
 [ -f "$KO" ] || make -s -C "$TOP" module || exit 1
 
-NAME=bench-datapath${STATES:+-part}
+NAME=bench-datapath${STATES:+-part}${BIND:+-$BIND}
 "$TOP/scripts/qemu-run.sh" -q -n "$NAME" ${ICOUNT---icount} -t "$TIMEOUT" -m 1536 \
 	--kmod veth --kmod bridge --kmod nf_tables \
 	--kmod-later br_netfilter --kmod-later iptable_filter \
@@ -28,7 +29,7 @@ NAME=bench-datapath${STATES:+-part}
 	--file /usr/sbin/xtables-legacy-multi:/usr/sbin/iptables-legacy \
 	--file /usr/sbin/xtables-legacy-multi:/usr/sbin/iptables-legacy-restore \
 	--file /usr/sbin/xtables-legacy-multi:/usr/sbin/iptables-legacy-save \
-	"$TOP/tests/bench/datapath-guest.sh" "$T" "$REPS" "$LATN" "${STATES:-}"
+	"$TOP/tests/bench/datapath-guest.sh" "$T" "$REPS" "$LATN" "${STATES:-}" "${BIND:-any}"
 rc=$?
 LOG=$TOP/out/qemu/$NAME/console.log
 tr -d '\r' < "$LOG" | grep -a -E '^BENCH-(FAIL|DONE)' || true

@@ -11,7 +11,7 @@
  *   xfnet send udp ADDR PORT COUNT SIZE send datagrams, count echoes
  *   xfnet stream ADDR PORT SECONDS      send continuously; reports when and
  *                                        how the connection ended
- *   xfnet crr-serve PORT                accept, write 1 byte, close
+ *   xfnet crr-serve PORT [ADDR]         accept, write 1 byte, close
  *   xfnet crr ADDR PORT SECONDS         sequential connections per second
  *   xfnet connlat ADDR PORT N           connect N times; median and p99 of
  *                                        the connect() time in microseconds
@@ -60,7 +60,7 @@ static void usage(void)
 		"usage: xfnet [-s SPORT] [-w SECONDS] MODE ...\n"
 		"  serve tcp|udp ADDR PORT | send tcp ADDR PORT NBYTES\n"
 		"  send udp ADDR PORT COUNT SIZE | stream ADDR PORT SECONDS\n"
-		"  crr-serve PORT | crr ADDR PORT SECONDS | connlat ADDR PORT N\n"
+		"  crr-serve PORT [ADDR] | crr ADDR PORT SECONDS | connlat ADDR PORT N\n"
 		"  storm ADDR SECONDS\n");
 	exit(2);
 }
@@ -364,9 +364,9 @@ static int stream(const char *addr, const char *port, double secs)
 	return rc;
 }
 
-static __attribute__((noreturn)) int crr_serve(const char *port)
+static __attribute__((noreturn)) int crr_serve(const char *port, const char *addr)
 {
-	int lfd = listen_on("0.0.0.0", port, SOCK_STREAM);
+	int lfd = listen_on(addr, port, SOCK_STREAM);
 
 	for (;;) {
 		int c = accept(lfd, NULL, NULL);
@@ -525,8 +525,8 @@ int main(int argc, char **argv)
 		return send_udp(argv[2], argv[3], atol(argv[4]), atol(argv[5]));
 	if (!strcmp(argv[0], "stream") && argc == 4)
 		return stream(argv[1], argv[2], atof(argv[3]));
-	if (!strcmp(argv[0], "crr-serve") && argc == 2)
-		return crr_serve(argv[1]);
+	if (!strcmp(argv[0], "crr-serve") && (argc == 2 || argc == 3))
+		return crr_serve(argv[1], argc == 3 ? argv[2] : "0.0.0.0");
 	if (!strcmp(argv[0], "crr") && argc == 4)
 		return crr(argv[1], argv[2], atof(argv[3]));
 	if (!strcmp(argv[0], "storm") && argc == 3)
