@@ -13,6 +13,14 @@
  *                                        how the connection ended
  *   xfnet crr-serve PORT [ADDR]         accept, write 1 byte, close
  *   xfnet crr ADDR PORT SECONDS         sequential connections per second
+ *   xfnet tag-serve PORT FILE           accept, read the client's tag line,
+ *                                        write 1 byte, close; appends
+ *                                        "tag=TAG" (empty: none) to FILE per
+ *                                        accepted connection
+ *   xfnet churn ADDR PORT SECONDS PAR TAG  fork a child per connection, at
+ *                                        most PAR at once: it connects, sends
+ *                                        "TAG\n", reads 1 byte and exits;
+ *                                        prints how many got through
  *   xfnet connlat ADDR PORT N           connect N times; median and p99 of
  *                                        the connect() time in microseconds
  *                                        (with -s: source ports SPORT..+N-1)
@@ -405,6 +413,105 @@ static int crr(const char *addr, const char *port, double secs)
 	return 0;
 }
 
+/*
+ * The server side of churn: every connection whose handshake completed is
+ * one line in FILE, with the tag its client sent (if any data got through).
+ */
+static __attribute__((noreturn)) int tag_serve(const char *port, const char *file)
+{
+	int lfd = listen_on("0.0.0.0", port, SOCK_STREAM);
+	FILE *f = fopen(file, "a");
+
+	if (!f) {
+		perror(file);
+		exit(1);
+	}
+	setvbuf(f, NULL, _IOLBF, 0);
+	for (;;) {
+		char tag[32];
+		size_t n = 0;
+		int c = accept(lfd, NULL, NULL);
+
+		if (c < 0)
+			continue;
+		set_timeouts(c, 1);
+		while (n < sizeof(tag) - 1) {
+			ssize_t r = read(c, tag + n, sizeof(tag) - 1 - n);
+
+			if (r <= 0)
+				break;
+			n += (size_t)r;
+			if (memchr(tag, '\n', n))
+				break;
+		}
+		tag[n] = 0;
+		tag[strcspn(tag, "\n")] = 0;
+		fprintf(f, "tag=%s\n", tag);
+		if (write(c, "x", 1) < 0) {
+			/* the client went away: its line is written already */
+		}
+		close(c);
+	}
+}
+
+static int churn_child(const struct sockaddr_storage *ss, socklen_t len,
+		       const char *tag)
+{
+	char line[40], b;
+	int c = socket(ss->ss_family, SOCK_STREAM, 0);
+	int n = snprintf(line, sizeof(line), "%s\n", tag);
+
+	if (c < 0)
+		return 1;
+	set_timeouts(c, wait_s);
+	if (connect(c, (const struct sockaddr *)ss, len))
+		return 5;
+	if (write(c, line, (size_t)n) != n || read(c, &b, 1) != 1)
+		return 4;
+	return 0;
+}
+
+static int churn(const char *addr, const char *port, double secs, long par,
+		 const char *tag)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = mkaddr(addr, port, &ss);
+	double t0 = now();
+	long forks = 0, ok = 0, failed = 0, running = 0;
+	int st;
+
+	if (par < 1 || par > 1000 || strlen(tag) > 30)
+		usage();
+	for (;;) {
+		int more = now() - t0 < secs;
+		pid_t p;
+
+		if (!more && !running)
+			break;
+		if (more && running < par) {
+			p = fork();
+			if (p == 0)
+				_exit(churn_child(&ss, len, tag));
+			if (p > 0) {
+				forks++;
+				running++;
+				continue;
+			}
+		}
+		p = waitpid(-1, &st, 0);
+		if (p < 0)
+			break;
+		running--;
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			ok++;
+		else
+			failed++;
+	}
+	printf("forks=%ld ok=%ld failed=%ld rate=%.1f\n", forks, ok, failed,
+	       forks / (now() - t0));
+	return 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -531,6 +638,10 @@ int main(int argc, char **argv)
 		return crr(argv[1], argv[2], atof(argv[3]));
 	if (!strcmp(argv[0], "storm") && argc == 3)
 		return storm(argv[1], atof(argv[2]));
+	if (!strcmp(argv[0], "tag-serve") && argc == 3)
+		return tag_serve(argv[1], argv[2]);
+	if (!strcmp(argv[0], "churn") && argc == 6)
+		return churn(argv[1], argv[2], atof(argv[3]), atol(argv[4]), argv[5]);
 	if (!strcmp(argv[0], "connlat") && argc == 4)
 		return connlat(argv[1], argv[2], atol(argv[3]));
 	usage();

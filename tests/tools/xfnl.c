@@ -13,8 +13,9 @@
  *   xfnl commit DOMID GEN
  *   xfnl owner-del DOMID [SPEC]
  *   xfnl owners [DOMID]
- *   xfnl sync NETNS DOMID GEN [--synthetic N] [--no-commit]
+ *   xfnl sync NETNS DOMID GEN [--synthetic N] [--no-commit] [--big]
  *        every socket of the namespace with its real owner, in batches
+ *        (--big: each OWNER_ADD as large as one netlink nest allows)
  *   xfnl resolve NETNS [--delay-ms N] [--ignore] [--count N] [--seconds S]
  *        [--ready FILE]: answers each miss with the owner found in NETNS
  *        (OWNER_ADD + OWNER_COMMIT in the domain's generation) or with
@@ -25,7 +26,8 @@
  *        unknown (owner unknown) flags=N; prints id=N
  *   xfnl rule-gen N DOMID     N drop rules that match nothing (uid 3000+i)
  *   xfnl rule-del ID | rule-flush [DOMID] | rules [DOMID]
- *   xfnl rule-replace [RULE ;]...   (words of each rule, rules split by ';')
+ *   xfnl rule-replace [--repeat N] [RULE ;]...   (words of each rule, rules
+ *        split by ';'; --repeat: N replaces, the order flipped each time)
  *   xfnl domain-set DOMID [fail=open|closed] [enabled=0|1] [max=N]
  *   xfnl domain DOMID
  *   xfnl stats [DOMID]
@@ -59,6 +61,8 @@
 #define BATCH 200
 
 static struct xf_nl nl;
+/* sync --big: OWNER_ADD messages filled to the nest's 64 KiB, no count cap */
+static int big_batches;
 
 static const char *const stat_names[XFILTER_STATS_A_MAX + 1] = {
 	[XFILTER_STATS_A_PACKETS] = "packets",
@@ -267,7 +271,7 @@ struct batch {
 	struct nlattr *nest;
 	uint32_t domid;
 	uint64_t gen;
-	unsigned int n, total;
+	unsigned int n, total, msgs;
 };
 
 static void batch_flush(struct batch *b)
@@ -278,13 +282,16 @@ static void batch_flush(struct batch *b)
 	check(xf_nl_request(&nl, b->msg, NULL, NULL), "OWNER_ADD");
 	b->msg = NULL;
 	b->total += b->n;
+	b->msgs++;
 	b->n = 0;
 }
 
 static void batch_add(struct batch *b, const struct xf_owner *o)
 {
 	if (!b->msg) {
-		b->msg = xf_nl_msg(&nl, XFILTER_CMD_OWNER_ADD, 0);
+		b->msg = big_batches ?
+			xf_nl_msg_big(&nl, XFILTER_CMD_OWNER_ADD, 0) :
+			xf_nl_msg(&nl, XFILTER_CMD_OWNER_ADD, 0);
 		if (!b->msg || nla_put_u32(b->msg, XFILTER_A_DOMID, b->domid) ||
 		    nla_put_u64(b->msg, XFILTER_A_GENERATION, b->gen))
 			exit(1);
@@ -300,7 +307,14 @@ static void batch_add(struct batch *b, const struct xf_owner *o)
 		batch_add(b, o);
 		return;
 	}
-	if (++b->n == BATCH)
+	++b->n;
+	/*
+	 * A nest's length is 16 bits: a big batch ends while one more owner
+	 * (well under 512 bytes) still fits below 64 KiB.
+	 */
+	if (big_batches ? (char *)nlmsg_tail(nlmsg_hdr(b->msg)) - (char *)b->nest >
+				  65535 - 512 :
+			  b->n == BATCH)
 		batch_flush(b);
 }
 
@@ -482,6 +496,8 @@ static int cmd_sync(int argc, char **argv)
 			synthetic = num(argv[++i]);
 		else if (!strcmp(argv[i], "--no-commit"))
 			do_commit = 0;
+		else if (!strcmp(argv[i], "--big"))
+			big_batches = 1;
 		else
 			usage();
 	}
@@ -546,7 +562,7 @@ static int cmd_sync(int argc, char **argv)
 	batch_flush(&b);
 	if (do_commit)
 		check(commit(b.domid, b.gen), "OWNER_COMMIT");
-	printf("pushed=%u sockets=%zu gen=%llu\n", b.total, t.n,
+	printf("pushed=%u msgs=%u sockets=%zu gen=%llu\n", b.total, b.msgs, t.n,
 	       (unsigned long long)b.gen);
 	pn_free(&t);
 	return 0;
@@ -966,24 +982,41 @@ static int on_gen(const struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 
 static int cmd_rule_replace(int argc, char **argv)
 {
-	struct nl_msg *msg = xf_nl_msg(&nl, XFILTER_CMD_RULE_REPLACE, 0);
-	struct nlattr *n;
+	struct xf_rule rules[64];
+	unsigned long repeat = 1, k;
 	uint64_t gen = 0;
-	int i = 1;
+	int i = 1, n = 0, j;
 
-	if (!msg)
-		exit(1);
-	n = nla_nest_start(msg, XFILTER_A_RULES);
+	if (argc > 2 && !strcmp(argv[1], "--repeat")) {
+		repeat = num(argv[2]);
+		i = 3;
+	}
 	while (i < argc) {
-		struct xf_rule r;
-		int used = parse_rule(argc - i, argv + i, &r);
+		int used;
 
-		if (used && xf_rule_put(msg, XFILTER_A_RULE, &r))
-			exit(1);
+		if (n == (int)(sizeof(rules) / sizeof(rules[0])))
+			usage();
+		used = parse_rule(argc - i, argv + i, &rules[n]);
+		if (used)
+			n++;
 		i += used + 1;
 	}
-	nla_nest_end(msg, n);
-	check(xf_nl_request(&nl, msg, on_gen, &gen), "RULE_REPLACE");
+	/* --repeat: the set again and again, its order flipped each time */
+	for (k = 0; k < repeat; k++) {
+		struct nl_msg *msg = xf_nl_msg(&nl, XFILTER_CMD_RULE_REPLACE, 0);
+		struct nlattr *nest;
+
+		if (!msg)
+			exit(1);
+		nest = nla_nest_start(msg, XFILTER_A_RULES);
+		for (j = 0; j < n; j++)
+			if (xf_rule_put(msg, XFILTER_A_RULE, &rules[k % 2 ? n - 1 - j : j]))
+				exit(1);
+		nla_nest_end(msg, nest);
+		check(xf_nl_request(&nl, msg, on_gen, &gen), "RULE_REPLACE");
+	}
+	if (repeat != 1)
+		printf("replaces=%lu ", repeat);
 	printf("rules_gen=%llu\n", (unsigned long long)gen);
 	return 0;
 }
