@@ -19,7 +19,7 @@
 #define XF_TABLE_MIN_BITS 8
 #define XF_TABLE_MAX_BITS 16
 
-static siphash_key_t xf_table_key __read_mostly;
+static hsiphash_key_t xf_table_key __read_mostly;
 static atomic_t xf_table_changes = ATOMIC_INIT(1);
 
 /* Bumped on every table change: dumps use it to flag an inconsistent read. */
@@ -33,10 +33,55 @@ static void table_changed(void)
 	atomic_inc(&xf_table_changes);
 }
 
+/*
+ * A table hash needs no more than HalfSipHash (the result never leaves the
+ * kernel), and an IPv4 key has 16 bytes that matter of its 40: hashing a
+ * subset of what key_eq() compares is always correct, and it is most of
+ * the per-packet cost.
+ */
 static u32 key_hash(const struct xf_key *key)
 {
 	net_get_random_once(&xf_table_key, sizeof(xf_table_key));
-	return (u32)siphash(key, sizeof(*key), &xf_table_key);
+	if (key->family == AF_INET)
+		return hsiphash_4u32((__force u32)key->gaddr.ip,
+				     (__force u32)key->paddr.ip,
+				     (__force u32)key->gport << 16 |
+				     (__force u32)key->pport,
+				     key->proto, &xf_table_key);
+	return hsiphash(key, sizeof(*key), &xf_table_key);
+}
+
+static bool key_eq(const struct xf_key *a, const struct xf_key *b)
+{
+	const u64 *x = (const u64 *)a, *y = (const u64 *)b;
+	unsigned int i;
+
+	BUILD_BUG_ON(sizeof(*a) % sizeof(u64));
+	for (i = 0; i < sizeof(*a) / sizeof(u64); i++)
+		if (x[i] != y[i])
+			return false;
+	return true;
+}
+
+/**
+ * xf_key_shape - which probe of xf_table_lookup() can find a key
+ * @key: an entry's key, or a probe's
+ *
+ * Context: any.
+ */
+enum xf_shape xf_key_shape(const struct xf_key *key)
+{
+	if (!xf_key_peer_wild(key))
+		return XF_SHAPE_EXACT;
+	return ipv6_addr_any(&key->gaddr.ip6) ? XF_SHAPE_ANY : XF_SHAPE_GADDR;
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_key_shape);
+
+static void shape_add(struct xf_table *t, const struct xf_key *key, int d)
+{
+	unsigned int *n = &t->shapes[xf_key_shape(key)];
+
+	WRITE_ONCE(*n, *n + d);
 }
 
 /* Two entries per bucket at the limit. */
@@ -104,6 +149,7 @@ struct xf_table *xf_table_grow(struct xf_table *t, unsigned int max_entries)
 			}
 			hlist_add_head(&c->node, bucket(n, &c->key));
 			atomic_inc(&n->count);
+			shape_add(n, &c->key, 1);
 		}
 		cond_resched();
 	}
@@ -120,12 +166,20 @@ struct xf_owner *xf_table_lookup_exact(struct xf_table *t,
 
 	hlist_for_each_entry_rcu(o, bucket(t, key), node,
 				 lockdep_is_held(&xf_lock)) {
-		if (!memcmp(&o->key, key, sizeof(*key)))
+		if (key_eq(&o->key, key))
 			return o;
 	}
 	return NULL;
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_table_lookup_exact);
+
+/* A probe of a shape that no entry has is skipped: it would find nothing. */
+static struct xf_owner *probe(struct xf_table *t, const struct xf_key *key)
+{
+	if (!READ_ONCE(t->shapes[xf_key_shape(key)]))
+		return NULL;
+	return xf_table_lookup_exact(t, key);
+}
 
 /**
  * xf_table_lookup - find the socket that owns a flow
@@ -134,24 +188,27 @@ EXPORT_SYMBOL_IF_KUNIT(xf_table_lookup_exact);
  *
  * The connected socket (exact 5-tuple) first, then a socket bound to the
  * guest address with any peer, then one bound to any address: the order in
- * which the guest's own stack would deliver. Context: RCU read side.
+ * which the guest's own stack would deliver. A reader racing with an insert
+ * may skip a probe whose first entry is being added: it sees the table as
+ * it was just before, as it would had it come a moment earlier.
+ * Context: RCU read side.
  */
 struct xf_owner *xf_table_lookup(struct xf_table *t, const struct xf_key *key)
 {
 	struct xf_key wild;
 	struct xf_owner *o;
 
-	o = xf_table_lookup_exact(t, key);
+	o = probe(t, key);
 	if (o)
 		return o;
 	wild = *key;
 	memset(&wild.paddr, 0, sizeof(wild.paddr));
 	wild.pport = 0;
-	o = xf_table_lookup_exact(t, &wild);
-	if (o)
+	o = probe(t, &wild);
+	if (o || ipv6_addr_any(&wild.gaddr.ip6))
 		return o;
 	memset(&wild.gaddr, 0, sizeof(wild.gaddr));
-	return xf_table_lookup_exact(t, &wild);
+	return probe(t, &wild);
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_table_lookup);
 
@@ -190,6 +247,7 @@ int xf_table_insert(struct xf_table *t, const struct xf_key *key,
 		hlist_replace_rcu(&old->node, &o->node);
 		kfree_rcu(old, rcu);
 	} else {
+		shape_add(t, key, 1);
 		hlist_add_head_rcu(&o->node, bucket(t, key));
 		atomic_inc(&t->count);
 	}
@@ -202,6 +260,7 @@ static void entry_remove(struct xf_table *t, struct xf_owner *o)
 {
 	hlist_del_rcu(&o->node);
 	atomic_dec(&t->count);
+	shape_add(t, &o->key, -1);
 	kfree_rcu(o, rcu);
 }
 

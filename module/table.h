@@ -41,9 +41,25 @@ struct xf_owner {
 	struct rcu_head rcu;
 };
 
+/*
+ * The shapes of key a lookup tries, in order: connected (peer set), bound to
+ * the guest address with any peer, bound to any address with any peer.
+ */
+enum xf_shape {
+	XF_SHAPE_EXACT,
+	XF_SHAPE_GADDR,
+	XF_SHAPE_ANY,
+	XF_NSHAPES,
+};
+
 struct xf_table {
 	unsigned int bits;
 	atomic_t count;
+	/*
+	 * Entries per shape, written under xf_lock and read locklessly by
+	 * the packet path, which skips a probe that cannot find anything.
+	 */
+	unsigned int shapes[XF_NSHAPES];
 	struct hlist_head buckets[];
 };
 
@@ -61,5 +77,6 @@ int xf_table_delete(struct xf_table *t, const struct xf_key *key);
 unsigned int xf_table_sweep(struct xf_table *t, u64 generation);
 unsigned int xf_table_flush(struct xf_table *t);
 u32 xf_table_seq(void);
+enum xf_shape xf_key_shape(const struct xf_key *key);
 
 #endif /* _XF_TABLE_H */

@@ -16,6 +16,8 @@
 # States, each measured between two runs of its baseline:
 #   phase 1 (baseline "base": no xfilter, no nft table)
 #     xf1, xf100, xf10000  xfilter.ko loaded, 10,000 owner entries, N rules
+#     xfb1, xfb100, xfb10000  the same with the second build (KO_B) of
+#                          tests/bench/datapath.sh, to compare two builds
 #     nftset               nft netdev ingress chain on vif5.0, one lookup in
 #                          a 10,000-element set of (saddr . daddr . sport . dport)
 #   phase 2 (baseline "ipt0": br_netfilter loaded, bridge-nf-call-iptables=0)
@@ -105,8 +107,8 @@ gen_reference_rules() {
 	} > /tmp/nft-both.rules
 }
 
-xf_load() {	# xf_load NRULES
-	insmod $KO || echo "BENCH-FAIL insmod"
+xf_load() {	# xf_load NRULES [KO]
+	insmod "${2:-$KO}" || echo "BENCH-FAIL insmod"
 	# 10,000 owner entries: the guest's real sockets + synthetic ones
 	local real
 	real=$(xfnl sync guest $DOM 1 --no-commit | sed -n 's/^pushed=\([0-9]*\).*/\1/p')
@@ -141,6 +143,7 @@ resolver_stop() {
 state_on() {
 	case $1 in
 	base|ipt0) ;;
+	xfb*) xf_load "${1#xfb}" /lib/xfilter/xfilter-b.ko ;;
 	xf*) xf_load "${1#xf}" ;;
 	nftset) nft -f /tmp/nft.rules || echo "BENCH-FAIL nft" ;;
 	nftboth) nft -f /tmp/nft-both.rules || echo "BENCH-FAIL nft" ;;

@@ -8,7 +8,10 @@
 #                                 TIMEOUT (s for the boot, 5400), STATES (only
 #                                 these states, e.g. "xf1 nftboth"), BIND=addr
 #                                 (guest servers bound to their address), ICOUNT=
-#                                 (empty: real time, to try the scripts)
+#                                 (empty: real time, to try the scripts), KO_B
+#                                 (a second xfilter.ko, e.g. of another commit:
+#                                 states xfb1 xfb100 xfb10000 load it, so two
+#                                 builds are compared in one boot)
 set -uo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 T=${T:-1} REPS=${REPS:-3} LATN=${LATN:-200} TIMEOUT=${TIMEOUT:-5400}
@@ -22,7 +25,7 @@ NAME=bench-datapath${STATES:+-part}${BIND:+-$BIND}
 	--kmod veth --kmod bridge --kmod nf_tables \
 	--kmod-later br_netfilter --kmod-later iptable_filter \
 	--kmod-later xt_physdev --kmod-later xt_tcpudp \
-	--ko "$KO" \
+	--ko "$KO" ${KO_B:+--file "$KO_B:/lib/xfilter/xfilter-b.ko"} \
 	--bin "$TOP/tests/tools/build/xfnl" --bin "$TOP/tests/tools/build/xfnet" \
 	--bin setpriv --bin iperf3 --bin nft --bin xtables-legacy-multi \
 	--file /usr/lib/x86_64-linux-gnu/xtables \

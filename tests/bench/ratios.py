@@ -14,12 +14,15 @@ LABEL = {
     'xf1': 'xfilter, 10k entries, 1 rule',
     'xf100': 'xfilter, 10k entries, 100 rules',
     'xf10000': 'xfilter, 10k entries, 10,000 rules',
+    'xfb1': 'xfilter (KO_B), 10k entries, 1 rule',
+    'xfb100': 'xfilter (KO_B), 100 rules',
+    'xfb10000': 'xfilter (KO_B), 10,000 rules',
     'nftset': 'nft ingress, 10k-element set lookup',
     'nftboth': 'nft ingress+egress, 10k-element set',
     'ipt100': 'iptables, 100 rules (per connection)',
     'ipt10000': 'iptables, 10,000 rules (per connection)',
 }
-ORDER = ['xf1', 'xf100', 'xf10000', 'nftset', 'nftboth', 'ipt100', 'ipt10000']
+ORDER = ['xf1', 'xf100', 'xf10000', 'xfb1', 'xfb100', 'xfb10000', 'nftset', 'nftboth', 'ipt100', 'ipt10000']
 
 
 def main(path):

@@ -437,6 +437,84 @@ static void xf_table_wildcard_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lookup_pid(t, &other), 2U);
 }
 
+/*
+ * The per-shape counts follow inserts, updates, deletes, sweeps and growth,
+ * and a lookup that skips the empty shapes finds what the three probes
+ * would: a key of each shape, then the DHCP-like packet whose guest address
+ * is zero (its first probe is of the any-address shape itself).
+ */
+static void xf_table_shape_test(struct kunit *test)
+{
+	struct xf_table *t = test_table(test, 64), *g;
+	struct xf_key exact = mkkey(A, 22, B, 50000);
+	struct xf_key gwild = mkkey(A, 22, 0, 0);
+	struct xf_key awild = mkkey(0, 22, 0, 0);
+	struct xf_key dhcp = mkkey(0, 68, V4(255, 255, 255, 255), 67);
+	struct xf_key dhcpw = mkkey(0, 68, 0, 0);
+
+	KUNIT_EXPECT_EQ(test, xf_key_shape(&exact), XF_SHAPE_EXACT);
+	KUNIT_EXPECT_EQ(test, xf_key_shape(&gwild), XF_SHAPE_GADDR);
+	KUNIT_EXPECT_EQ(test, xf_key_shape(&awild), XF_SHAPE_ANY);
+	KUNIT_EXPECT_EQ(test, xf_key_shape(&dhcp), XF_SHAPE_EXACT);
+
+	/* Only the any-address listener: both other probes are skipped. */
+	KUNIT_ASSERT_EQ(test, insert(t, awild, 1, 1, 64), 0);
+	KUNIT_EXPECT_EQ(test, t->shapes[XF_SHAPE_EXACT], 0U);
+	KUNIT_EXPECT_EQ(test, t->shapes[XF_SHAPE_GADDR], 0U);
+	KUNIT_EXPECT_EQ(test, t->shapes[XF_SHAPE_ANY], 1U);
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &exact), 1U);
+	/* An update is no second entry of its shape. */
+	KUNIT_ASSERT_EQ(test, insert(t, awild, 2, 1, 64), 0);
+	KUNIT_EXPECT_EQ(test, t->shapes[XF_SHAPE_ANY], 1U);
+
+	KUNIT_ASSERT_EQ(test, insert(t, gwild, 3, 1, 64), 0);
+	KUNIT_EXPECT_EQ(test, t->shapes[XF_SHAPE_GADDR], 1U);
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &exact), 3U);
+	KUNIT_ASSERT_EQ(test, insert(t, exact, 4, 2, 64), 0);
+	KUNIT_EXPECT_EQ(test, t->shapes[XF_SHAPE_EXACT], 1U);
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &exact), 4U);
+
+	/* Growth carries the counts over. */
+	mutex_lock(&xf_lock);
+	g = xf_table_grow(t, 100000);
+	mutex_unlock(&xf_lock);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, g);
+	KUNIT_EXPECT_EQ(test, g->shapes[XF_SHAPE_EXACT], 1U);
+	KUNIT_EXPECT_EQ(test, g->shapes[XF_SHAPE_GADDR], 1U);
+	KUNIT_EXPECT_EQ(test, g->shapes[XF_SHAPE_ANY], 1U);
+	KUNIT_EXPECT_EQ(test, lookup_pid(g, &exact), 4U);
+	mutex_lock(&xf_lock);
+	xf_table_free(g);
+
+	/* Entries removed: their shapes are skipped again, nothing stale. */
+	KUNIT_EXPECT_EQ(test, xf_table_delete(t, &gwild), 0);
+	mutex_unlock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, t->shapes[XF_SHAPE_GADDR], 0U);
+	exact.pport = htons(50001);
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &exact), 2U);
+	mutex_lock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, xf_table_sweep(t, 2), 1U);
+	mutex_unlock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, t->shapes[XF_SHAPE_ANY], 0U);
+	KUNIT_EXPECT_EQ(test, t->shapes[XF_SHAPE_EXACT], 1U);
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &exact), 0U);
+	exact.pport = htons(50000);
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &exact), 4U);
+
+	/* A zero guest address: the first probe is of the ANY shape. */
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &dhcp), 0U);
+	KUNIT_ASSERT_EQ(test, insert(t, dhcpw, 5, 2, 64), 0);
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &dhcp), 5U);
+	KUNIT_ASSERT_EQ(test, insert(t, dhcp, 6, 2, 64), 0);
+	KUNIT_EXPECT_EQ(test, lookup_pid(t, &dhcp), 6U);
+	KUNIT_EXPECT_EQ(test, t->shapes[XF_SHAPE_EXACT], 2U);
+	mutex_lock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, xf_table_flush(t), 3U);
+	mutex_unlock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, t->shapes[XF_SHAPE_EXACT] +
+			t->shapes[XF_SHAPE_GADDR] + t->shapes[XF_SHAPE_ANY], 0U);
+}
+
 static void xf_table_sweep_test(struct kunit *test)
 {
 	struct xf_table *t = test_table(test, 64);
@@ -533,6 +611,7 @@ static void xf_table_grow_test(struct kunit *test)
 static struct kunit_case xf_table_cases[] = {
 	KUNIT_CASE(xf_table_insert_lookup_test),
 	KUNIT_CASE(xf_table_wildcard_test),
+	KUNIT_CASE(xf_table_shape_test),
 	KUNIT_CASE(xf_table_sweep_test),
 	KUNIT_CASE(xf_table_limit_test),
 	KUNIT_CASE(xf_table_grow_test),
