@@ -45,12 +45,15 @@ sc_start() {
 	lab_spawn "$g" eve attack /etc/xflab/workloads/attacker.sh > /dev/null || return 1
 }
 
-# sc_stop G TAG...: ends those programs (their whole session)
+# sc_stop G TAG...: ends those programs (their whole session); teardown
+# never fails a test by itself
 sc_stop() {
 	local g=$1 t
 	shift
 	for t in "$@"; do
-		lab_exec "$g" "[ -e /tmp/$t.pid ] && kill -TERM -\$(cat /tmp/$t.pid) 2>/dev/null; true" > /dev/null
+		LAB_EXEC_TIMEOUT=20 lab_exec "$g" \
+			"p=\$(cat /tmp/$t.pid 2>/dev/null); [ \"\${p:-1}\" -gt 1 ] && kill -TERM -\$p 2>/dev/null; true" \
+			> /dev/null || true
 	done
 }
 
@@ -62,7 +65,8 @@ sc_cleanup() {
 	local g
 	for g in "$@"; do
 		sc_stop "$g" mail web web2 attack
-		lab_exec "$g" 'killall portscan mailsend webserve scanner2 2>/dev/null; true' > /dev/null
+		LAB_EXEC_TIMEOUT=20 lab_exec "$g" \
+			'killall portscan mailsend webserve scanner2 2>/dev/null; true' > /dev/null || true
 	done
 	sc_rules_flush
 }
