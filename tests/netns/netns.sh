@@ -528,8 +528,9 @@ set_max() {	# set_max DOMID N
 # and the resolver answers every miss. The server counts what it accepted
 # per tag: nothing from the denied uid, every connection of the other.
 t_churn() {
-	local pa ra rb na nb tot forks ok failed
+	local pa ra rb na nb tot forks ok failed m0 t0 c0
 	rule verdict=drop dom=$DOM uid=$UA > /dev/null
+	m0=$(ctr misses $DOM) t0=$(ctr hold_timeouts $DOM) c0=$(ctr fail_closed $DOM)
 	# fail closed: a flow the resolver could not answer in time does not
 	# pass as "owner unknown", so whatever of uid A got through would have
 	# been granted by a wrong (stale) owner entry
@@ -545,8 +546,8 @@ t_churn() {
 	nb=$(tag_count b)
 	tot=$(wc -l < /tmp/tags.txt)
 	say "uid $UA: $ra; uid $UB: $rb; server accepted $tot (a=$na b=$nb)"
-	say "misses=$(ctr misses $DOM) hold_timeouts=$(ctr hold_timeouts $DOM)" \
-		"fail_closed=$(ctr fail_closed $DOM) neg_hits=$(ctr neg_hits $DOM) entries=$(ctr entries $DOM)"
+	say "misses +$(($(ctr misses $DOM) - m0)) hold_timeouts +$(($(ctr hold_timeouts $DOM) - t0))" \
+		"fail_closed +$(($(ctr fail_closed $DOM) - c0)) entries=$(ctr entries $DOM)"
 	forks=$(echo "$ra" | sed -n 's/^forks=\([0-9]*\) .*/\1/p')
 	ok=$(echo "$ra" | sed -n 's/.* ok=\([0-9]*\) .*/\1/p')
 	[ "${forks:-0}" -ge 50 ] || t_fail "uid $UA forked only ${forks:-0} clients"
@@ -708,6 +709,34 @@ t_cp_abuse() {
 	fail_mode open
 	flush
 	set_max $DOM 16384
+}
+
+# Not in the default run (it fails today): churn with the guest's ephemeral
+# ports narrowed to 8, so each uid's new connection reuses a 4-tuple a dead
+# socket of the other uid had. The entry of the dead socket is still in the
+# table and is taken as the new flow's owner: nothing asks again, so the
+# denied uid gets through on the allowed uid's stale entries and the allowed
+# uid is cut by the denied one's. Run with: tests/netns/run.sh t_stale_reuse
+t_stale_reuse() {
+	local pa ra rb
+	ip netns exec guest sysctl -qw net.ipv4.ip_local_port_range="40000 40007"
+	rule verdict=drop dom=$DOM uid=$UA > /dev/null
+	fail_mode closed
+	: > /tmp/tags.txt
+	"${AS_A[@]}" xfnet -w 0.5 churn $P4 $TAGP 6 2 a > /tmp/churn-a.log 2>&1 &
+	pa=$!
+	rb=$("${AS_B[@]}" xfnet -w 2 churn $P4 $TAGP 6 2 b || true)
+	wait $pa || true
+	ra=$(cat /tmp/churn-a.log)
+	sleep 1.5	# the server's read of a tag times out after 1 s
+	ip netns exec guest sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
+	say "uid $UA: $ra; uid $UB: $rb; server accepted a=$(tag_count a) b=$(tag_count b)" \
+		"of $(wc -l < /tmp/tags.txt); entries=$(ctr entries $DOM)"
+	t_eq "uid $UA connections the server accepted" "$(tag_count a)" 0
+	expect "uid $UB clients" "$rb" ' failed=0 '
+	fail_mode open
+	xfnl owner-del $DOM
+	flush
 }
 
 # rmmod while both uids stream: clean unload, the flows live on without it.

@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of `make bench-storm` (run by tests/bench/storm.sh in a QEMU
+# guest). Domain 6 (netns guest2) measures its first-packet latency (every
+# connect a miss answered by the resolver) and its bulk TCP throughput, with
+# and without a miss storm from domain 5 (netns guest: raw UDP, random
+# ports, no socket behind them), runs of both states alternating.
+#
+#   guest (dom 5) eth0 =veth= vif5.0 --[br0]-- vpeer =veth= eth0 peer (servers)
+#   guest2 (dom 6) eth0 =veth= vif6.0 --'
+#
+# Output: "RES state=base|storm rep=R metric=M value=V" lines and
+# "INFO ..." lines, "BENCH-DONE" at the end.
+#   storm-guest.sh REPS CONNECTS BYTES
+set -u
+REPS=${1:-3}
+N=${2:-200}
+BYTES=${3:-20000000}
+KO=/lib/xfilter/xfilter.ko
+G=10.0.0.2 G2=10.0.0.4 P=10.0.0.3
+TCP=8080 CRR=8082
+
+info() { echo "INFO $*"; }
+fail() { echo "BENCH-FAIL $*"; exit 1; }
+
+setup() {
+	ip link add br0 type bridge stp_state 0 forward_delay 0
+	ip link set br0 up
+	ip netns add guest
+	ip netns add guest2
+	ip netns add peer
+	ip link add vif5.0 type veth peer name eth0 netns guest
+	ip link add vif6.0 type veth peer name eth0 netns guest2
+	ip link add vpeer type veth peer name eth0 netns peer
+	for l in vif5.0 vif6.0 vpeer; do ip link set $l master br0 up; done
+	for ns in guest guest2 peer; do
+		ip -n $ns link set lo up
+		ip -n $ns link set eth0 up
+	done
+	ip -n guest addr add $G/24 dev eth0
+	ip -n guest2 addr add $G2/24 dev eth0
+	ip -n peer addr add $P/24 dev eth0
+	ip netns exec peer xfnet serve tcp 0.0.0.0 $TCP > /dev/null 2>&1 &
+	ip netns exec peer xfnet crr-serve $CRR > /dev/null 2>&1 &
+	sleep 0.5
+	ip netns exec guest2 ping -c 1 -W 2 $P > /dev/null || fail "no ping"
+	insmod $KO || fail "insmod"
+	# a rule on owners: every new connection of either domain misses and
+	# waits for the resolver, as with xfilterd
+	xfnl rule-add verdict=drop dom=5 uid=4242 > /dev/null || fail "rule"
+	xfnl rule-add verdict=drop dom=6 uid=4242 > /dev/null || fail "rule"
+	# one resolver for both domains, as xfilterd is one daemon: it answers
+	# domain 6's misses from guest2's sockets, the storm's with "no socket"
+	rm -f /tmp/res.ready
+	xfnl resolve guest2 --ready /tmp/res.ready > /tmp/res.log 2>&1 &
+	for _ in $(seq 50); do [ -e /tmp/res.ready ] && break; sleep 0.2; done
+	[ -e /tmp/res.ready ] || fail "resolver"
+}
+
+measure() {	# measure STATE REP
+	local st=$1 rep=$2 out v spid= m0
+	m0=$(cat /sys/kernel/xfilter/domains/5/misses)
+	if [ "$st" = storm ]; then
+		ip netns exec guest xfnet storm $P 600 > /tmp/storm.log 2>&1 &
+		spid=$!
+		sleep 1
+	fi
+	out=$(ip netns exec guest2 xfnet -w 3 connlat $P $CRR "$N")
+	info "$st rep=$rep connlat $out"
+	v=$(echo "$out" | sed -n 's/.*median_us=\([0-9.]*\).*/\1/p')
+	echo "RES state=$st rep=$rep metric=connect_median_us value=${v:-nan}"
+	v=$(echo "$out" | sed -n 's/.*p99_us=\([0-9.]*\).*/\1/p')
+	echo "RES state=$st rep=$rep metric=connect_p99_us value=${v:-nan}"
+	echo "$out" | grep -q 'failed=0 ' || echo "RES state=$st rep=$rep metric=connect_failed value=1"
+	out=$(ip netns exec guest2 xfnet -w 10 send tcp $P $TCP "$BYTES")
+	info "$st rep=$rep bulk $out"
+	v=$(echo "$out" | awk -v b="$BYTES" '/result=ok/ { split($0, f, "ms="); printf "%.2f", b / f[2] / 1000 }')
+	echo "RES state=$st rep=$rep metric=throughput_MBps value=${v:-nan}"
+	if [ -n "$spid" ]; then
+		kill "$spid" 2>/dev/null
+		wait "$spid" 2>/dev/null
+		info "storm rep=$rep domain 5 misses +$(($(cat /sys/kernel/xfilter/domains/5/misses) - m0))" \
+			"hold_overflows5=$(cat /sys/kernel/xfilter/domains/5/hold_overflows)" \
+			"hold_timeouts6=$(cat /sys/kernel/xfilter/domains/6/hold_timeouts)"
+		# the storm's holds drain before the next baseline
+		sleep 2
+	fi
+}
+
+setup
+for rep in $(seq "$REPS"); do
+	measure base "$rep"
+	measure storm "$rep"
+done
+measure base $((REPS + 1))
+info "domain 6: $(xfnl stats 6 | tr '\n' ' ')"
+echo "BENCH-DONE"
