@@ -256,11 +256,14 @@ sc_expiry() {
 }
 
 # fail-closed vs fail-open with xfilterd killed: new flows of a guest whose
-# owners nobody can resolve are dropped, or passed
+# owners nobody can resolve are dropped, or passed. A rule on the owner that
+# the mail sender does not match must be in force: without any rule that
+# looks at owners, no packet needs its owner and the fail mode never applies.
 sc_failmode() {
 	local g=$1 d out
 	d=$(lab_domid "$g")
 	sc_rules_flush
+	xfilterctl rule add dom "$d" uid 1001 drop > /dev/null || sc_die "rule add failed"
 	kill "$(cat /tmp/xfilterd.pid)" 2>/dev/null
 	t_wait 10 sh -c '! pgrep -x xfilterd' || sc_die "xfilterd did not stop"
 	xfilterctl domain set dom "$d" fail closed || sc_die "domain set fail closed"
@@ -273,6 +276,7 @@ sc_failmode() {
 	out=$(lab_exec "$g" "mailsend mail -c 1 -w 5 -k 0 $LAB_DOM0_IP:25 100")
 	echo "  fail open, no daemon: $out"
 	grep -q 'result=ok' <<<"$out" || sc_die "a new flow was dropped with fail open"
+	sc_rules_flush
 	sc_start_daemon
 }
 
