@@ -104,6 +104,11 @@ unsigned int xf_hold(struct xf_vif *vif, struct sk_buff *skb,
 		return xf_packet_resolve(vif, skb, pkt, XF_FAIL_FULL);
 	h->skb = skb;
 	h->pkt = *pkt;
+	/*
+	 * Entries older than this do not decide a held SYN (a stale exact
+	 * entry of its key is why it was held).
+	 */
+	h->pkt.held_at = xf_table_stamp();
 	h->deadline = jiffies + msecs_to_jiffies(READ_ONCE(xf_hold_ms));
 
 	spin_lock_bh(&vif->hold_lock);
@@ -120,6 +125,10 @@ unsigned int xf_hold(struct xf_vif *vif, struct sk_buff *skb,
 		kfree(h);
 		return xf_packet_resolve(vif, skb, pkt, XF_FAIL_FULL);
 	}
+	/*
+	 * A retransmitted SYN whose key is still held joins it: one question
+	 * for both. One sent after the answer asks again (xf_packet_owner).
+	 */
 	list_for_each_entry(it, &vif->held, node) {
 		if (!memcmp(&it->pkt.key, &pkt->key, sizeof(pkt->key))) {
 			dup = true;
@@ -141,7 +150,7 @@ unsigned int xf_hold(struct xf_vif *vif, struct sk_buff *skb,
 	 * The entry may have arrived between the hook's lookup and now, with
 	 * its kick gone by: look again rather than wait for the deadline.
 	 */
-	if (xf_table_lookup(xf_dom_table(dom), &pkt->key))
+	if (xf_packet_owner(xf_dom_table(dom), &h->pkt))
 		mod_delayed_work(system_wq, &vif->hold_work, 0);
 	else if (first)
 		mod_delayed_work(system_wq, &vif->hold_work,
@@ -218,7 +227,7 @@ static void hold_run(struct xf_vif *vif)
 	rcu_read_lock();
 	list_for_each_entry_safe(h, tmp, &vif->held, node) {
 		if (!READ_ONCE(dom->enabled) ||
-		    xf_table_lookup(xf_dom_table(dom), &h->pkt.key) ||
+		    xf_packet_owner(xf_dom_table(dom), &h->pkt) ||
 		    xf_neg_lookup(dom, &h->pkt.key)) {
 			unlink_held(vif, h);
 			list_add_tail(&h->node, &ready);
@@ -290,6 +299,27 @@ void xf_hold_vif_drain(struct xf_vif *vif)
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_hold_vif_drain);
+
+/**
+ * xf_hold_no_socket - the daemon found no socket for a key (MISS_RESOLVE)
+ * @dom: the domain
+ * @key: the key a miss event asked about
+ *
+ * The negative cache learns it, and an exact entry of the key is a closed
+ * socket's, waiting for the next sweep: it is deleted, so that a held SYN
+ * of the key (and anything after) is decided as "owner unknown" rather
+ * than by the earlier connection's owner. Then the held packets of the
+ * key are decided. Context: process, xf_lock held.
+ */
+void xf_hold_no_socket(struct xf_domain *dom, const struct xf_key *key)
+{
+	lockdep_assert_held(&xf_lock);
+	xf_neg_insert(dom, key, XF_NEG_NOSOCK);
+	if (xf_key_shape(key) == XF_SHAPE_EXACT)
+		xf_table_delete(xf_dom_table(dom), key);
+	xf_hold_kick(dom);
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_hold_no_socket);
 
 /*
  * Something changed that may decide held packets (new entries, a negative

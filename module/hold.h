@@ -8,6 +8,7 @@
 struct xf_vif;
 struct xf_domain;
 struct xf_pkt;
+struct xf_key;
 
 extern unsigned int xf_hold_ms;
 extern unsigned int xf_hold_max_packets;
@@ -25,5 +26,6 @@ unsigned int xf_hold(struct xf_vif *vif, struct sk_buff *skb,
 void xf_hold_vif_init(struct xf_vif *vif);
 void xf_hold_vif_drain(struct xf_vif *vif);
 void xf_hold_kick(struct xf_domain *dom);
+void xf_hold_no_socket(struct xf_domain *dom, const struct xf_key *key);
 
 #endif /* _XF_HOLD_H */

@@ -771,10 +771,8 @@ static int xf_miss_resolve(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	mutex_lock(&xf_lock);
 	dom = get_domain(info, false);
-	if (dom) {
-		xf_neg_insert(dom, &key, XF_NEG_NOSOCK);
-		xf_hold_kick(dom);
-	}
+	if (dom)
+		xf_hold_no_socket(dom, &key);
 	mutex_unlock(&xf_lock);
 	return dom ? 0 : -ENOENT;
 }

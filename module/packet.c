@@ -6,9 +6,11 @@
  * can concern is passed after two counters; a packet whose owner is in the
  * table is decided by the verdict cached in the entry when the ruleset
  * generation still matches (one hash lookup, whatever the number of rules);
- * anything else walks the rules. Nothing here allocates except the miss
- * path (hold) and the optional events. Context: softirq or BH disabled,
- * RCU read side.
+ * anything else walks the rules. A TCP SYN is the exception: it starts a
+ * new connection, so the exact entry of its 5-tuple, left by an earlier
+ * connection whose socket may be gone, never decides it (xf_packet_owner).
+ * Nothing here allocates except the miss path (hold) and the optional
+ * events. Context: softirq or BH disabled, RCU read side.
  */
 #include <linux/netfilter.h>
 #include <linux/if_ether.h>
@@ -222,6 +224,55 @@ static unsigned int xf_decide_fail(struct xf_vif *vif, struct sk_buff *skb,
 }
 
 /**
+ * xf_packet_owner - the owner entry that may decide a packet
+ * @t: the domain's table
+ * @pkt: the packet's parse (has_key set)
+ *
+ * Any packet but a TCP SYN without ACK: xf_table_lookup(), exact 5-tuple
+ * first. A SYN starts a connection, and an exact entry of its key is an
+ * earlier connection's: it stays until the daemon's next batch sweep even
+ * when its socket is gone, and anyone may reuse the 5-tuple (binding the
+ * source port is enough), so it would hand the new connection someone
+ * else's owner. Hence:
+ *
+ * - OUT (the guest connects): no entry decides it until the packet is
+ *   held; the miss asks the daemon, whose targeted lookup finds the new
+ *   socket and pushes it with OWNER_ADD, which replaces the stale entry.
+ *   A held SYN (@pkt->held_at set) takes only an exact entry inserted
+ *   after it was held. After MISS_RESOLVE the exact entry is deleted and
+ *   the negative cache decides it as "owner unknown".
+ * - IN (the world connects to the guest): a listener decides it, i.e. the
+ *   wildcard entries; a held one also takes an exact entry newer than the
+ *   hold.
+ *
+ * This costs one targeted lookup per new outgoing connection, which a new
+ * connection pays anyway: its socket is not in the table until the next
+ * walk. Retransmitted SYNs of a held key join the held packet (one
+ * question); one after the answer asks again, at TCP's back-off pace. UDP
+ * has no connection start: a stale connected-UDP entry can still be
+ * reused until the next batch sweep, so for at most the daemon's refresh
+ * period.
+ *
+ * Context: RCU read side.
+ */
+struct xf_owner *xf_packet_owner(struct xf_table *t, const struct xf_pkt *pkt)
+{
+	struct xf_owner *o;
+
+	if (likely(!pkt->syn))
+		return xf_table_lookup(t, &pkt->key);
+	if (pkt->held_at) {
+		o = xf_table_lookup_exact(t, &pkt->key);
+		if (o && o->stamp > pkt->held_at)
+			return o;
+	}
+	if (pkt->dir == XFILTER_DIR_IN)
+		return xf_table_lookup_wild(t, &pkt->key);
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_packet_owner);
+
+/**
  * xf_packet_resolve - decide a held packet, or one that cannot be held
  * @vif: the vif
  * @skb: the packet
@@ -244,7 +295,8 @@ unsigned int xf_packet_resolve(struct xf_vif *vif, struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 	if (fail == XF_FAIL_NONE) {
-		o = xf_table_lookup(xf_dom_table(dom), &pkt->key);
+		/* Never the stale entry of a SYN's key: see xf_packet_owner. */
+		o = xf_packet_owner(xf_dom_table(dom), pkt);
 		if (o) {
 			xf_stat_inc(dom, XFILTER_STATS_A_HOLD_RESOLVED);
 			return xf_decide_owner(vif, skb, pkt, rs, o);
@@ -299,7 +351,7 @@ unsigned int xf_packet_hook(struct xf_vif *vif, struct sk_buff *skb, u8 dir)
 		return xf_decide_unknown(vif, skb, &pkt, rs,
 					 XFILTER_REASON_RULE, false);
 
-	o = xf_table_lookup(xf_dom_table(dom), &pkt.key);
+	o = xf_packet_owner(xf_dom_table(dom), &pkt);
 	if (likely(o)) {
 		xf_stat_inc(dom, XFILTER_STATS_A_HITS);
 		return xf_decide_owner(vif, skb, &pkt, rs, o);

@@ -7,6 +7,8 @@
 
 struct xf_vif;
 struct xf_pkt;
+struct xf_table;
+struct xf_owner;
 
 /* Why a packet is decided without its owner, when it is. */
 enum xf_fail {
@@ -17,6 +19,7 @@ enum xf_fail {
 	XF_FAIL_NO_DAEMON,
 };
 
+struct xf_owner *xf_packet_owner(struct xf_table *t, const struct xf_pkt *pkt);
 unsigned int xf_packet_hook(struct xf_vif *vif, struct sk_buff *skb, u8 dir);
 unsigned int xf_packet_resolve(struct xf_vif *vif, struct sk_buff *skb,
 			       const struct xf_pkt *pkt, enum xf_fail fail);

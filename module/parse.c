@@ -15,6 +15,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
+#include <net/tcp.h>
 #include <net/ip.h>
 #include <linux/udp.h>
 #include <net/ipv6.h>
@@ -45,6 +46,18 @@ static int parse_ports(const struct sk_buff *skb, int off, struct xf_pkt *pkt,
 	*sport = ports[0];
 	*dport = ports[1];
 	pkt->has_key = true;
+	/*
+	 * A SYN without ACK starts a connection: no earlier connection's
+	 * owner entry may decide it (packet.c). One more byte, TCP only; a
+	 * header too short to hold the flags is no SYN the peer would take.
+	 */
+	if (pkt->l4proto == IPPROTO_TCP) {
+		u8 _fl;
+		const u8 *fl;
+
+		fl = skb_header_pointer(skb, off + 13, 1, &_fl);
+		pkt->syn = fl && (*fl & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN;
+	}
 	return 0;
 }
 

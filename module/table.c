@@ -28,6 +28,21 @@ u32 xf_table_seq(void)
 	return atomic_read(&xf_table_changes);
 }
 
+/*
+ * Every inserted entry is stamped from this counter, so a packet held at
+ * stamp S can tell an entry that arrived after it (stamp > S) from one
+ * that was there before. 64 bits: it never wraps. Starts at 1: a held
+ * packet's stamp is never 0, which means "not held".
+ */
+static atomic64_t xf_table_stamps = ATOMIC64_INIT(1);
+
+/* Context: any. */
+u64 xf_table_stamp(void)
+{
+	return atomic64_read(&xf_table_stamps);
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_table_stamp);
+
 static void table_changed(void)
 {
 	atomic_inc(&xf_table_changes);
@@ -182,6 +197,33 @@ static struct xf_owner *probe(struct xf_table *t, const struct xf_key *key)
 }
 
 /**
+ * xf_table_lookup_wild - find the socket that owns a flow, any peer
+ * @t: the domain's table
+ * @key: the packet's key, peer filled in
+ *
+ * The two wildcard probes of xf_table_lookup(): a socket bound to the
+ * guest address with any peer, then one bound to any address. This is how
+ * a connection that is just starting is looked up: an exact entry of its
+ * key belongs to an earlier connection (see xf_packet_owner()).
+ * Context: RCU read side.
+ */
+struct xf_owner *xf_table_lookup_wild(struct xf_table *t,
+				      const struct xf_key *key)
+{
+	struct xf_key wild = *key;
+	struct xf_owner *o;
+
+	memset(&wild.paddr, 0, sizeof(wild.paddr));
+	wild.pport = 0;
+	o = probe(t, &wild);
+	if (o || ipv6_addr_any(&wild.gaddr.ip6))
+		return o;
+	memset(&wild.gaddr, 0, sizeof(wild.gaddr));
+	return probe(t, &wild);
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_table_lookup_wild);
+
+/**
  * xf_table_lookup - find the socket that owns a flow
  * @t: the domain's table
  * @key: the packet's key, peer filled in
@@ -190,25 +232,19 @@ static struct xf_owner *probe(struct xf_table *t, const struct xf_key *key)
  * guest address with any peer, then one bound to any address: the order in
  * which the guest's own stack would deliver. A reader racing with an insert
  * may skip a probe whose first entry is being added: it sees the table as
- * it was just before, as it would had it come a moment earlier.
+ * it was just before, as it would had it come a moment earlier. An exact
+ * entry may outlive its socket until the next sweep: the packet path does
+ * not use this lookup for a TCP SYN (xf_packet_owner()).
  * Context: RCU read side.
  */
 struct xf_owner *xf_table_lookup(struct xf_table *t, const struct xf_key *key)
 {
-	struct xf_key wild;
 	struct xf_owner *o;
 
 	o = probe(t, key);
 	if (o)
 		return o;
-	wild = *key;
-	memset(&wild.paddr, 0, sizeof(wild.paddr));
-	wild.pport = 0;
-	o = probe(t, &wild);
-	if (o || ipv6_addr_any(&wild.gaddr.ip6))
-		return o;
-	memset(&wild.gaddr, 0, sizeof(wild.gaddr));
-	return probe(t, &wild);
+	return xf_table_lookup_wild(t, key);
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_table_lookup);
 
@@ -240,6 +276,7 @@ int xf_table_insert(struct xf_table *t, const struct xf_key *key,
 	o->info = *info;
 	o->info.comm[XFILTER_COMM_LEN - 1] = '\0';
 	o->generation = generation;
+	o->stamp = atomic64_inc_return(&xf_table_stamps);
 	if (old) {
 		/* Same owner: keep the counters; the verdict cache is redone. */
 		atomic64_set(&o->packets, atomic64_read(&old->packets));

@@ -19,6 +19,7 @@
 #include <linux/netfilter.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
+#include <net/tcp.h>
 #include <net/netlink.h>
 
 #include "parse.h"
@@ -87,6 +88,7 @@ struct pkt_spec {
 	int cut;		/* bytes removed from the end */
 	__be32 saddr, daddr;
 	u16 sport, dport;
+	u8 tcpflags;		/* TCPHDR_* */
 };
 
 static void put_l4(struct sk_buff *skb, const struct pkt_spec *s)
@@ -97,6 +99,7 @@ static void put_l4(struct sk_buff *skb, const struct pkt_spec *s)
 		th->source = htons(s->sport);
 		th->dest = htons(s->dport);
 		th->doff = 5;
+		tcp_flag_byte(th) = s->tcpflags;
 	} else if (s->l4 == IPPROTO_UDP) {
 		struct udphdr *uh = skb_put_zero(skb, sizeof(*uh));
 
@@ -1141,6 +1144,29 @@ static unsigned int send(struct kunit *test, struct env *e, u16 sport, u8 dir)
 	return v;
 }
 
+/* One TCP packet of the flow A:sport <-> B:25 with these flags. */
+static unsigned int send_flags(struct kunit *test, struct env *e, u16 sport,
+			       u8 dir, u8 flags)
+{
+	struct pkt_spec s = TCP4(.sport = sport, .tcpflags = flags);
+	struct sk_buff *skb;
+	unsigned int v;
+
+	if (dir == XFILTER_DIR_IN) {
+		s.saddr = B;
+		s.daddr = A;
+		s.sport = 25;
+		s.dport = sport;
+	}
+	skb = build_pkt(test, &s);
+	rcu_read_lock_bh();
+	v = xf_packet_hook(&e->vif, skb, dir);
+	rcu_read_unlock_bh();
+	if (v != NF_STOLEN)
+		kfree_skb(skb);
+	return v;
+}
+
 static void xf_verdict_cache_test(struct kunit *test)
 {
 	struct env *e = env_new(test, 3);
@@ -1484,6 +1510,102 @@ static void xf_hold_negative_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_NEG_HITS), 1ULL);
 }
 
+static void kick(struct env *e)
+{
+	mutex_lock(&xf_lock);
+	xf_hold_kick(e->dom);
+	mutex_unlock(&xf_lock);
+	flush_delayed_work(&e->vif.hold_work);
+}
+
+/*
+ * A SYN never takes the exact entry of its 5-tuple: an earlier connection
+ * left it (uid 1002, allowed), and the one starting now may be anyone's.
+ */
+static void xf_syn_stale_exact_test(struct kunit *test)
+{
+	struct env *e = env_new(test, 3);
+	struct xf_key k = mkkey(A, 40000, B, 25);
+	struct xf_key lk = mkkey(0, 40000, 0, 0);	/* guest port 40000 */
+
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_UID, 0, 1001, 10);
+	xf_hold_test_listener = true;
+	env_owner(test, e, k, 1002, 0);
+
+	/* Non-SYN packets of the flow still hit the exact entry. */
+	KUNIT_EXPECT_EQ(test, send_flags(test, e, 40000, XFILTER_DIR_OUT,
+					 TCPHDR_ACK), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, send_flags(test, e, 40000, XFILTER_DIR_OUT,
+					 TCPHDR_SYN | TCPHDR_ACK), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, send_flags(test, e, 40000, XFILTER_DIR_IN,
+					 TCPHDR_ACK), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HITS), 3ULL);
+
+	/* SYN out: a miss, held; its retransmit joins it. */
+	KUNIT_EXPECT_EQ(test, send_flags(test, e, 40000, XFILTER_DIR_OUT,
+					 TCPHDR_SYN), NF_STOLEN);
+	KUNIT_EXPECT_EQ(test, send_flags(test, e, 40000, XFILTER_DIR_OUT,
+					 TCPHDR_SYN), NF_STOLEN);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_MISSES), 2ULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&e->dom->miss_keys), 1);
+	/* The stale entry is still there: a kick does not decide them. */
+	kick(e);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 2U);
+	/* The daemon pushes the new socket's owner (uid 1001): dropped. */
+	env_owner(test, e, k, 1001, 0);
+	kick(e);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 0U);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_DROPPED), 2ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HOLD_RESOLVED), 2ULL);
+
+	/* SYN in: a listener entry decides it, at once. */
+	env_owner(test, e, lk, 1002, 0);
+	KUNIT_EXPECT_EQ(test, send_flags(test, e, 40000, XFILTER_DIR_IN,
+					 TCPHDR_SYN), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HITS), 4ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_DROPPED), 2ULL);
+	/* Without a listener entry, a SYN in is a miss too. */
+	mutex_lock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, xf_table_delete(xf_dom_table(e->dom), &lk), 0);
+	mutex_unlock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, send_flags(test, e, 40000, XFILTER_DIR_IN,
+					 TCPHDR_SYN), NF_STOLEN);
+	xf_hold_vif_drain(&e->vif);
+}
+
+/*
+ * MISS_RESOLVE says no socket has the key: the exact entry is deleted and
+ * the held SYN is decided as "owner unknown", not by the stale owner.
+ */
+static void xf_syn_no_socket_test(struct kunit *test)
+{
+	struct env *e = env_new(test, 3);
+	struct xf_key k = mkkey(A, 40000, B, 25);
+	struct xf_key lk = mkkey(0, 40000, 0, 0);
+
+	add_rule(test, XFILTER_VERDICT_ACCEPT, XF_M_UID, 0, 1002, 10);
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_DOMID, 3, 0, 20);
+	xf_hold_test_listener = true;
+	env_owner(test, e, k, 1002, 0);
+	KUNIT_EXPECT_EQ(test, send_flags(test, e, 40000, XFILTER_DIR_OUT,
+					 TCPHDR_SYN), NF_STOLEN);
+	mutex_lock(&xf_lock);
+	xf_hold_no_socket(e->dom, &k);
+	KUNIT_EXPECT_NULL(test, xf_table_lookup_exact(xf_dom_table(e->dom),
+						      &k));
+	mutex_unlock(&xf_lock);
+	flush_delayed_work(&e->vif.hold_work);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 0U);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_DROPPED), 1ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_UNKNOWN), 1ULL);
+	/* A wildcard key's MISS_RESOLVE leaves a listener entry alone. */
+	env_owner(test, e, lk, 1002, 0);
+	mutex_lock(&xf_lock);
+	xf_hold_no_socket(e->dom, &lk);
+	KUNIT_EXPECT_EQ(test, atomic_read(&xf_dom_table(e->dom)->count), 1);
+	mutex_unlock(&xf_lock);
+}
+
 /*
  * A real net_device named like a vif: the notifier attaches the hooks, a
  * rename moves them, packets go through both hooks, and held packets are
@@ -1692,6 +1814,8 @@ static struct kunit_case xf_hold_cases[] = {
 	KUNIT_CASE(xf_hold_deadline_test),
 	KUNIT_CASE(xf_hold_negative_test),
 	KUNIT_CASE(xf_hold_inflight_test),
+	KUNIT_CASE(xf_syn_stale_exact_test),
+	KUNIT_CASE(xf_syn_no_socket_test),
 	KUNIT_CASE(xf_vif_device_test),
 	{}
 };
