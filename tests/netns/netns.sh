@@ -732,11 +732,12 @@ t_cp_abuse() {
 # nothing through and the allowed uid is never cut by the denied one's
 # entries.
 t_stale_reuse() {
-	local pa ra rb forks ok
+	local pa ra rb ok failed fc0 fc
 	ip netns exec guest sysctl -qw net.ipv4.ip_local_port_range="40000 40007"
 	rule verdict=drop dom=$DOM uid=$UA > /dev/null
 	fail_mode closed
 	: > /tmp/tags.txt
+	fc0=$(ctr fail_closed $DOM)
 	"${AS_A[@]}" xfnet -w 0.5 churn $P4 $TAGP 6 2 a > /tmp/churn-a.log 2>&1 &
 	pa=$!
 	rb=$("${AS_B[@]}" xfnet -w 2 churn $P4 $TAGP 6 2 b || true)
@@ -746,16 +747,26 @@ t_stale_reuse() {
 	ip netns exec guest sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
 	say "uid $UA: $ra; uid $UB: $rb; server accepted a=$(tag_count a) b=$(tag_count b)" \
 		"of $(wc -l < /tmp/tags.txt); entries=$(ctr entries $DOM)"
-	forks=$(echo "$ra" | sed -n 's/^forks=\([0-9]*\) .*/\1/p')
 	ok=$(echo "$ra" | sed -n 's/.* ok=\([0-9]*\) .*/\1/p')
-	# at least one attempt per port: each reuses a 4-tuple of uid B's
-	[ "${forks:-0}" -ge 8 ] || t_fail "uid $UA forked only ${forks:-0} clients"
+	failed=$(echo "$ra" | sed -n 's/.* failed=\([0-9]*\) .*/\1/p')
+	# at least one attempt per port that reached the wire (a client that
+	# found no free port sent nothing): each reuses a 4-tuple of uid B's
+	[ $((${ok:-0} + ${failed:-0})) -ge 8 ] ||
+		t_fail "uid $UA made only $((${ok:-0} + ${failed:-0})) connection attempts"
 	t_eq "uid $UA connections the client saw succeed" "$ok" 0
 	t_eq "uid $UA connections the server accepted" "$(tag_count a)" 0
-	forks=$(echo "$rb" | sed -n 's/^forks=\([0-9]*\) .*/\1/p')
 	ok=$(echo "$rb" | sed -n 's/.* ok=\([0-9]*\) .*/\1/p')
-	[ "${forks:-0}" -ge 30 ] || t_fail "uid $UB forked only ${forks:-0} clients"
-	t_eq "uid $UB failed connections" "$(echo "$rb" | sed -n 's/.* failed=\([0-9]*\) .*/\1/p')" 0
+	failed=$(echo "$rb" | sed -n 's/.* failed=\([0-9]*\) .*/\1/p')
+	[ $((${ok:-0} + ${failed:-0})) -ge 8 ] ||
+		t_fail "uid $UB made only $((${ok:-0} + ${failed:-0})) connection attempts"
+	# A stale entry of uid A must never cut uid B. The only other way B's
+	# connect can fail here is a hold that outlived its deadline (the test
+	# resolver scans /proc, slow on a loaded host): that is a fail-closed
+	# decision, counted, so B's failures are bounded by those.
+	fc=$(($(ctr fail_closed $DOM) - fc0))
+	[ "${ok:-0}" -gt 0 ] || t_fail "uid $UB: no connection succeeded"
+	[ "${failed:-0}" -le "$fc" ] ||
+		t_fail "uid $UB: $failed connections failed, only $fc fail-closed decisions"
 	t_eq "uid $UB connections the server accepted" "$(tag_count b)" "$ok"
 	fail_mode open
 	xfnl owner-del $DOM
@@ -802,7 +813,7 @@ t_reload() {
 ALL="t_load t_hooks_follow t_owner_push t_uid_rule t_pid_rule t_comm_rule
 t_reject t_counters_audit t_resolver t_hold_until_entry t_no_daemon t_flow_cut
 t_expiry t_replace t_miss_storm t_table_full t_dump_abort t_netlink_hostile
-t_churn t_stale_reuse t_owner_replace t_table_flood t_cp_abuse
+t_churn t_stale_reuse t_owner_replace t_table_flood t_cp_abuse ctl
 t_unload_traffic t_reload"
 
 setup
@@ -812,7 +823,14 @@ WANT=${*:-$ALL}
 case " $WANT " in *" t_load "*) ;; *) WANT="t_load $WANT" ;; esac
 for t in $WANT; do
 	[ "$t" = t_load ] || module_loaded || { t_run "$t" t_fail "module not loaded"; continue; }
-	t_run "$t" "$t"
+	if [ "$t" = ctl ]; then
+		# xfilterctl's own checks of its output against this module
+		# (tools/xfilterctl/tests/kernel/ctl-tests.sh; each is a t_run)
+		. /xf/ctl-tests.sh
+		ctl_run_all
+	else
+		t_run "$t" "$t"
+	fi
 	[ "$t" = t_load ] && module_loaded && resolver_start
 	xfnl rule-flush > /dev/null 2>&1
 	# a test that failed half-way may have left its domain fail closed

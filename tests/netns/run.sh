@@ -43,7 +43,8 @@ KO=$TOP/module/xfilter.ko
 bins=(--bin "$TOP/tests/tools/build/xfnl" --bin "$TOP/tests/tools/build/xfnet"
 	--bin setpriv --bin timeout)
 CTL=$TOP/tools/xfilterctl/xfilterctl
-[ -x "$CTL" ] && bins+=(--bin "$CTL")
+[ -x "$CTL" ] || make -s -C "$TOP/tools" || fail "building the tools failed"
+bins+=(--bin "$CTL" --file "$TOP/tools/xfilterctl/tests/kernel/ctl-tests.sh:/xf/ctl-tests.sh")
 
 "$TOP/scripts/qemu-run.sh" -q -n "$NAME" -t "${NETNS_TIMEOUT:-900}" -m 1024 \
 	"${KOPTS[@]+"${KOPTS[@]}"}" \
