@@ -64,31 +64,6 @@ static struct xf_nl nl;
 /* sync --big: OWNER_ADD messages filled to the nest's 64 KiB, no count cap */
 static int big_batches;
 
-static const char *const stat_names[XFILTER_STATS_A_MAX + 1] = {
-	[XFILTER_STATS_A_PACKETS] = "packets",
-	[XFILTER_STATS_A_BYTES] = "bytes",
-	[XFILTER_STATS_A_ACCEPTED] = "accepted",
-	[XFILTER_STATS_A_DROPPED] = "dropped",
-	[XFILTER_STATS_A_REJECTED] = "rejected",
-	[XFILTER_STATS_A_LOGGED] = "logged",
-	[XFILTER_STATS_A_HITS] = "hits",
-	[XFILTER_STATS_A_MISSES] = "misses",
-	[XFILTER_STATS_A_UNKNOWN] = "unknown",
-	[XFILTER_STATS_A_HELD] = "held",
-	[XFILTER_STATS_A_HOLD_RESOLVED] = "hold_resolved",
-	[XFILTER_STATS_A_HOLD_TIMEOUTS] = "hold_timeouts",
-	[XFILTER_STATS_A_HOLD_OVERFLOWS] = "hold_overflows",
-	[XFILTER_STATS_A_NO_DAEMON] = "no_daemon",
-	[XFILTER_STATS_A_FAIL_OPEN] = "fail_open",
-	[XFILTER_STATS_A_FAIL_CLOSED] = "fail_closed",
-	[XFILTER_STATS_A_NEG_HITS] = "neg_hits",
-	[XFILTER_STATS_A_TABLE_FULL] = "table_full",
-	[XFILTER_STATS_A_ENTRIES] = "entries",
-	[XFILTER_STATS_A_AUDIT_SUPPRESSED] = "audit_suppressed",
-	[XFILTER_STATS_A_FLOWS_CUT] = "flows_cut",
-	[XFILTER_STATS_A_MALFORMED] = "malformed",
-};
-
 static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr, "usage: xfnl COMMAND ... (see the head of tests/tools/xfnl.c)\n");
@@ -1101,8 +1076,8 @@ static int on_stats(const struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 	if (xf_stats_msg_parse(tb, &s))
 		return -EINVAL;
 	for (i = 1; i <= XFILTER_STATS_A_MAX; i++)
-		if (stat_names[i] && (s.present & XF_BIT(i)))
-			printf("%s %llu\n", stat_names[i], (unsigned long long)s.v[i]);
+		if (xf_stats_name(i) && (s.present & XF_BIT(i)))
+			printf("%s %llu\n", xf_stats_name(i), (unsigned long long)s.v[i]);
 	return 0;
 }
 

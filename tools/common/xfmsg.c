@@ -528,3 +528,35 @@ int xf_miss_msg_parse(struct nlattr **tb, struct xf_miss *m)
 		return -EINVAL;
 	return xf_key_parse(tb[XFILTER_A_KEY], &m->key);
 }
+
+/* The sysfs file names: one vocabulary for sysfs, stats and stats -j. */
+static const char *const stats_names[] = {
+	[XFILTER_STATS_A_PACKETS]		= "packets",
+	[XFILTER_STATS_A_BYTES]			= "bytes",
+	[XFILTER_STATS_A_ACCEPTED]		= "accepted",
+	[XFILTER_STATS_A_DROPPED]		= "dropped",
+	[XFILTER_STATS_A_REJECTED]		= "rejected",
+	[XFILTER_STATS_A_LOGGED]		= "logged",
+	[XFILTER_STATS_A_HITS]			= "hits",
+	[XFILTER_STATS_A_MISSES]		= "misses",
+	[XFILTER_STATS_A_UNKNOWN]		= "unknown",
+	[XFILTER_STATS_A_HELD]			= "held",
+	[XFILTER_STATS_A_HOLD_RESOLVED]		= "hold_resolved",
+	[XFILTER_STATS_A_HOLD_TIMEOUTS]		= "hold_timeouts",
+	[XFILTER_STATS_A_HOLD_OVERFLOWS]	= "hold_overflows",
+	[XFILTER_STATS_A_NO_DAEMON]		= "no_daemon",
+	[XFILTER_STATS_A_FAIL_OPEN]		= "fail_open",
+	[XFILTER_STATS_A_FAIL_CLOSED]		= "fail_closed",
+	[XFILTER_STATS_A_NEG_HITS]		= "neg_hits",
+	[XFILTER_STATS_A_TABLE_FULL]		= "table_full",
+	[XFILTER_STATS_A_ENTRIES]		= "entries",
+	[XFILTER_STATS_A_AUDIT_SUPPRESSED]	= "audit_suppressed",
+	[XFILTER_STATS_A_FLOWS_CUT]		= "flows_cut",
+	[XFILTER_STATS_A_MALFORMED]		= "malformed",
+};
+
+const char *xf_stats_name(unsigned int attr)
+{
+	return attr < sizeof(stats_names) / sizeof(stats_names[0]) ?
+	       stats_names[attr] : NULL;
+}

@@ -118,4 +118,7 @@ int xf_miss_msg_parse(struct nlattr **tb, struct xf_miss *m);
 /* Address length of a family: 4, 16, or 0 when the family is neither. */
 unsigned int xf_addr_len(uint8_t family);
 
+/* A counter's name, as its sysfs file is called; NULL if unknown. */
+const char *xf_stats_name(unsigned int attr);
+
 #endif /* XF_MSG_H */

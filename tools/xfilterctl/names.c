@@ -40,32 +40,6 @@ static const char *const reasons[] = {
 	[XFILTER_REASON_FLOW_CUT]	= "flow-cut",
 };
 
-/* The sysfs file names: one vocabulary for sysfs, stats and stats -j. */
-static const char *const counters[] = {
-	[XFILTER_STATS_A_PACKETS]		= "packets",
-	[XFILTER_STATS_A_BYTES]			= "bytes",
-	[XFILTER_STATS_A_ACCEPTED]		= "accepted",
-	[XFILTER_STATS_A_DROPPED]		= "dropped",
-	[XFILTER_STATS_A_REJECTED]		= "rejected",
-	[XFILTER_STATS_A_LOGGED]		= "logged",
-	[XFILTER_STATS_A_HITS]			= "hits",
-	[XFILTER_STATS_A_MISSES]		= "misses",
-	[XFILTER_STATS_A_UNKNOWN]		= "unknown",
-	[XFILTER_STATS_A_HELD]			= "held",
-	[XFILTER_STATS_A_HOLD_RESOLVED]		= "hold_resolved",
-	[XFILTER_STATS_A_HOLD_TIMEOUTS]		= "hold_timeouts",
-	[XFILTER_STATS_A_HOLD_OVERFLOWS]	= "hold_overflows",
-	[XFILTER_STATS_A_NO_DAEMON]		= "no_daemon",
-	[XFILTER_STATS_A_FAIL_OPEN]		= "fail_open",
-	[XFILTER_STATS_A_FAIL_CLOSED]		= "fail_closed",
-	[XFILTER_STATS_A_NEG_HITS]		= "neg_hits",
-	[XFILTER_STATS_A_TABLE_FULL]		= "table_full",
-	[XFILTER_STATS_A_ENTRIES]		= "entries",
-	[XFILTER_STATS_A_AUDIT_SUPPRESSED]	= "audit_suppressed",
-	[XFILTER_STATS_A_FLOWS_CUT]		= "flows_cut",
-	[XFILTER_STATS_A_MALFORMED]		= "malformed",
-};
-
 static const char *const features[] = {
 	"ipv6", "hold", "reject", "expiry", "neg-cache", "verdict-events",
 };
@@ -120,11 +94,6 @@ const char *xf_fail_name(unsigned int f)
 const char *xf_reason_name(unsigned int r)
 {
 	return lookup(reasons, ARRAY_SIZE(reasons), r);
-}
-
-const char *xf_stats_name(unsigned int attr)
-{
-	return lookup(counters, ARRAY_SIZE(counters), attr);
 }
 
 const char *xf_feature_name(unsigned int bit)

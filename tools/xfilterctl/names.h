@@ -17,7 +17,6 @@ const char *xf_dir_name(unsigned int d);
 const char *xf_fail_name(unsigned int f);
 const char *xf_reason_name(unsigned int r);
 const char *xf_family_name(unsigned int family);
-const char *xf_stats_name(unsigned int attr);
 const char *xf_feature_name(unsigned int bit);
 /* TCP state as ss(8) spells it; UDP "UNCONN"/"ESTAB". Never NULL. */
 const char *xf_state_name(unsigned int proto, unsigned int state);
