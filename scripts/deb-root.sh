@@ -6,11 +6,12 @@
 # The module is the one DKMS built on this machine when the packages are
 # installed here, otherwise it is built from the package's source the way its
 # dkms.conf says.
-# Usage: scripts/deb-root.sh DEBDIR ROOT [KVER]   (KVER: 6.1.0-56-amd64)
+# Usage: scripts/deb-root.sh DEBDIR ROOT [KVER]   (KVER: newest installed *-amd64 headers)
 set -euo pipefail
 debdir=${1:?usage: deb-root.sh DEBDIR ROOT [KVER]}
 root=${2:?usage: deb-root.sh DEBDIR ROOT [KVER]}
-kver=${3:-6.1.0-56-amd64}
+kver=${3:-$(ls -d /lib/modules/*-amd64/build 2>/dev/null | sort -V | tail -n 1 |
+	xargs -r dirname | xargs -r basename)}
 mkdir -p "$root"
 for d in "$debdir"/xfilter-tools_*.deb "$debdir"/xfilter-dkms_*.deb; do
 	[ -f "$d" ] || { echo "deb-root: no $d" >&2; exit 1; }

@@ -10,7 +10,9 @@ cd "$(dirname "$0")/../.."
 top=$PWD
 . tests/lib/tier.sh
 
-KVER=${PKG_KVER:-6.1.0-56-amd64}
+# Debian's amd64 kernel whose headers are installed (the newest, as `make` picks)
+KVER=${PKG_KVER:-$(ls -d /lib/modules/*-amd64/build 2>/dev/null | sort -V | tail -n 1 |
+	xargs -r dirname | xargs -r basename)}
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 ver=$(cat VERSION)
