@@ -193,34 +193,18 @@ full:
 	return -EMSGSIZE;
 }
 
-#define GET_U8(tb, obj, attr, field)				\
+/* An attribute present on the wire is copied into field and marked present. */
+#define GET_ATTR(get, tb, obj, attr, field)			\
 	do {							\
 		if ((tb)[attr]) {				\
-			(obj)->field = nla_get_u8((tb)[attr]);	\
+			(obj)->field = get((tb)[attr]);		\
 			XF_SET(obj, attr);			\
 		}						\
 	} while (0)
-#define GET_U16(tb, obj, attr, field)				\
-	do {							\
-		if ((tb)[attr]) {				\
-			(obj)->field = nla_get_u16((tb)[attr]);	\
-			XF_SET(obj, attr);			\
-		}						\
-	} while (0)
-#define GET_U32(tb, obj, attr, field)				\
-	do {							\
-		if ((tb)[attr]) {				\
-			(obj)->field = nla_get_u32((tb)[attr]);	\
-			XF_SET(obj, attr);			\
-		}						\
-	} while (0)
-#define GET_U64(tb, obj, attr, field)				\
-	do {							\
-		if ((tb)[attr]) {				\
-			(obj)->field = nla_get_u64((tb)[attr]);	\
-			XF_SET(obj, attr);			\
-		}						\
-	} while (0)
+#define GET_U8(...)	GET_ATTR(nla_get_u8, __VA_ARGS__)
+#define GET_U16(...)	GET_ATTR(nla_get_u16, __VA_ARGS__)
+#define GET_U32(...)	GET_ATTR(nla_get_u32, __VA_ARGS__)
+#define GET_U64(...)	GET_ATTR(nla_get_u64, __VA_ARGS__)
 
 int xf_owner_parse(const struct nlattr *nest, struct xf_owner *o)
 {
