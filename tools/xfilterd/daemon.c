@@ -433,7 +433,20 @@ static int refresh(struct ctx *c, struct dom *d)
 		d->failures++;
 		return -ENOENT;
 	}
-	ret = xf_guest_walk(&d->g, &d->t);
+	if (c->o->pause_walk) {
+		/* --pause-during-walk: what stopping the guest costs it */
+		bool paused;
+
+		ret = xf_guest_walk_paused(&d->g, &d->t, &paused);
+		if (paused)
+			d->pauses++;
+		else
+			xfd_log(XFD_WARN, "dom %u: cannot pause the guest; walked it live", d->domid);
+		if (ret == -EIO)
+			xfd_log(XFD_ERR, "dom %u: cannot resume the guest after the walk", d->domid);
+	} else {
+		ret = xf_guest_walk(&d->g, &d->t);
+	}
 	d->walks++;
 	if (ret == -EAGAIN && d->t.st.restarts > d->g.walker.lim.max_restarts &&
 	    d->mem->ops->pause && !d->mem->ops->pause(d->mem, true)) {
@@ -464,8 +477,9 @@ static int refresh(struct ctx *c, struct dom *d)
 	push_table(c, d, ret == 0);
 	d->last_full_ms = now_ms();
 	d->refreshed = true;
-	xfd_log(XFD_DEBUG, "dom %u: %zu tasks, %zu sockets, generation %" PRIu64 " in %.1f ms",
-		d->domid, d->t.nr_tasks, d->t.nr_socks, d->gen, now_ms() - t0);
+	xfd_log(XFD_DEBUG, "dom %u: %zu tasks, %zu sockets, generation %" PRIu64 " in %.1f ms"
+		" (%" PRIu64 " walks, %" PRIu64 " paused)", d->domid, d->t.nr_tasks, d->t.nr_socks,
+		d->gen, now_ms() - t0, d->walks, d->pauses);
 	return 0;
 }
 
@@ -560,6 +574,29 @@ static int on_event(const struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 
 /* ---- domains from xenstore ---- */
 
+/*
+ * A domain that stopped: its owner entries name sockets that no longer
+ * exist. The module drops them itself when the guest's last vif goes, but a
+ * walk of the dying guest may have pushed some since; this is the last word.
+ * (Not on the daemon's own exit: owners outlive a daemon restart.)
+ */
+static void forget_domain(struct ctx *c, uint32_t domid)
+{
+	struct nl_msg *msg;
+	int ret;
+
+	if (!c->nl)
+		return;
+	msg = xf_nl_msg(&c->req, XFILTER_CMD_OWNER_DEL, 0);
+	if (!msg || nla_put_u32(msg, XFILTER_A_DOMID, domid)) {
+		nlmsg_free(msg);
+		return;
+	}
+	ret = xf_nl_request(&c->req, msg, NULL, NULL);
+	if (ret && ret != -ENOENT)
+		xfd_log(XFD_WARN, "dom %u: owner table not flushed: %s", domid, c->req.err.msg);
+}
+
 static void rescan_xen(struct ctx *c)
 {
 	uint32_t ids[MAX_DOMS];
@@ -587,8 +624,10 @@ static void rescan_xen(struct ctx *c)
 			continue;
 		for (i = 0; i < n; i++)
 			alive |= ids[i] == d->domid;
-		if (!alive)
+		if (!alive) {
 			dom_remove(d);
+			forget_domain(c, d->domid);
+		}
 	}
 }
 

@@ -17,6 +17,7 @@ struct xfd_opts {
 	unsigned int period_ms;		/* full refresh of each domain */
 	bool once;			/* one refresh of each domain, then exit */
 	bool dry_run;			/* print the batches as JSON, no netlink */
+	bool pause_walk;		/* stop the guest during every full walk */
 	unsigned int nr_cores;		/* core files served as domains (tests) */
 	const char *core[XFD_MAX_CORES];
 	uint32_t core_domid[XFD_MAX_CORES];

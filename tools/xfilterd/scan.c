@@ -84,6 +84,24 @@ int xf_guest_walk(struct xf_guest *g, struct xf_table *t)
 	return ret;
 }
 
+/*
+ * The original design stopped the guest for every walk. We walk live and
+ * validate instead; the paused walk stays as the last resort for a list that
+ * keeps changing, and to measure what stopping the guest costs it.
+ */
+int xf_guest_walk_paused(struct xf_guest *g, struct xf_table *t, bool *paused)
+{
+	const struct xf_mem_ops *ops = g->mem->ops;
+	int ret;
+
+	/* a guest that cannot be stopped is still walked: live */
+	*paused = ops->pause && !ops->pause(g->mem, true);
+	ret = xf_guest_walk(g, t);
+	if (*paused && ops->pause(g->mem, false) && ops->pause(g->mem, false))
+		return -EIO;
+	return ret;
+}
+
 void xf_addr_str(unsigned int family, const uint8_t *addr, char *buf, size_t len)
 {
 	if (!inet_ntop(family == 2 ? AF_INET : AF_INET6, addr, buf, (socklen_t)len))

@@ -24,6 +24,12 @@ int xf_guest_attach(struct xf_guest *g, struct xf_mem *mem, char *err, size_t er
 void xf_guest_detach(struct xf_guest *g);
 /* A full walk; fills the kernel release the first time. */
 int xf_guest_walk(struct xf_guest *g, struct xf_table *t);
+/*
+ * The same walk with every vCPU of the guest stopped around it when the
+ * backend can stop it (*paused tells); -EIO when the guest could not be
+ * resumed (twice), the walk's result otherwise.
+ */
+int xf_guest_walk_paused(struct xf_guest *g, struct xf_table *t, bool *paused);
 
 void xf_print_json(FILE *out, const struct xf_guest *g, const struct xf_table *t, bool pretty);
 void xf_print_table(FILE *out, const struct xf_guest *g, const struct xf_table *t);

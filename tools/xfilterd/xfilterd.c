@@ -38,6 +38,7 @@ static void usage(FILE *f)
 		"       xfilterd run [--config FILE] [--core FILE:DOMID]... [--period MS] [--once]\n"
 		"                    [--dry-run] [--log-level err|warn|info|debug] [--syslog]\n"
 		"                    [--fail-mode open|closed] [--max-entries N]\n"
+		"                    [--pause-during-walk]\n"
 		"       xfilterd help | version\n"
 		"\n"
 		"scan      read one guest's kernel memory and print its tasks and its\n"
@@ -63,7 +64,11 @@ static void usage(FILE *f)
 		"  --config FILE   read settings from FILE (xfilterd.conf(5)); the\n"
 		"                  options given here override the file's\n"
 		"  --fail-mode M   set each served domain's fail mode in the module\n"
-		"  --max-entries N set each served domain's owner table limit\n");
+		"  --max-entries N set each served domain's owner table limit\n"
+		"  --pause-during-walk\n"
+		"                  stop the guest's vCPUs during every full walk, as\n"
+		"                  the original design did (to measure what that costs;\n"
+		"                  the default walks live)\n");
 }
 
 static int open_guest(const char *core, long domid, struct xf_mem **mem, struct xf_guest *g)
@@ -422,6 +427,7 @@ static int cmd_run(int argc, char **argv)
 		{ "config", required_argument, NULL, 'C' },
 		{ "fail-mode", required_argument, NULL, 'f' },
 		{ "max-entries", required_argument, NULL, 'm' },
+		{ "pause-during-walk", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -440,7 +446,7 @@ static int cmd_run(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:p:onl:sC:f:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:p:onl:sC:f:m:Ph", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			colon = strrchr(optarg, ':');
@@ -485,6 +491,9 @@ static int cmd_run(int argc, char **argv)
 			if (*end || end == optarg || v < 1 || v > XFD_MAX_ENTRIES_MAX)
 				goto bad;
 			max_entries = (uint32_t)v;
+			break;
+		case 'P':
+			o.pause_walk = true;
 			break;
 		case 'h':
 			usage(stdout);

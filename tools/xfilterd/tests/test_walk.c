@@ -287,6 +287,102 @@ static void test_read_budget(void **state)
 	done(&w);
 }
 
+/*
+ * --pause-during-walk: a backend that records its pause calls and counts the
+ * reads made while the guest is stopped, wrapped around the core backend.
+ */
+static const struct xf_mem_ops *inner_ops;
+static int pause_state, pause_calls, fail_resume;
+static unsigned long reads_paused, reads_running;
+
+static int rec_read(struct xf_mem *m, uint64_t pa, void *buf, size_t len)
+{
+	if (pause_state)
+		reads_paused++;
+	else
+		reads_running++;
+	return inner_ops->read(m, pa, buf, len);
+}
+
+static int rec_pause(struct xf_mem *m, bool stop)
+{
+	(void)m;
+	pause_calls++;
+	if (!stop && fail_resume) {
+		fail_resume--;
+		return -EBUSY;
+	}
+	assert_int_equal(pause_state, stop ? 0 : 1);	/* never twice the same way */
+	pause_state = stop;
+	return 0;
+}
+
+static void rec_wrap(struct w *w, struct xf_mem_ops *ops, bool can_pause)
+{
+	inner_ops = w->mem->ops;
+	*ops = *inner_ops;
+	ops->read = rec_read;
+	ops->page = NULL;	/* every read through rec_read */
+	ops->pause = can_pause ? rec_pause : NULL;
+	w->mem->ops = ops;
+	pause_state = pause_calls = fail_resume = 0;
+	reads_paused = reads_running = 0;
+}
+
+static void test_walk_paused(void **state)
+{
+	struct xf_mem_ops ops;
+	struct w w;
+	bool paused;
+
+	(void)state;
+	basic_guest(&w, 4, false, false);
+	attach(&w, 0);
+	rec_wrap(&w, &ops, true);
+	w.ret = xf_guest_walk_paused(&w.g, &w.t, &paused);
+	assert_int_equal(w.ret, 0);
+	assert_true(paused);
+	assert_int_equal(pause_calls, 2);	/* stopped once, resumed once */
+	assert_int_equal(pause_state, 0);
+	assert_true(reads_paused > 0);
+	assert_int_equal(reads_running, 0);	/* the whole walk ran stopped */
+	assert_non_null(task(&w, 100));
+	assert_int_equal(w.t.nr_socks, 3);
+	/* a failed resume is retried; two are reported */
+	xf_table_free(&w.t);
+	fail_resume = 1;
+	w.ret = xf_guest_walk_paused(&w.g, &w.t, &paused);
+	assert_int_equal(w.ret, 0);
+	assert_int_equal(pause_state, 0);
+	xf_table_free(&w.t);
+	fail_resume = 2;
+	w.ret = xf_guest_walk_paused(&w.g, &w.t, &paused);
+	assert_int_equal(w.ret, -EIO);
+	w.mem->ops = inner_ops;
+	done(&w);
+}
+
+/* a backend that cannot stop the guest: the walk runs live, and says so */
+static void test_walk_paused_unsupported(void **state)
+{
+	struct xf_mem_ops ops;
+	struct w w;
+	bool paused = true;
+
+	(void)state;
+	basic_guest(&w, 4, false, false);
+	attach(&w, 0);
+	rec_wrap(&w, &ops, false);
+	w.ret = xf_guest_walk_paused(&w.g, &w.t, &paused);
+	assert_int_equal(w.ret, 0);
+	assert_false(paused);
+	assert_int_equal(reads_paused, 0);
+	assert_true(reads_running > 0);
+	assert_int_equal(w.t.nr_socks, 3);
+	w.mem->ops = inner_ops;
+	done(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +399,8 @@ int main(void)
 		cmocka_unit_test(test_not_a_socket),
 		cmocka_unit_test(test_task_bound),
 		cmocka_unit_test(test_read_budget),
+		cmocka_unit_test(test_walk_paused),
+		cmocka_unit_test(test_walk_paused_unsupported),
 	};
 
 	return cmocka_run_group_tests_name("xfilterd_walk", tests, NULL, NULL);
