@@ -220,6 +220,16 @@ void xf_neg_insert(struct xf_domain *dom, const struct xf_key *key,
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_neg_insert);
 
+/* Forgets every negative cache entry of @dom. Context: process. */
+void xf_neg_flush(struct xf_domain *dom)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dom->neg_lock, flags);
+	memset(dom->neg, 0, XF_NEG_SLOTS * sizeof(*dom->neg));
+	spin_unlock_irqrestore(&dom->neg_lock, flags);
+}
+
 /* Context: module exit; no vif, hook or netlink user is left. */
 void xf_domain_exit(void)
 {

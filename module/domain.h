@@ -95,6 +95,7 @@ void xf_global_stats_read(u64 *out);
 enum xf_neg xf_neg_lookup(struct xf_domain *dom, const struct xf_key *key);
 void xf_neg_insert(struct xf_domain *dom, const struct xf_key *key,
 		   enum xf_neg kind);
+void xf_neg_flush(struct xf_domain *dom);
 
 static inline void xf_stat_add(struct xf_domain *dom, int idx, u64 val)
 {

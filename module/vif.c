@@ -25,6 +25,7 @@
 #include "domain.h"
 #include "hold.h"
 #include "packet.h"
+#include "table.h"
 
 /* Every attached vif, under RTNL and xf_lock. */
 static LIST_HEAD(xf_vifs);
@@ -171,9 +172,20 @@ err_unlock:
 	return err;
 }
 
-/* Context: process, RTNL held. */
-static void vif_detach(struct xf_vif *vif)
+/*
+ * @gone: the device is unregistering, not being renamed. When it was the
+ * domain's last vif the guest went away (destroyed, or its network
+ * detached): its sockets went with it, so its owner entries and negative
+ * cache are dropped now rather than left to answer for whatever flow a
+ * re-created domain or a reattached vif brings. The daemon refills the table
+ * of a guest that is still running on its next walk.
+ * Context: process, RTNL held.
+ */
+static void vif_detach(struct xf_vif *vif, bool gone)
 {
+	struct xf_domain *dom = vif->dom;
+	unsigned int n = 0;
+
 	nf_unregister_net_hooks(dev_net(vif->dev), vif->ops,
 				ARRAY_SIZE(vif->ops));
 	/* No hook of this vif runs or will run once this returns. */
@@ -181,7 +193,14 @@ static void vif_detach(struct xf_vif *vif)
 	mutex_lock(&xf_lock);
 	list_del(&vif->dom_node);
 	list_del(&vif->all_node);
+	if (gone && list_empty(&dom->vifs)) {
+		n = xf_table_flush(xf_dom_table(dom));
+		xf_neg_flush(dom);
+	}
 	mutex_unlock(&xf_lock);
+	if (n)
+		pr_debug("domain %u has no vif left: %u owner entries dropped\n",
+			 dom->domid, n);
 	xf_hold_vif_drain(vif);
 	pr_debug("detached from %s\n", vif->ifname);
 	kfree(vif);
@@ -200,12 +219,12 @@ static int xf_netdev_event(struct notifier_block *nb, unsigned long event,
 	case NETDEV_UNREGISTER:
 		vif = vif_find(dev);
 		if (vif)
-			vif_detach(vif);
+			vif_detach(vif, true);
 		break;
 	case NETDEV_CHANGENAME:
 		vif = vif_find(dev);
 		if (vif)
-			vif_detach(vif);
+			vif_detach(vif, false);
 		vif_attach(dev);
 		break;
 	}
