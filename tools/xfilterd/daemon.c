@@ -5,6 +5,9 @@
  * then OWNER_COMMIT, which drops what the walk no longer saw); a miss event
  * is answered by a targeted lookup (OWNER_ADD), a refresh when the socket is
  * newer than the last walk, or MISS_RESOLVE when the guest has no socket.
+ * Miss events are read as they come and answered in turns, one domain per
+ * turn and every domain in turn (missq.h), so a guest that makes every
+ * packet miss delays another guest's answer by one turn at most.
  * Domains come and go through xenstore; core files serve as domains for
  * tests and forensics. A guest that disappears mid-walk only costs that
  * walk: its reads fail, the domain is dropped or retried.
@@ -27,6 +30,7 @@
 #include "json.h"
 #include "log.h"
 #include "lookup.h"
+#include "missq.h"
 #include "nl.h"
 #include "scan.h"
 #include "xendoms.h"
@@ -35,6 +39,16 @@
 #define MAX_DOMS		256
 #define MIN_REFRESH_MS		100	/* miss-triggered refreshes, at most this often */
 #define RETRY_MS		2000	/* attach retries (a guest still booting) */
+/*
+ * Turns per domain per second: a turn is one targeted lookup per queued
+ * miss, about a millisecond; so a storming guest takes at most about a
+ * tenth of the daemon's time, and each turn answers up to XF_MISSQ_DEPTH
+ * misses, more than the module sends per second by default.
+ */
+#define MISS_TURNS		100
+#define MISS_PERIOD_MS		1000
+#define MISS_MAX_AGE_MS		900	/* the module's hold deadline */
+#define MISS_DRAIN		1024	/* events read before a turn, at most */
 
 struct dom {
 	bool used;
@@ -61,6 +75,7 @@ struct ctx {
 	int sigfd;
 	bool stop;
 	struct dom doms[MAX_DOMS];
+	struct xf_missq mq;
 };
 
 static double now_ms(void)
@@ -568,8 +583,40 @@ static int on_event(const struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 		xfd_log(XFD_DEBUG, "miss for dom %u, which is not served", m.domid);
 		return 0;
 	}
-	answer_miss(c, d, &m);
+	/* not queued: the module's deadline decides it by the fail mode */
+	if (xf_missq_push(&c->mq, &m, now_ms()) < 0)
+		xfd_log(XFD_DEBUG, "dom %u: miss queue full", m.domid);
 	return 0;
+}
+
+/* Reads the miss events pending now, a bounded number: turns must go on. */
+static void read_events(struct ctx *c)
+{
+	int i, r;
+
+	for (i = 0; i < MISS_DRAIN; i++) {
+		struct pollfd p = { .fd = xf_nl_fd(&c->ev), .events = POLLIN };
+
+		if (poll(&p, 1, 0) <= 0)
+			return;
+		r = xf_nl_events(&c->ev, on_event, c);
+		if (r == -ENOBUFS)
+			xfd_log(XFD_WARN, "miss events lost (socket overrun)");
+	}
+}
+
+/* One turn: every queued miss of the next domain in turn. */
+static void serve_turn(struct ctx *c)
+{
+	static struct xf_miss batch[XF_MISSQ_DEPTH];
+	size_t n = xf_missq_take(&c->mq, now_ms(), batch, XF_MISSQ_DEPTH), i;
+	struct dom *d;
+
+	if (!n)
+		return;
+	d = dom_find(c, batch[0].domid);
+	for (i = 0; d && i < n; i++)
+		answer_miss(c, d, &batch[i]);
 }
 
 /* ---- domains from xenstore ---- */
@@ -652,6 +699,7 @@ int xfd_run(const struct xfd_opts *o)
 	if (!c)
 		return 1;
 	c->o = o;
+	xf_missq_init(&c->mq, MISS_TURNS, MISS_PERIOD_MS, MISS_MAX_AGE_MS);
 	xf_profile_cache = true;
 	if (!o->dry_run) {
 		if (xf_nl_open(&c->req) || xf_nl_get_info(&c->req, &info)) {
@@ -690,6 +738,7 @@ int xfd_run(const struct xfd_opts *o)
 		struct pollfd pfd[3];
 		double now = now_ms(), next = now + 60000;
 		int n = 0, k, timeout;
+		double wait;
 
 		for (k = 0; k < MAX_DOMS; k++) {
 			struct dom *d = &c->doms[k];
@@ -712,6 +761,9 @@ int xfd_run(const struct xfd_opts *o)
 		if (c->xs)
 			pfd[n++] = (struct pollfd){ .fd = xf_xendoms_fd(c->xs), .events = POLLIN };
 		timeout = (int)(next - now_ms());
+		wait = xf_missq_wait_ms(&c->mq, now_ms());
+		if (wait >= 0 && wait < timeout)
+			timeout = (int)wait + (wait > (int)wait);
 		if (poll(pfd, n, timeout < 0 ? 0 : timeout) < 0 && errno != EINTR)
 			break;
 		if (pfd[0].revents) {
@@ -724,20 +776,23 @@ int xfd_run(const struct xfd_opts *o)
 		for (k = 1; k < n; k++) {
 			if (!pfd[k].revents)
 				continue;
-			if (c->nl && pfd[k].fd == xf_nl_fd(&c->ev)) {
-				int r = xf_nl_events(&c->ev, on_event, c);
-
-				if (r == -ENOBUFS)
-					xfd_log(XFD_WARN, "miss events lost (socket overrun)");
-			} else if (c->xs) {
+			if (c->nl && pfd[k].fd == xf_nl_fd(&c->ev))
+				read_events(c);
+			else if (c->xs)
 				rescan_xen(c);
-			}
 		}
+		serve_turn(c);
 	}
 out:
 	for (i = 0; i < MAX_DOMS; i++)
 		if (c->doms[i].used)
 			dom_remove(&c->doms[i]);
+	if (c->mq.st.queued)
+		xfd_log(XFD_INFO, "misses: %" PRIu64 " queued, %" PRIu64 " coalesced, %" PRIu64
+			" dropped (queue full), %" PRIu64 " expired, %" PRIu64 " turns, %" PRIu64
+			" deferred (budget)", c->mq.st.queued, c->mq.st.coalesced, c->mq.st.dropped,
+			c->mq.st.expired, c->mq.st.walks, c->mq.st.deferred);
+	xf_missq_free(&c->mq);
 	xf_profile_cache_clear();
 	xf_xendoms_close(c->xs);
 	if (c->nl) {

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fair service of miss events (missq.h). Misses are taken in as fast as
+ * they arrive and answered in turns, so that the order of arrival, which a
+ * storming guest controls, does not decide who waits.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "missq.h"
+
+void xf_missq_init(struct xf_missq *q, unsigned int budget, double period_ms,
+		   double max_age_ms)
+{
+	memset(q, 0, sizeof(*q));
+	q->budget = budget;
+	q->period_ms = period_ms > 0 ? period_ms : 1000;
+	q->max_age_ms = max_age_ms;
+}
+
+void xf_missq_free(struct xf_missq *q)
+{
+	unsigned int i;
+
+	for (i = 0; i < XF_MISSQ_DOMS; i++) {
+		free(q->dom[i]);
+		q->dom[i] = NULL;
+	}
+}
+
+/* Field by field: the struct has padding. */
+static bool key_eq(const struct xf_key *a, const struct xf_key *b)
+{
+	return a->family == b->family && a->proto == b->proto &&
+	       a->guest_port == b->guest_port && a->peer_port == b->peer_port &&
+	       a->has_peer_addr == b->has_peer_addr &&
+	       !memcmp(a->guest_addr, b->guest_addr, sizeof(a->guest_addr)) &&
+	       !memcmp(a->peer_addr, b->peer_addr, sizeof(a->peer_addr));
+}
+
+/*
+ * A new period gives every domain its budget again; domains with nothing
+ * queued give their place back (not before: emptying its queue must not
+ * reset what a domain spent).
+ */
+static void roll(struct xf_missq *q, double now)
+{
+	unsigned int i;
+
+	if (now - q->period_start < q->period_ms && now >= q->period_start)
+		return;
+	q->period_start = now;
+	for (i = 0; i < XF_MISSQ_DOMS; i++) {
+		struct xf_missq_dom *d = q->dom[i];
+
+		if (!d)
+			continue;
+		d->spent = 0;
+		if (!d->n) {
+			free(d);
+			q->dom[i] = NULL;
+		}
+	}
+}
+
+int xf_missq_push(struct xf_missq *q, const struct xf_miss *m, double now)
+{
+	struct xf_missq_dom *d = NULL;
+	unsigned int i, k, free_slot = XF_MISSQ_DOMS;
+
+	roll(q, now);
+	for (i = 0; i < XF_MISSQ_DOMS; i++) {
+		if (!q->dom[i]) {
+			if (free_slot == XF_MISSQ_DOMS)
+				free_slot = i;
+		} else if (q->dom[i]->domid == m->domid) {
+			d = q->dom[i];
+			break;
+		}
+	}
+	if (!d) {
+		if (free_slot == XF_MISSQ_DOMS) {
+			q->st.dropped++;
+			return -EMFILE;
+		}
+		d = calloc(1, sizeof(*d));
+		if (!d) {
+			q->st.dropped++;
+			return -ENOMEM;
+		}
+		d->domid = m->domid;
+		q->dom[free_slot] = d;
+	}
+	for (k = 0; k < d->n; k++) {
+		if (key_eq(&d->q[(d->head + k) % XF_MISSQ_DEPTH].key, &m->key)) {
+			q->st.coalesced++;
+			return 1;
+		}
+	}
+	if (d->n == XF_MISSQ_DEPTH) {
+		q->st.dropped++;
+		return -ENOSPC;
+	}
+	k = (d->head + d->n) % XF_MISSQ_DEPTH;
+	d->q[k] = *m;
+	d->at[k] = now;
+	d->n++;
+	q->st.queued++;
+	return 0;
+}
+
+/* Drops the misses the module has decided by now (fail mode). */
+static void expire(struct xf_missq *q, struct xf_missq_dom *d, double now)
+{
+	while (d->n && q->max_age_ms > 0 && now - d->at[d->head] > q->max_age_ms) {
+		d->head = (d->head + 1) % XF_MISSQ_DEPTH;
+		d->n--;
+		q->st.expired++;
+	}
+}
+
+static bool may_serve(const struct xf_missq *q, const struct xf_missq_dom *d)
+{
+	return d && d->n && (!q->budget || d->spent < q->budget);
+}
+
+size_t xf_missq_take(struct xf_missq *q, double now, struct xf_miss *out,
+		     size_t max)
+{
+	unsigned int i;
+	size_t n = 0;
+
+	roll(q, now);
+	for (i = 0; i < XF_MISSQ_DOMS && max; i++) {
+		unsigned int slot = (q->next + i) % XF_MISSQ_DOMS;
+		struct xf_missq_dom *d = q->dom[slot];
+
+		if (!d)
+			continue;
+		expire(q, d, now);
+		if (!d->n)
+			continue;
+		if (!may_serve(q, d)) {
+			q->st.deferred++;
+			continue;
+		}
+		while (d->n && n < max) {
+			out[n++] = d->q[d->head];
+			d->head = (d->head + 1) % XF_MISSQ_DEPTH;
+			d->n--;
+		}
+		d->spent++;
+		q->st.walks++;
+		q->next = (slot + 1) % XF_MISSQ_DOMS;
+		break;
+	}
+	return n;
+}
+
+double xf_missq_wait_ms(struct xf_missq *q, double now)
+{
+	unsigned int i;
+	bool any = false;
+	double left;
+
+	roll(q, now);
+	for (i = 0; i < XF_MISSQ_DOMS; i++) {
+		if (!q->dom[i] || !q->dom[i]->n)
+			continue;
+		if (may_serve(q, q->dom[i]))
+			return 0;
+		any = true;
+	}
+	if (!any)
+		return -1;
+	left = q->period_start + q->period_ms - now;
+	return left > 0 ? left : 0;
+}
+
+size_t xf_missq_pending(const struct xf_missq *q)
+{
+	size_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < XF_MISSQ_DOMS; i++)
+		if (q->dom[i])
+			n += q->dom[i]->n;
+	return n;
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Fair service of miss events: one queue per domain, domains served in
+ * turn, each turn one walk that answers every queued miss of the domain,
+ * and a per-domain budget of walks per period. So a guest that makes every
+ * packet miss costs another guest at most one walk of waiting, and dom0 at
+ * most its budget.
+ */
+#ifndef XF_MISSQ_H
+#define XF_MISSQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xfmsg.h"
+
+#define XF_MISSQ_DOMS	256	/* domains with misses queued at once */
+#define XF_MISSQ_DEPTH	64	/* queued misses per domain */
+
+struct xf_missq_dom {
+	uint32_t domid;
+	unsigned int head, n;		/* ring of n misses from head */
+	unsigned int spent;		/* walks in the current period */
+	struct xf_miss q[XF_MISSQ_DEPTH];
+	double at[XF_MISSQ_DEPTH];	/* arrival, ms */
+};
+
+struct xf_missq_stats {
+	uint64_t queued;	/* misses taken in */
+	uint64_t coalesced;	/* same key as one already queued */
+	uint64_t dropped;	/* queue full: the module's fail mode decides */
+	uint64_t expired;	/* older than max_age_ms when their turn came */
+	uint64_t walks;		/* turns served */
+	uint64_t deferred;	/* turns a domain waited for its budget */
+};
+
+struct xf_missq {
+	unsigned int budget;	/* walks per domain per period; 0: no limit */
+	double period_ms;
+	double max_age_ms;	/* the module decided by then; 0: no limit */
+	double period_start;
+	unsigned int next;	/* round-robin position in dom[] */
+	struct xf_missq_dom *dom[XF_MISSQ_DOMS];
+	struct xf_missq_stats st;
+};
+
+void xf_missq_init(struct xf_missq *q, unsigned int budget, double period_ms,
+		   double max_age_ms);
+void xf_missq_free(struct xf_missq *q);
+
+/*
+ * Takes a miss in at time now (ms). Returns 0 when queued, 1 when its key
+ * was already queued for the domain, -ENOSPC when the domain's queue is
+ * full, -ENOMEM or -EMFILE (too many domains) otherwise; a miss that is not
+ * queued is never answered, and the module's hold deadline decides it by
+ * the domain's fail mode.
+ */
+int xf_missq_push(struct xf_missq *q, const struct xf_miss *m, double now);
+
+/*
+ * The next turn: the queued misses (at most max, oldest first) of the next
+ * domain in round-robin order that has budget left in this period; misses
+ * older than max_age_ms are dropped on the way. Returns how many were put
+ * in out (all of one domain), 0 when no domain may be served now.
+ */
+size_t xf_missq_take(struct xf_missq *q, double now, struct xf_miss *out,
+		     size_t max);
+
+/*
+ * How long the caller may sleep before a turn is due: -1 when nothing is
+ * queued, 0 when xf_missq_take has work now, else the ms until the next
+ * period gives a waiting domain budget again.
+ */
+double xf_missq_wait_ms(struct xf_missq *q, double now);
+
+/* Misses queued now, all domains. */
+size_t xf_missq_pending(const struct xf_missq *q);
+
+#endif /* XF_MISSQ_H */
