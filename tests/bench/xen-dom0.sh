@@ -1,0 +1,236 @@
+# SPDX-License-Identifier: GPL-2.0
+# bench-xen, dom0 side (bash, sourced by the Xen lab's /init with
+# scripts/xen-lab/lab.sh and tests/lib/guest.sh once the tenant domU
+# answers): httperf in dom0 against a web server in the domU, connection time
+# with no xFilter and with xFilter under each xfilterd setting, the settings
+# interleaved round by round. Settings come from /xflab/bench.conf
+# (tests/bench/xen.sh). Prints "BXRES ..." and "BXHIST ..." lines for the
+# host's table, "XFLAB-BENCH ..." progress lines, and one XFTEST marker per
+# phase: setup, rate probe, measurement (which fails only when a run produced
+# no figures; a slow column is for the host's table to report).
+
+. /xflab/bench.conf
+BX_KO=/xflab/xfilter.ko
+BX_SYS=/sys/kernel/xfilter
+BX_G=$(lab_guests | head -n 1)
+BX_IP=$(lab_ip "$BX_G")
+BX_DOM=$(lab_domid "$BX_G")
+
+bx_say() { echo "XFLAB-BENCH $*"; }
+bx_die() { t_fail "$@"; exit 1; }
+
+# bx_httperf RATE N OUT: one httperf run against the domU's server. httperf
+# spins on its sockets; at nice 19 it leaves dom0's one vCPU to the packet
+# path (netback, the bridge, xFilter's hooks) and xfilterd whenever they
+# have work, so that it times the server and not its own contention.
+bx_httperf() {
+	local rate=$1 n=$2 out=$3
+	timeout $((n / rate * 3 + 60)) nice -n 19 httperf --hog --server "$BX_IP" --port "$BX_PORT" --uri / \
+		--rate "$rate" --num-conns "$n" --num-calls 1 --timeout 5 -v -v > "$out" 2>&1
+}
+
+# bx_fields OUT: "conns= replies= errors= conn_rate= min= avg= max= median=
+# stddev=" from an httperf report (missing figures are "nan")
+bx_fields() {
+	awk '
+	/^Total: connections/ { c = $3; r = $7 }
+	/^Connection rate:/ { cr = $3 }
+	/^Connection time \[ms\]: min/ { mn = $5; av = $7; mx = $9; md = $11; sd = $13 }
+	/^Errors: total/ { e = $3 }
+	END {
+		printf "conns=%s replies=%s errors=%s conn_rate=%s min=%s avg=%s max=%s median=%s stddev=%s\n",
+			c == "" ? "nan" : c, r == "" ? "nan" : r, e == "" ? "nan" : e,
+			cr == "" ? "nan" : cr, mn == "" ? "nan" : mn, av == "" ? "nan" : av,
+			mx == "" ? "nan" : mx, md == "" ? "nan" : md, sd == "" ? "nan" : sd
+	}' "$1"
+}
+
+# bx_hist OUT: the connection lifetime histogram (1 ms bins), "bin:count"
+# words, 25 a line
+bx_hist() {
+	awk '/^Connection lifetime histogram/ { on = 1; next }
+	     on && /^[[:space:]]+[0-9.]+ [0-9]+$/ { printf "%s:%s%s", $1, $2, (++n % 25) ? " " : "\n" }
+	     on && /^Total:/ { exit }
+	     END { if (n % 25) printf "\n" }' "$1"
+}
+
+# bx_sustained RATE N OUT IDLE_MS: every connection answered, at the rate, and
+# without queueing: the mean connection time stays within twice the mean at
+# an idle rate (a server that falls behind answers everything, late)
+bx_sustained() {
+	local f
+	f=$(bx_fields "$3")
+	awk -v r="$1" -v n="$2" -v f="$f" -v idle="$4" 'BEGIN {
+		split(f, kv, " "); for (i in kv) { split(kv[i], p, "="); v[p[1]] = p[2] }
+		exit !(v["conns"] == n && v["replies"] == n && v["errors"] == 0 &&
+		       v["conn_rate"] + 0 >= 0.95 * r && v["avg"] + 0 <= 2 * idle + 1)
+	}'
+}
+
+bx_daemon_stop() {
+	local p
+	p=$(cat /tmp/bx-xfd.pid 2>/dev/null) || return 0
+	rm -f /tmp/bx-xfd.pid
+	[ "${p:-0}" -gt 1 ] || return 0
+	kill -TERM "$p" 2>/dev/null
+	t_wait 10 bash -c "! kill -0 $p" || kill -KILL "$p" 2>/dev/null
+}
+
+bx_stat() { cat "$BX_SYS/$1" 2>/dev/null || echo 0; }
+bx_counters() {	# global counters of the module (zeros when not loaded)
+	local k
+	for k in packets misses held hold_timeouts fail_open; do
+		printf '%s=%s ' "$k" "$(bx_stat "$k")"
+	done
+}
+
+# bx_state CFG ROUND: the module and the daemon as CFG wants them
+bx_state() {
+	local cfg=$1 args
+	bx_daemon_stop
+	if [ "$cfg" = base ]; then
+		if grep -q '^xfilter ' /proc/modules; then
+			rmmod xfilter || bx_die "rmmod xfilter"
+		fi
+		return 0
+	fi
+	if ! grep -q '^xfilter ' /proc/modules; then
+		insmod "$BX_KO" || bx_die "insmod $BX_KO"
+		# the scenario's rule: with a rule on the owner in force every
+		# packet of the domain is decided by its owner entry
+		xfilterctl rule add dom "$BX_DOM" uid 1001 drop > /dev/null ||
+			bx_die "xfilterctl rule add"
+	fi
+	case $cfg in
+	xf5) args="--period 5000" ;;
+	xf3) args="--period 3000" ;;
+	xf2) args="--period 2000" ;;
+	xf1) args="--period 1000" ;;
+	miss) args="--period 3600000" ;;	# one walk at start, then misses only
+	pause) args="--period 1000 --pause-during-walk" ;;
+	*) bx_die "unknown configuration $cfg" ;;
+	esac
+	# shellcheck disable=SC2086
+	xfilterd run $args --log-level debug > "/tmp/bx-xfd-$cfg-$2.log" 2>&1 &
+	echo $! > /tmp/bx-xfd.pid
+	# its first walk is in the table before the run starts
+	t_wait 60 grep -q ' generation ' "/tmp/bx-xfd-$cfg-$2.log" ||
+		{ tail -n 5 "/tmp/bx-xfd-$cfg-$2.log"; bx_die "xfilterd ($cfg) never walked domain $BX_DOM"; }
+	[ "$(bx_stat "domains/$BX_DOM/entries")" -gt 0 ] ||
+		bx_die "no owner entries for domain $BX_DOM"
+}
+
+# bx_walks LOG FROM: the walks logged after line FROM: "walks=N walk_ms_avg=
+# walk_ms_max= paused=N" (the daemon's pause count is cumulative)
+bx_walks() {
+	awk -v from="$2" '
+	/ generation .* in [0-9.]+ ms/ {
+		p = 0
+		if (match($0, /[0-9]+ paused/)) p = substr($0, RSTART, RLENGTH - 7) + 0
+		if (NR <= from) { p0 = p; next }
+		for (i = 1; i < NF; i++) if ($i == "in" && $(i + 2) == "ms") t = $(i + 1)
+		n++; s += t; if (t > mx) mx = t; p1 = p
+	}
+	END { printf "walks=%d walk_ms_avg=%.1f walk_ms_max=%.1f paused=%d\n",
+		n, n ? s / n : 0, mx, n ? p1 - p0 : 0 }' "$1" 2>/dev/null
+}
+
+t_bench_setup() {
+	command -v httperf > /dev/null || bx_die "httperf is not in dom0"
+	[ -e /xflab/www/xfhttpd ] || bx_die "no /xflab/www/xfhttpd"
+	[ -e "$BX_KO" ] || bx_die "module/xfilter.ko is not built"
+	command -v xfilterd > /dev/null || bx_die "xfilterd is not built"
+	bx_say "tenant $BX_G ($(lab_type "$BX_G"), domain $BX_DOM, $BX_IP): fetching the web server"
+	# the server travels over the lab's own network: dom0 serves it once
+	busybox httpd -f -p "$LAB_DOM0_IP:8088" -h /xflab/www &
+	local hp=$! out
+	sleep 0.5
+	out=$(LAB_EXEC_TIMEOUT=120 lab_exec "$BX_G" \
+		"wget -q -O /tmp/xfhttpd http://$LAB_DOM0_IP:8088/xfhttpd && chmod 755 /tmp/xfhttpd && echo fetched")
+	kill "$hp" 2>/dev/null || true
+	grep -q fetched <<<"$out" || bx_die "domU could not fetch the server: $out"
+	# as the web server's user (www, uid 33), like the scenario's
+	lab_spawn "$BX_G" www web "exec /tmp/xfhttpd $BX_PORT" > /dev/null || bx_die "cannot start xfhttpd"
+	t_wait 30 bash -c "httperf --server $BX_IP --port $BX_PORT --uri / --num-conns 1 --timeout 5 2>&1 |
+		grep -q '^Reply status: .* 2xx=1 '" || bx_die "the web server does not answer"
+	bx_say "web server up in $BX_G:$BX_PORT; warm-up, then the idle connection time (5/s)"
+	bx_httperf 10 100 /tmp/bx-warm.txt || true
+	sleep 3
+	bx_httperf 5 50 /tmp/bx-idle.txt || true
+	bx_say "idle: $(bx_fields /tmp/bx-idle.txt)"
+	echo "BXPROBE rate=5 idle=1 $(bx_fields /tmp/bx-idle.txt)"
+	bx_fields /tmp/bx-idle.txt | sed -n 's/.* avg=\([0-9.]*\) .*/\1/p' > /tmp/bx-idle-ms
+	[ -s /tmp/bx-idle-ms ] || bx_die "no connection time at 5/s"
+}
+
+# The highest rate of the ladder at which the domU answers every connection
+# with no xFilter: the one every column is then measured at.
+t_bench_probe() {
+	local r n idle
+	idle=$(cat /tmp/bx-idle-ms) || bx_die "no idle connection time"
+	bx_state base 0
+	for r in $BX_LADDER; do
+		n=$((r * BX_PROBE_S))
+		[ "$n" -ge 150 ] || n=150
+		bx_say "probe: $n connections at $r/s, no xFilter"
+		bx_httperf "$r" "$n" "/tmp/bx-probe-$r.txt" || true
+		bx_say "probe $r/s: $(bx_fields "/tmp/bx-probe-$r.txt")"
+		echo "BXPROBE rate=$r $(bx_fields "/tmp/bx-probe-$r.txt")"
+		if bx_sustained "$r" "$n" "/tmp/bx-probe-$r.txt" "$idle"; then
+			echo "$r" > /tmp/bx-rate
+			echo "BXINFO rate=$r guest=$(lab_type "$BX_G") domid=$BX_DOM"
+			bx_say "rate: $r connections/s (sustained without an error)"
+			return 0
+		fi
+		sleep 10	# what the domU still owes the last rate
+	done
+	bx_die "no rate of [$BX_LADDER] sustained without errors"
+}
+
+t_bench_runs() {
+	local rate round cfg i n cfgs per from before after f total nr
+	rate=$(cat /tmp/bx-rate) || bx_die "no rate from the probe"
+	per=$(( (BX_CONNS + BX_ROUNDS - 1) / BX_ROUNDS ))
+	read -r -a cfgs <<<"$BX_CONFIGS"
+	n=${#cfgs[@]}
+	total=$((n * BX_ROUNDS))
+	nr=0
+	bx_say "measuring: ${cfgs[*]}; $BX_ROUNDS rounds of $per connections at $rate/s each (~$((total * per / rate / 60 + 1)) min of runs)"
+	for round in $(seq 1 "$BX_ROUNDS"); do
+		# each round starts one configuration later: drift lands on all
+		for i in $(seq 0 $((n - 1))); do
+			cfg=${cfgs[$(( (i + round - 1) % n ))]}
+			nr=$((nr + 1))
+			bx_state "$cfg" "$round"
+			sleep 3
+			from=$(wc -l < "/tmp/bx-xfd-$cfg-$round.log" 2>/dev/null || echo 0)
+			before=$(bx_counters)
+			bx_httperf "$rate" "$per" "/tmp/bx-$cfg-$round.txt" || true
+			after=$(bx_counters)
+			f=$(bx_fields "/tmp/bx-$cfg-$round.txt")
+			echo "BXRES cfg=$cfg round=$round rate=$rate $f $(bx_walks "/tmp/bx-xfd-$cfg-$round.log" "$from")"
+			echo "BXCNT cfg=$cfg round=$round before: $before"
+			echo "BXCNT cfg=$cfg round=$round after:  $after"
+			bx_hist "/tmp/bx-$cfg-$round.txt" | sed "s/^/BXHIST cfg=$cfg round=$round /"
+			bx_say "run $nr/$total round $round $cfg: $(awk '{print $1, $2, $3, $5, $6, $7, $8, $9}' <<<"$f")"
+			grep -q '^Total: connections' "/tmp/bx-$cfg-$round.txt" ||
+				{ cat "/tmp/bx-$cfg-$round.txt" | tail -n 5; t_fail "$cfg round $round: no httperf report"; }
+		done
+	done
+	bx_state base 0
+	grep -h -E ' (warn|err): ' /tmp/bx-xfd-*.log 2>/dev/null | sed 's/^[0-9.]* //' | sort |
+		uniq -c | sort -rn | head -n 5 | sed 's/^/  xfilterd: /'
+	true
+}
+
+t_run bench-setup t_bench_setup
+t_run bench-probe t_bench_probe
+if [ -e /tmp/bx-rate ]; then
+	t_run bench-runs t_bench_runs
+else
+	echo "XFTEST FAIL bench-runs (no rate: setup or probe failed)"
+fi
+bx_daemon_stop
+LAB_EXEC_TIMEOUT=20 lab_exec "$BX_G" \
+	'p=$(cat /tmp/web.pid 2>/dev/null); [ "${p:-1}" -gt 1 ] && kill -TERM -$p 2>/dev/null; true' > /dev/null
+true

@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""bench-xen's table: combines the rounds of each configuration (the BXRES and
+BXHIST lines of tests/bench/xen-dom0.sh) into min / mean / max / median /
+std-dev of httperf's connection time, prints them beside the original
+design's published figures with each column's ratio to no xFilter, and one
+PASS/MISS line per column against the goal (mean and std-dev within 1.05x).
+
+Exit: 0 when every column has figures (a MISS is a finding, not an error),
+1 when a column has none or a run lost connections, 2 on usage errors."""
+import argparse
+import datetime
+import math
+import re
+import sys
+
+GOAL = 1.05
+NAMES = {"base": "no xFilter", "xf5": "5 s", "xf3": "3 s", "xf2": "2 s", "xf1": "1 s",
+         "miss": "on miss", "pause": "1 s, paused"}
+# The original design's figures (httperf at 150 connections/s, polling from
+# dom0 with the guest paused during each walk): mean, max, std-dev in ms.
+PAPER = {"base": (0.4, 31.0, 1.0), "xf5": (0.4, 31.2, 1.4), "xf3": (0.5, 33.4, 1.7),
+         "xf2": (0.5, 31.0, 1.9), "xf1": (0.7, 39.1, 2.5)}
+
+
+def kv(line):
+    return dict(m.groups() for m in re.finditer(r"(\w+)=(\S+)", line))
+
+
+def num(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def combine(runs, hist):
+    """Pooled figures of the runs of one configuration; the median as
+    httperf computes it, the centre of the 1 ms bin holding the middle."""
+    n_tot = sum(r["n"] for r in runs)
+    if n_tot == 0:
+        return None
+    mean = sum(r["n"] * r["avg"] for r in runs) / n_tot
+    ss = sum((r["n"] - 1) * r["sd"] ** 2 + r["n"] * r["avg"] ** 2 for r in runs if r["n"])
+    sd = math.sqrt(max(ss - n_tot * mean ** 2, 0.0) / (n_tot - 1)) if n_tot > 1 else 0.0
+    median = math.nan
+    if hist:
+        acc = 0
+        for b in sorted(hist):
+            acc += hist[b]
+            if acc >= 0.5 * sum(hist.values()):
+                median = b
+                break
+    return {
+        "n": n_tot, "mean": mean, "sd": sd, "median": median,
+        "min": min(r["min"] for r in runs), "max": max(r["max"] for r in runs),
+        "conns": sum(r["conns"] for r in runs), "replies": sum(r["replies"] for r in runs),
+        "errors": sum(r["errors"] for r in runs), "rounds": len(runs),
+        "walks": sum(r["walks"] for r in runs),
+        "walk_ms": (sum(r["walks"] * r["walk_ms"] for r in runs) /
+                    max(sum(r["walks"] for r in runs), 1)),
+        "walk_max": max(r["walk_max"] for r in runs),
+        "paused": sum(r["paused"] for r in runs),
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("results")
+    ap.add_argument("--guest", default="?")
+    ap.add_argument("--requested-rate", default="150")
+    ap.add_argument("--configs", default="base xf5 xf3 xf2 xf1 miss pause")
+    ap.add_argument("--md")
+    a = ap.parse_args()
+    cfgs = a.configs.split()
+    runs, hists, info, probes = {}, {}, {}, []
+    with open(a.results, errors="replace") as f:
+        for line in f:
+            line = line.strip()
+            d = kv(line)
+            if line.startswith("BXRES "):
+                n = 0
+                runs.setdefault(d["cfg"], []).append({
+                    "round": int(d["round"]), "rate": d.get("rate"),
+                    "conns": int(num(d.get("conns")) if not math.isnan(num(d.get("conns"))) else 0),
+                    "replies": int(num(d.get("replies")) if not math.isnan(num(d.get("replies"))) else 0),
+                    "errors": int(num(d.get("errors")) if not math.isnan(num(d.get("errors"))) else 0),
+                    "n": n, "avg": num(d.get("avg")), "sd": num(d.get("stddev")),
+                    "min": num(d.get("min")), "max": num(d.get("max")), "median": num(d.get("median")),
+                    "walks": int(num(d.get("walks", 0))), "walk_ms": num(d.get("walk_ms_avg", 0)),
+                    "walk_max": num(d.get("walk_ms_max", 0)), "paused": int(num(d.get("paused", 0)))})
+            elif line.startswith("BXHIST "):
+                h = hists.setdefault((d["cfg"], int(d["round"])), {})
+                for b, c in re.findall(r"(\d+\.\d+):(\d+)", line):
+                    h[float(b)] = h.get(float(b), 0) + int(c)
+            elif line.startswith("BXINFO "):
+                info = d
+            elif line.startswith("BXPROBE "):
+                probes.append(d)
+    # each run's count of timed connections is its histogram's
+    for cfg, rs in runs.items():
+        for r in rs:
+            h = hists.get((cfg, r["round"]), {})
+            r["n"] = sum(h.values()) if h else (r["replies"] if not math.isnan(r["avg"]) else 0)
+    res, bad = {}, 0
+    for cfg in cfgs:
+        rs = [r for r in runs.get(cfg, []) if r["n"] and not math.isnan(r["avg"])]
+        hist = {}
+        for r in rs:
+            for b, c in hists.get((cfg, r["round"]), {}).items():
+                hist[b] = hist.get(b, 0) + c
+        res[cfg] = combine(rs, hist) if rs else None
+        if res[cfg] is None:
+            bad = 1
+    rate = info.get("rate", "?")
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    base = res.get("base")
+
+    def ratio(cfg, key):
+        if not base or not res.get(cfg) or not base[key]:
+            return math.nan
+        return res[cfg][key] / base[key]
+
+    def round_ratios(cfg):
+        """The mean's ratio to no xFilter within each round (same minutes)."""
+        b = {r["round"]: r["avg"] for r in runs.get("base", []) if r["n"]}
+        out = [r["avg"] / b[r["round"]] for r in runs.get(cfg, [])
+               if r["n"] and r["round"] in b and b[r["round"]]]
+        return out
+
+    def f(v, p=1):
+        return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{p}f}"
+
+    cols = [c for c in cfgs]
+    head = ["connection time [ms]"] + [NAMES.get(c, c) for c in cols]
+    rows = []
+
+    def row(label, fn):
+        rows.append([label] + [fn(c) for c in cols])
+
+    row("connections (timed / errors)", lambda c: f"{res[c]['n']} / {res[c]['errors']}" if res[c] else "-")
+    for key, label in (("min", "min"), ("mean", "mean"), ("max", "max"),
+                       ("median", "median (1 ms bins)"), ("sd", "std-dev")):
+        row(label, lambda c, k=key: f(res[c][k], 2) if res[c] else "-")
+    row("mean / no xFilter", lambda c: f(ratio(c, "mean"), 2) + "x")
+    row("std-dev / no xFilter", lambda c: f(ratio(c, "sd"), 2) + "x")
+    row("mean ratio, per round", lambda c: "-" if c == "base" or not round_ratios(c) else
+        f"{min(round_ratios(c)):.2f}-{max(round_ratios(c)):.2f}x")
+    row("walks (mean ms, paused)", lambda c: "-" if not res[c] or not res[c]["walks"] else
+        f"{res[c]['walks']} ({res[c]['walk_ms']:.0f} ms, {res[c]['paused']} paused)")
+    row("original design: mean / max / std-dev [ms]", lambda c: "/".join(
+        f"{v:g}" for v in PAPER[c]) if c in PAPER else "-")
+    row("original design: mean, std-dev / none", lambda c: (
+        f"{PAPER[c][0] / PAPER['base'][0]:.2f}x, {PAPER[c][2] / PAPER['base'][2]:.2f}x")
+        if c in PAPER else "-")
+
+    widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
+    lines = [f"bench-xen {date}: httperf in dom0 -> web server in a {a.guest.upper()} domU "
+             f"(1 KiB page, one request per connection; httperf at nice 19), {rate} connections/s"
+             + ("" if rate == a.requested_rate else
+                f" (the highest the lab sustained with no xFilter; {a.requested_rate}/s was asked)"),
+             "  ".join(h.ljust(w) for h, w in zip(head, widths)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(str(v).ljust(w) for v, w in zip(r, widths)) for r in rows]
+    lines.append("")
+    lines.append("rate probe, no xFilter (sustained: no error, >= 0.95 of the rate, mean within 2x"
+                 " the idle mean): " + "; ".join(
+        f"{'idle ' if p.get('idle') else ''}{p.get('rate')}/s: {p.get('replies')}/{p.get('conns')}"
+        f" replies, {p.get('errors')} errors, {p.get('conn_rate')} conn/s, mean {p.get('avg')} ms"
+        for p in probes))
+    lines.append("")
+    verdicts = []
+    for c in cols:
+        if c == "base":
+            continue
+        rm, rs = ratio(c, "mean"), ratio(c, "sd")
+        if math.isnan(rm) or math.isnan(rs):
+            verdicts.append(f"MISS {NAMES.get(c, c)}: no figures")
+            continue
+        ok = rm <= GOAL and rs <= GOAL
+        verdicts.append(f"{'PASS' if ok else 'MISS'} {NAMES.get(c, c):12s} mean {rm:.2f}x, "
+                        f"std-dev {rs:.2f}x (goal <= {GOAL}x both)"
+                        + (": the original design's pausing, shown for what it costs"
+                           if c == "pause" else ""))
+    lines += verdicts
+    lines.append("original design, 1 s column: mean 1.75x, std-dev 2.50x "
+                 "(its guest was paused during each walk)")
+    lost = sum(r["conns"] - r["replies"] for rs in runs.values() for r in rs)
+    errs = sum(r["errors"] for rs in runs.values() for r in rs)
+    lines.append(f"connections without a reply: {lost}; httperf errors: {errs}"
+                 " (a MISS is reported, not an exit status)")
+    if lost or errs:
+        bad = 1
+    print("\n".join(lines))
+    if a.md:
+        with open(a.md, "w") as m:
+            m.write("| " + " | ".join(head) + " |\n")
+            m.write("|" + "---|" * len(head) + "\n")
+            for r in rows:
+                m.write("| " + " | ".join(str(v) for v in r) + " |\n")
+            m.write("\n" + "\n".join(verdicts) + "\n")
+    return bad
+
+
+if __name__ == "__main__":
+    sys.exit(main())
