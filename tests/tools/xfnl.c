@@ -17,9 +17,15 @@
  *        every socket of the namespace with its real owner, in batches
  *        (--big: each OWNER_ADD as large as one netlink nest allows)
  *   xfnl resolve NETNS [--delay-ms N] [--ignore] [--count N] [--seconds S]
- *        [--ready FILE]: answers each miss with the owner found in NETNS
- *        (OWNER_ADD + OWNER_COMMIT in the domain's generation) or with
- *        MISS_RESOLVE when no socket has the key
+ *        [--ready FILE] [--fifo] [--budget N] [--period-ms MS]
+ *        [--ns DOMID=NETNS]...: answers each miss with the owner found in
+ *        NETNS (--ns: the domain's own; OWNER_ADD + OWNER_COMMIT in the
+ *        domain's generation) or with MISS_RESOLVE when no socket has the
+ *        key; as xfilterd does, domains take turns (missq.h), each turn one
+ *        socket scan for all of a domain's queued misses, at most N turns
+ *        per domain per period (default xfilterd's: 20 per 100 ms; 0: no
+ *        limit); --fifo answers in arrival order, one scan per miss (the
+ *        unfair resolver, to compare)
  *   xfnl rule-add WORD...     verdict=accept|drop|reject|log dom= pid= tgid=
  *        uid= gid= comm= dir=in|out proto=tcp|udp|N family=4|6
  *        peer=ADDR[/PLEN] gport=N[-M] pport=N[-M] timeout=MS prio=N
@@ -54,6 +60,7 @@
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 
+#include "missq.h"
 #include "nl.h"
 #include "procnet.h"
 #include "xfmsg.h"
@@ -545,11 +552,17 @@ static int cmd_sync(int argc, char **argv)
 
 /* ---- resolver ---------------------------------------------------------- */
 
+#define RESOLVE_NS 8
+
 struct resolver {
 	uint64_t netns;
+	unsigned int nr_ns;
+	uint32_t ns_dom[RESOLVE_NS];
+	uint64_t ns[RESOLVE_NS];
 	long delay_ms;
-	int ignore;
+	int ignore, fifo;
 	long count, seen;
+	struct xf_missq q;
 };
 
 static int on_domain_gen(const struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
@@ -575,21 +588,16 @@ static uint64_t domain_gen(uint32_t domid)
 	return gen ? gen : 1;
 }
 
-static int answer_miss(struct resolver *r, const struct xf_miss *m)
+/* Answers one miss from a scan taken after it arrived. */
+static void answer_one(const struct xf_miss *m, const struct pn_table *t)
 {
-	struct pn_table t = { 0 };
 	const struct pn_sock *s;
 	struct nl_msg *msg;
 	char k[160];
 	int rc;
 
 	fmt_key(&m->key, k, sizeof(k));
-	rc = pn_collect(r->netns, &t);
-	if (rc) {
-		fprintf(stderr, "xfnl: reading sockets: %s\n", strerror(-rc));
-		return rc;
-	}
-	s = pn_match(&t, m->key.family, m->key.proto, m->key.guest_addr,
+	s = pn_match(t, m->key.family, m->key.proto, m->key.guest_addr,
 		     m->key.guest_port,
 		     m->key.has_peer_addr ? m->key.peer_addr : NULL, m->key.peer_port);
 	if (s && s->inode) {
@@ -615,8 +623,38 @@ static int answer_miss(struct resolver *r, const struct xf_miss *m)
 	}
 	if (rc)
 		fprintf(stderr, "xfnl: answer: %s %s\n", strerror(-nl.err.error), nl.err.msg);
+}
+
+/* One turn: one scan of the namespace answers n misses of one domain. */
+static int answer_misses(struct resolver *r, const struct xf_miss *m, size_t n)
+{
+	struct pn_table t = { 0 };
+	uint64_t netns = r->netns;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < r->nr_ns; i++)
+		if (r->ns_dom[i] == m[0].domid)
+			netns = r->ns[i];
+	if (r->delay_ms > 0)
+		usleep((useconds_t)(r->delay_ms * 1000));
+	rc = pn_collect(netns, &t);
+	if (rc) {
+		fprintf(stderr, "xfnl: reading sockets: %s\n", strerror(-rc));
+		return rc;
+	}
+	for (i = 0; i < n; i++)
+		answer_one(&m[i], &t);
 	pn_free(&t);
 	return 0;
+}
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 static int on_miss(const struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
@@ -638,18 +676,44 @@ static int on_miss(const struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 		       m.ifname, k);
 		return 0;
 	}
-	if (r->delay_ms > 0)
-		usleep((useconds_t)(r->delay_ms * 1000));
-	return answer_miss(r, &m);
+	if (r->fifo)
+		return answer_misses(r, &m, 1);
+	if (xf_missq_push(&r->q, &m, mono_ms()) < 0) {
+		fmt_key(&m.key, k, sizeof(k));
+		printf("miss dom=%u dir=%u if=%s %s -> not queued\n", m.domid, m.dir,
+		       m.ifname, k);
+	}
+	return 0;
+}
+
+/* Reads every event pending now (bounded: turns must go on under a flood). */
+static void drain_events(struct xf_nl *ev, struct resolver *r)
+{
+	int i, rc;
+
+	for (i = 0; i < 1024; i++) {
+		struct pollfd p = { .fd = xf_nl_fd(ev), .events = POLLIN };
+
+		if (poll(&p, 1, 0) <= 0)
+			return;
+		rc = xf_nl_events(ev, on_miss, r);
+		if (rc == -ENOBUFS)
+			printf("resolver: events lost (ENOBUFS)\n");
+		else if (rc)
+			fprintf(stderr, "xfnl: events: %s\n", ev->err.msg);
+		if (r->fifo)
+			return;
+	}
 }
 
 static int cmd_resolve(int argc, char **argv)
 {
 	struct resolver r = { .count = -1 };
+	struct xf_miss batch[XF_MISSQ_DEPTH];
 	struct xf_nl ev;
 	const char *ready = NULL;
-	double seconds = 0, t0;
-	struct timespec ts;
+	double seconds = 0, t0, period_ms = XF_MISSQ_PERIOD_MS;
+	unsigned int budget = XF_MISSQ_TURNS;
 	int i, rc;
 
 	if (argc < 2)
@@ -660,6 +724,19 @@ static int cmd_resolve(int argc, char **argv)
 			r.delay_ms = (long)num(argv[++i]);
 		else if (!strcmp(argv[i], "--ignore"))
 			r.ignore = 1;
+		else if (!strcmp(argv[i], "--fifo"))
+			r.fifo = 1;
+		else if (!strcmp(argv[i], "--budget") && i + 1 < argc)
+			budget = (unsigned int)num(argv[++i]);
+		else if (!strcmp(argv[i], "--ns") && i + 1 < argc && strchr(argv[i + 1], '=') &&
+			 r.nr_ns < RESOLVE_NS) {
+			char *eq = strchr(argv[++i], '=');
+
+			*eq = 0;
+			r.ns_dom[r.nr_ns] = (uint32_t)num(argv[i]);
+			r.ns[r.nr_ns++] = netns_or_die(eq + 1);
+		} else if (!strcmp(argv[i], "--period-ms") && i + 1 < argc)
+			period_ms = (double)num(argv[++i]);
 		else if (!strcmp(argv[i], "--count") && i + 1 < argc)
 			r.count = (long)num(argv[++i]);
 		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
@@ -669,6 +746,8 @@ static int cmd_resolve(int argc, char **argv)
 		else
 			usage();
 	}
+	/* misses older than the module's hold deadline were decided already */
+	xf_missq_init(&r.q, budget, period_ms, 900);
 	if (xf_nl_open(&ev) || xf_nl_subscribe(&ev, XFILTER_MCGRP_MISS)) {
 		nl.err = ev.err;
 		die("subscribe to the miss group");
@@ -680,30 +759,34 @@ static int cmd_resolve(int argc, char **argv)
 			fclose(f);
 	}
 	printf("resolver ready\n");
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	t0 = ts.tv_sec + ts.tv_nsec / 1e9;
-	while (r.count < 0 || r.seen < r.count) {
+	t0 = mono_ms();
+	while (r.count < 0 || r.seen < r.count || xf_missq_pending(&r.q)) {
 		struct pollfd p = { .fd = xf_nl_fd(&ev), .events = POLLIN };
-		int ms = -1;
+		double wait = xf_missq_wait_ms(&r.q, mono_ms());
+		int ms = wait < 0 ? -1 : (int)wait + (wait > (int)wait);
+		size_t n;
 
 		if (seconds > 0) {
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			ms = (int)((seconds - (ts.tv_sec + ts.tv_nsec / 1e9 - t0)) * 1000);
-			if (ms <= 0)
+			int left = (int)(seconds * 1000 - (mono_ms() - t0));
+
+			if (left <= 0)
 				break;
+			ms = ms < 0 || left < ms ? left : ms;
 		}
 		rc = poll(&p, 1, ms);
 		if (rc < 0 && errno != EINTR)
 			break;
-		if (rc <= 0)
-			continue;
-		rc = xf_nl_events(&ev, on_miss, &r);
-		if (rc == -ENOBUFS)
-			printf("resolver: events lost (ENOBUFS)\n");
-		else if (rc)
-			fprintf(stderr, "xfnl: events: %s\n", ev.err.msg);
+		if (rc > 0)
+			drain_events(&ev, &r);
+		n = xf_missq_take(&r.q, mono_ms(), batch, XF_MISSQ_DEPTH);
+		if (n)
+			answer_misses(&r, batch, n);
 	}
-	printf("resolver done misses=%ld\n", r.seen);
+	printf("resolver done misses=%ld turns=%llu coalesced=%llu dropped=%llu expired=%llu "
+	       "deferred=%llu\n", r.seen, (unsigned long long)r.q.st.walks,
+	       (unsigned long long)r.q.st.coalesced, (unsigned long long)r.q.st.dropped,
+	       (unsigned long long)r.q.st.expired, (unsigned long long)r.q.st.deferred);
+	xf_missq_free(&r.q);
 	xf_nl_close(&ev);
 	return 0;
 }

@@ -16,6 +16,16 @@
 
 #define XF_MISSQ_DOMS	256	/* domains with misses queued at once */
 #define XF_MISSQ_DEPTH	64	/* queued misses per domain */
+/*
+ * The daemon's budget: turns per domain per period. A turn is one targeted
+ * lookup per queued miss, about a millisecond, so a storming guest takes
+ * at most about a fifth of the daemon's time; a turn answers every queued
+ * miss of the domain (the module keeps up to dom_miss_inflight open), and
+ * the short period keeps what waits for the next one far under the
+ * module's hold deadline.
+ */
+#define XF_MISSQ_TURNS		20
+#define XF_MISSQ_PERIOD_MS	100
 
 struct xf_missq_dom {
 	uint32_t domid;

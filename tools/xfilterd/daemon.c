@@ -39,14 +39,6 @@
 #define MAX_DOMS		256
 #define MIN_REFRESH_MS		100	/* miss-triggered refreshes, at most this often */
 #define RETRY_MS		2000	/* attach retries (a guest still booting) */
-/*
- * Turns per domain per second: a turn is one targeted lookup per queued
- * miss, about a millisecond; so a storming guest takes at most about a
- * tenth of the daemon's time, and each turn answers up to XF_MISSQ_DEPTH
- * misses, more than the module sends per second by default.
- */
-#define MISS_TURNS		100
-#define MISS_PERIOD_MS		1000
 #define MISS_MAX_AGE_MS		900	/* the module's hold deadline */
 #define MISS_DRAIN		1024	/* events read before a turn, at most */
 
@@ -699,7 +691,7 @@ int xfd_run(const struct xfd_opts *o)
 	if (!c)
 		return 1;
 	c->o = o;
-	xf_missq_init(&c->mq, MISS_TURNS, MISS_PERIOD_MS, MISS_MAX_AGE_MS);
+	xf_missq_init(&c->mq, XF_MISSQ_TURNS, XF_MISSQ_PERIOD_MS, MISS_MAX_AGE_MS);
 	xf_profile_cache = true;
 	if (!o->dry_run) {
 		if (xf_nl_open(&c->req) || xf_nl_get_info(&c->req, &info)) {
