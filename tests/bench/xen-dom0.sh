@@ -137,6 +137,7 @@ bx_walks() {
 
 t_bench_setup() {
 	command -v httperf > /dev/null || bx_die "httperf is not in dom0"
+	nice -n 19 true || bx_die "no nice in dom0"
 	[ -e /xflab/www/xfhttpd ] || bx_die "no /xflab/www/xfhttpd"
 	[ -e "$BX_KO" ] || bx_die "module/xfilter.ko is not built"
 	command -v xfilterd > /dev/null || bx_die "xfilterd is not built"

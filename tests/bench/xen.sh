@@ -58,7 +58,8 @@ BX_ROUNDS=$ROUNDS
 BX_CONFIGS='$CONFIGS'
 EOF
 # httperf and the libraries dom0's base image lacks
-adds=(--add "$HTTPERF:/usr/bin/httperf" --add "$OUT/bench.conf:/xflab/bench.conf"
+# (busybox has no nice applet: coreutils' nice runs httperf at nice 19)
+adds=(--add "$HTTPERF:/usr/bin/httperf" --add "$(command -v nice):/usr/bin/nice" --add "$OUT/bench.conf:/xflab/bench.conf"
 	--add "$OUT/www/xfhttpd:/xflab/www/xfhttpd")
 for l in $(ldd "$HTTPERF" | awk '/=> \//{print $3}'); do
 	adds+=(--add "$l:$l")
@@ -68,18 +69,32 @@ echo "bench-xen: httperf in dom0 -> web server in a $GUEST domU, columns [$CONFI
 	"$CONNS connections each in $ROUNDS interleaved rounds, rate $RATE/s or the highest" \
 	"of [$LADDER] the lab sustains; booting the Xen lab (a few minutes; progress below)"
 start=$SECONDS
+# A heartbeat while the domU boots (minutes for HVM under emulation): its
+# latest console line, every 30 s, until it answers on the network.
+rm -f "$OUT/console.log"
+(
+	while sleep 30; do
+		grep -a -q 'XFLAB-UP ' "$OUT/console.log" 2>/dev/null && exit 0
+		l=$(grep -a -E '^ *[0-9.]+ (\[tenant\] |\(XEN\) \(d[0-9]+\) |\(d[0-9]+\) )' "$OUT/console.log" 2>/dev/null | tail -n 1 |
+			sed -E 's/^ *[0-9.]+ //' | cut -c1-100)
+		printf '[%4ds] booting... %s\n' $((SECONDS - start)) "${l:-(dom0 and Xen)}"
+	done
+) &
+beat=$!
 scripts/xen-lab.sh --tier bench-xen --quiet --timeout "$TIMEOUT" \
 	--guests "tenant:$GUEST" --test tests/bench/xen-dom0.sh "${adds[@]}" 2>&1 |
 	while IFS= read -r line; do
 		printf '[%4ds] %s\n' $((SECONDS - start)) "$(sed -E 's/^ *[0-9]+\.[0-9]+ //' <<<"$line")"
 	done
 rc=${PIPESTATUS[0]}
+kill "$beat" 2>/dev/null
 
 tr -d '\r' < "$OUT/console.log" | sed -E 's/^ *[0-9]+\.[0-9]+ //' |
 	grep -a -E '^(BXRES|BXHIST|BXINFO|BXPROBE|BXCNT) ' > "$OUT/results.txt"
 python3 tests/bench/xen-table.py --guest "$GUEST" --requested-rate "$RATE" \
 	--configs "$CONFIGS" --md "$OUT/table.md" "$OUT/results.txt" | tee "$OUT/table.txt"
 prc=${PIPESTATUS[0]}
+kill "$beat" 2>/dev/null
 echo "bench-xen: results in $OUT/table.txt (markdown: $OUT/table.md), raw lines in" \
 	"$OUT/results.txt, console in $OUT/console.log; $((SECONDS - start)) s"
 [ "$rc" -eq 0 ] && [ "$prc" -eq 0 ]
