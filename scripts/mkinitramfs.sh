@@ -7,6 +7,8 @@
 #   scripts/mkinitramfs.sh -o OUT.cpio.gz [options] SCRIPT [ARGS...]
 #     --kver VER          take modules from /lib/modules/VER (default: KVER,
 #                         else the newest installed)
+#     --moddir DIR        the module tree is DIR/lib/modules/VER (a kernel
+#                         built here, installed with INSTALL_MOD_PATH=DIR)
 #     --kmod NAME         Debian module, loaded with its dependencies at boot,
 #                         in the order given (repeatable)
 #     --kmod-later NAME   Debian module with its dependencies, copied but not
@@ -38,6 +40,7 @@ KVER=${KVER:-}
 KMODS=() LATER=() KOS=() BINS=() FILES=()
 MARKER=XFGUEST-SUCCESS
 TREE=
+MODDIR=
 
 usage() { awk 'NR > 2 && !/^#/ {exit} NR > 2 {sub(/^# ?/, ""); print}' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
@@ -45,6 +48,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	-o) OUT=$2; shift 2 ;;
 	--kver) KVER=$2; shift 2 ;;
+	--moddir) MODDIR=$2; shift 2 ;;
 	--kmod) KMODS+=("$2"); shift 2 ;;
 	--kmod-later) LATER+=("$2"); shift 2 ;;
 	--ko) KOS+=("$2"); shift 2 ;;
@@ -63,7 +67,9 @@ SCRIPT=$1
 shift
 [ -f "$SCRIPT" ] || { echo "mkinitramfs: no script $SCRIPT" >&2; exit 1; }
 [ -n "$KVER" ] || KVER=$(ls /lib/modules | sort -V | tail -n 1)
-[ -d "/lib/modules/$KVER" ] || { echo "mkinitramfs: no /lib/modules/$KVER" >&2; exit 1; }
+[ -d "$MODDIR/lib/modules/$KVER" ] || { echo "mkinitramfs: no $MODDIR/lib/modules/$KVER" >&2; exit 1; }
+MODPROBE=(modprobe)
+[ -z "$MODDIR" ] || MODPROBE+=(-d "$MODDIR")
 
 if [ -n "$TREE" ]; then
 	rm -rf "$TREE"
@@ -122,7 +128,7 @@ modlist=$ROOT/etc/xf-modules
 : > "$modlist"
 add_kmod() {	# add_kmod NAME
 	local ko
-	for ko in $(modprobe -S "$KVER" --show-depends "$1" | awk '$1 == "insmod" {print $2}'); do
+	for ko in $("${MODPROBE[@]}" -S "$KVER" --show-depends "$1" | awk '$1 == "insmod" {print $2}'); do
 		grep -qxF "$ko" "$modlist" && continue
 		add_file "$ko"
 		echo "$ko" >> "$modlist"
@@ -131,7 +137,7 @@ add_kmod() {	# add_kmod NAME
 for m in "${KMODS[@]+"${KMODS[@]}"}"; do add_kmod "$m"; done
 mkdir -p "$ROOT/etc/xf-modules.d"
 for m in "${LATER[@]+"${LATER[@]}"}"; do
-	for ko in $(modprobe -S "$KVER" --show-depends "$m" | awk '$1 == "insmod" {print $2}'); do
+	for ko in $("${MODPROBE[@]}" -S "$KVER" --show-depends "$m" | awk '$1 == "insmod" {print $2}'); do
 		[ -e "$ROOT$ko" ] || add_file "$ko"
 		grep -qxF "$ko" "$modlist" || echo "$ko" >> "$ROOT/etc/xf-modules.d/$m"
 	done

@@ -16,7 +16,7 @@
 #                          the newest installed)
 #         --append ARGS    extra kernel command line
 #         --marker STRING  success marker (default XFGUEST-SUCCESS)
-#         --kmod, --kmod-later, --ko, --bin, --file
+#         --kmod, --kmod-later, --ko, --bin, --file, --moddir
 #                          passed to scripts/mkinitramfs.sh
 #     -q, --quiet          do not copy the console to stdout
 #
@@ -48,7 +48,7 @@ while [ $# -gt 0 ]; do
 	--kver) KVER=$2; shift 2 ;;
 	--append) APPEND="$APPEND $2"; shift 2 ;;
 	--marker) MARKER=$2; shift 2 ;;
-	--kmod|--kmod-later|--ko|--bin|--file) MKARGS+=("$1" "$2"); shift 2 ;;
+	--kmod|--kmod-later|--ko|--bin|--file|--moddir) MKARGS+=("$1" "$2"); shift 2 ;;
 	-q|--quiet) QUIET=1; shift ;;
 	-h|--help) usage ;;
 	--) shift; break ;;
