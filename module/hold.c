@@ -98,6 +98,15 @@ unsigned int xf_hold(struct xf_vif *vif, struct sk_buff *skb,
 
 	if (!miss_listeners())
 		return xf_packet_resolve(vif, skb, pkt, XF_FAIL_NO_DAEMON);
+	/*
+	 * A full queue is the usual case under a miss storm: decide such a
+	 * packet without an allocation or the lock, so that the storm does
+	 * not contend with the answers that drain the queue (the caps are
+	 * checked again under the lock).
+	 */
+	if (READ_ONCE(vif->held_pkts) >= READ_ONCE(xf_hold_max_packets) ||
+	    atomic_read(&dom->held) >= READ_ONCE(xf_dom_hold_max_packets))
+		return xf_packet_resolve(vif, skb, pkt, XF_FAIL_FULL);
 
 	h = kmalloc(sizeof(*h), GFP_ATOMIC);
 	if (!h)
@@ -142,7 +151,7 @@ unsigned int xf_hold(struct xf_vif *vif, struct sk_buff *skb,
 		atomic_inc(&dom->miss_keys);
 	h_asked = h->asked;	/* h may be gone once the lock is dropped */
 	list_add_tail(&h->node, &vif->held);
-	vif->held_pkts++;
+	WRITE_ONCE(vif->held_pkts, vif->held_pkts + 1);
 	vif->held_bytes += skb->truesize;
 	atomic_inc(&dom->held);
 	atomic_add(skb->truesize, &dom->held_bytes);
@@ -167,7 +176,7 @@ EXPORT_SYMBOL_IF_KUNIT(xf_hold);
 static void unlink_held(struct xf_vif *vif, struct xf_held *h)
 {
 	list_del(&h->node);
-	vif->held_pkts--;
+	WRITE_ONCE(vif->held_pkts, vif->held_pkts - 1);
 	vif->held_bytes -= h->skb->truesize;
 	atomic_dec(&vif->dom->held);
 	atomic_sub(h->skb->truesize, &vif->dom->held_bytes);
