@@ -7,6 +7,8 @@
 # installed here, otherwise it is built from the package's source the way its
 # dkms.conf says.
 # Usage: scripts/deb-root.sh DEBDIR ROOT [KVER]   (KVER: newest installed *-amd64 headers)
+# DEB_ROOT_BUILD=1: always build the module from the package's source (a
+# DKMS build of the same version left here earlier may be of older source).
 set -euo pipefail
 debdir=${1:?usage: deb-root.sh DEBDIR ROOT [KVER]}
 root=${2:?usage: deb-root.sh DEBDIR ROOT [KVER]}
@@ -21,7 +23,7 @@ ver=$(dpkg-deb -f "$debdir"/xfilter-dkms_*.deb Version)
 dest=$root/lib/modules/$kver/updates/dkms
 mkdir -p "$dest"
 built=/var/lib/dkms/xfilter/$ver/$kver/x86_64/module/xfilter.ko
-if [ -f "$built" ]; then
+if [ -f "$built" ] && [ "${DEB_ROOT_BUILD:-0}" != 1 ]; then
 	cp "$built" "$dest/"
 else
 	tmp=$(mktemp -d)

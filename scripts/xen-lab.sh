@@ -15,6 +15,9 @@
 #     --boot-timeout S     per domU, from xl create to answering (default 900)
 #     --test-timeout S     the dom0 test script (default: what is left)
 #     --add SRC:DST        extra file into dom0 (repeatable)
+#     --pkg-root DIR       dom0 runs the module, tools, configuration file and
+#                          unit unpacked from the .debs (scripts/deb-root.sh
+#                          DEBDIR DIR), not the build tree's
 #     --dom0-cmdline STR   extra dom0 kernel parameters
 #     --post CMD           host-side check after the run: CMD OUTDIR prints
 #                          more XFTEST marker lines (repeatable)
@@ -51,6 +54,7 @@ TIMEOUT=600
 BOOT_TIMEOUT=900
 TEST_TIMEOUT=
 ADDS=()
+PKG_ROOT=
 POSTS=()
 DOM0_EXTRA=
 VERBOSE=auto
@@ -66,6 +70,7 @@ while [ $# -gt 0 ]; do
 	--boot-timeout) BOOT_TIMEOUT=$2; shift ;;
 	--test-timeout) TEST_TIMEOUT=$2; shift ;;
 	--add) ADDS+=("$2"); shift ;;
+	--pkg-root) PKG_ROOT=$2; shift ;;
 	--dom0-cmdline) DOM0_EXTRA=$2; shift ;;
 	--post) POSTS+=("$2"); shift ;;
 	--quiet) VERBOSE=0 ;;
@@ -78,6 +83,8 @@ while [ $# -gt 0 ]; do
 done
 [ "$VERBOSE" = auto ] && { [ -t 1 ] && VERBOSE=1 || VERBOSE=0; }
 [ -z "$TEST" ] || [ -r "$TEST" ] || { echo "xen-lab: no test script $TEST" >&2; exit 2; }
+[ -z "$PKG_ROOT" ] || [ -s "$PKG_ROOT/xen-lab.args" ] ||
+	{ echo "xen-lab: $PKG_ROOT/xen-lab.args missing (scripts/deb-root.sh)" >&2; exit 2; }
 
 log() { echo "[xen-lab $(date +%T)] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -316,7 +323,9 @@ build_overlay() {
 	fi
 	: > "$ROOT/etc/xflab/extra-modules"
 	local have=
-	if [ -e "$TOP/module/xfilter.ko" ]; then
+	if [ -n "$PKG_ROOT" ]; then
+		put_pkg
+	elif [ -e "$TOP/module/xfilter.ko" ]; then
 		put "$TOP/module/xfilter.ko" /xflab/xfilter.ko
 		local deps
 		deps=$(modinfo -F depends "$TOP/module/xfilter.ko" | tr ',' ' ')
@@ -326,7 +335,7 @@ build_overlay() {
 	fi
 	local t
 	for t in xfilterctl xfilterd; do
-		if [ -x "$TOP/tools/$t/$t" ]; then
+		if [ -z "$PKG_ROOT" ] && [ -x "$TOP/tools/$t/$t" ]; then
 			put "$TOP/tools/$t/$t" "/usr/sbin/$t"
 			put_libs "$TOP/tools/$t/$t"
 			have+=" $t"
@@ -346,6 +355,7 @@ build_overlay() {
 		# the test's own timeout fires before the host kills QEMU
 		echo "XFLAB_DEADLINE=$((TIMEOUT - 45))"
 		echo "XFLAB_HAVE='${have# }'"
+		echo "XFLAB_PKG=$([ -n "$PKG_ROOT" ] && echo 1 || echo 0)"
 		echo "XFLAB_DOMU_CPUS='${XFLAB_DOMU_CPUS-own}'"
 		echo "XFLAB_DOMU_CMDLINE='${XFLAB_DOMU_CMDLINE:-}'"
 		echo "XFLAB_BUILD_ID='$(date -u +%Y%m%dT%H%M%SZ) $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)'"
@@ -353,6 +363,38 @@ build_overlay() {
 	mkcpio "$ROOT" "$OUT/overlay.cpio"
 	rm -rf "$OUT/overlay"
 	log "dom0 carries:${have:- (no xfilter.ko, no tools)}"
+}
+
+# The packaged pieces where the packages put them (and the module also as
+# /xflab/xfilter.ko, where the tests load it from), the module's
+# dependencies, kmod for modprobe/depmod/modinfo, and for the tests: the
+# SHA256SUMS of what was unpacked, VERSION, and the build tree's own hashes
+# (so that a test can tell the two apart).
+put_pkg() {
+	local r=$PKG_ROOT a ko deps
+	ko=$r/lib/modules/$KVER/updates/dkms/xfilter.ko
+	[ -f "$ko" ] || die "$ko missing: the packages were unpacked for another kernel"
+	while read -r a; do
+		a=${a#--add }
+		put "${a%%:*}" "${a#*:}"
+	done < <(grep '^--add ' "$r/xen-lab.args")
+	put "$ko" "/lib/modules/$KVER/updates/dkms/xfilter.ko"
+	put "$r/lib/systemd/system/xfilterd.service" /lib/systemd/system/xfilterd.service
+	put_libs "$r/usr/sbin/xfilterd" "$r/usr/sbin/xfilterctl"
+	deps=$(modinfo -F depends "$ko" | tr ',' ' ')
+	# shellcheck disable=SC2086
+	[ -n "$deps" ] && put_modules /etc/xflab/extra-modules $deps
+	put_bin /usr/bin/kmod
+	for a in modules.builtin modules.builtin.modinfo modules.order; do
+		[ -e "/lib/modules/$KVER/$a" ] && put "/lib/modules/$KVER/$a"
+	done
+	for a in modprobe depmod modinfo rmmod insmod lsmod; do
+		ln -sf ../bin/kmod "$ROOT/usr/sbin/$a"
+	done
+	put "$TOP/VERSION" /xflab/VERSION
+	(cd "$TOP" && sha256sum module/xfilter.ko tools/xfilterd/xfilterd tools/xfilterctl/xfilterctl \
+		2>/dev/null) > "$ROOT/xflab/build-tree.sha256" || true
+	have+=" xfilter.ko xfilterctl xfilterd (packaged, $(modinfo -F version "$ko"))"
 }
 
 build() {

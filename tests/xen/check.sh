@@ -5,11 +5,16 @@
 # running vifs, traffic of every kind crosses every vif and is seen by the
 # hooks of the right domain, the domid comes from the netback device and not
 # the name, xfilterd's view of each guest matches the guest's own, then the
-# scenario (lib-scenario.sh), then the module unloads cleanly.
+# scenario (lib-scenario.sh), then the lifecycle tests (lib-lifecycle.sh:
+# the packaged service, a domain destroyed and re-created, a domain destroyed
+# while xfilterd walks it), then the module unloads cleanly. With the
+# packages (XFLAB_PKG=1, as check-xen runs), /xflab/xfilter.ko and the tools
+# are the packaged ones and the module is loaded as the unit loads it.
 
 KO=/xflab/xfilter.ko
 SYS=/sys/kernel/xfilter
 . /xflab/lib-scenario.sh
+. /xflab/lib-lifecycle.sh
 
 # Listener in dom0 for the guests' TCP: answers "got N", logs each transfer.
 xfnet serve tcp 0.0.0.0 7000 > /tmp/serve7000.log 2>&1 &
@@ -19,7 +24,12 @@ dom_packets() { cat "$SYS/domains/$1/packets" 2>/dev/null || echo 0; }
 
 t_module_load() {
 	[ -e "$KO" ] || tf "module/xfilter.ko is not built (make module)"
-	t_cmd insmod "$KO" || tf "insmod failed"
+	if [ "${XFLAB_PKG:-0}" = 1 ]; then
+		depmod -a 2>&1 | grep -v modules.builtin | head -n 3
+		t_cmd $(lc_unit ExecStartPre) || tf "the unit's ExecStartPre failed"
+	else
+		t_cmd insmod "$KO" || tf "insmod failed"
+	fi
 	[ -r "$SYS/packets" ] || tf "no $SYS/packets"
 	dmesg | grep -i xfilter | tail -n 5
 	! dmesg | grep -E -q 'WARNING:|BUG:' || tf "kernel splat after insmod"
@@ -136,5 +146,14 @@ done
 for g in $(lab_guests); do
 	t_run "scan-$g" t_scan "$g"
 done
+t_run pkg-service t_pkg_service
 scenario_all
+# a domain destroyed and re-created, one destroyed mid-walk: the PV guest
+# (the quickest to boot again) beside an untouched one
+lc_g=$(lab_guests_of pv | head -n 1)
+lc_o=$(lab_guests | grep -v -x "$lc_g" | head -n 1)
+if [ -n "$lc_g" ] && [ -n "$lc_o" ]; then
+	t_run "domain-recreate-$lc_g" t_recreate "$lc_g"
+	t_run "destroy-mid-walk-$lc_g" t_midwalk "$lc_g" "$lc_o"
+fi
 t_run module-unload t_module_unload

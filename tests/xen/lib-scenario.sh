@@ -33,10 +33,20 @@ sc_setup() {
 	sc_start_daemon
 }
 
+# With the packages (check-xen), the daemon runs as xfilterd.service runs
+# it, with the packaged configuration file; its log goes where the journal
+# would have it.
 sc_start_daemon() {
+	local cmd
 	command -v xfilterd > /dev/null || return 1
 	pgrep -x xfilterd > /dev/null && return 0
-	xfilterd run --period 1000 --log-level info >> /tmp/xfilterd.log 2>&1 &
+	if [ "${XFLAB_PKG:-0}" = 1 ]; then
+		cmd=$(sed -n 's/^ExecStart=[-+@!:]*//p' /lib/systemd/system/xfilterd.service)
+		[ -n "$cmd" ] || return 1
+		$cmd >> /tmp/xfilterd.log 2>&1 &
+	else
+		xfilterd run --period 1000 --log-level info >> /tmp/xfilterd.log 2>&1 &
+	fi
 	echo $! > /tmp/xfilterd.pid
 }
 
