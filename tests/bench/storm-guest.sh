@@ -2,20 +2,29 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of `make bench-storm` (run by tests/bench/storm.sh in a QEMU
 # guest). Domain 6 (netns guest2) measures its first-packet latency (every
-# connect a miss answered by the resolver) and its bulk TCP throughput, with
-# and without a miss storm from domain 5 (netns guest: raw UDP, random
-# ports, no socket behind them), runs of both states alternating.
+# connect a miss answered by the resolver) and its bulk TCP throughput in
+# three states, runs alternating:
+#   base       no storm;
+#   storm-raw  domain 5 (netns guest) sends its storm (raw UDP, random
+#              ports, no socket behind them) while xfilter does not filter
+#              domain 5 (enabled=0): what the storm costs by itself;
+#   storm      the same storm with domain 5 filtered: every packet a miss.
+# CPUs as on a Xen host, where each domain has its own vCPUs: with 3 CPUs
+# the storm's sender runs on CPU 2, the resolver (dom0's daemon) on CPU 1,
+# domain 6 and the servers on CPU 0; with 2, the resolver shares CPU 0.
 #
 #   guest (dom 5) eth0 =veth= vif5.0 --[br0]-- vpeer =veth= eth0 peer (servers)
 #   guest2 (dom 6) eth0 =veth= vif6.0 --'
 #
-# Output: "RES state=base|storm rep=R metric=M value=V" lines and
+# Output: "RES state=base|storm-raw|storm rep=R metric=M value=V" lines and
 # "INFO ..." lines, "BENCH-DONE" at the end.
-#   storm-guest.sh REPS CONNECTS BYTES
+#   storm-guest.sh REPS CONNECTS BYTES [RESOLVER ARGS...]
 set -u
 REPS=${1:-3}
 N=${2:-200}
 BYTES=${3:-20000000}
+shift $(($# < 3 ? $# : 3))
+RESOLVE_ARGS=$*
 KO=/lib/xfilter/xfilter.ko
 G=10.0.0.2 G2=10.0.0.4 P=10.0.0.3
 TCP=8080 CRR=8082
@@ -52,7 +61,7 @@ setup() {
 	# one resolver for both domains, as xfilterd is one daemon: it answers
 	# domain 6's misses from guest2's sockets, the storm's with "no socket"
 	rm -f /tmp/res.ready
-	xfnl resolve guest2 --ready /tmp/res.ready > /tmp/res.log 2>&1 &
+	$RESOLVER_CPU xfnl resolve guest2 --ready /tmp/res.ready $RESOLVE_ARGS > /tmp/res.log 2>&1 &
 	for _ in $(seq 50); do [ -e /tmp/res.ready ] && break; sleep 0.2; done
 	[ -e /tmp/res.ready ] || fail "resolver"
 }
@@ -60,8 +69,11 @@ setup() {
 measure() {	# measure STATE REP
 	local st=$1 rep=$2 out v spid= m0
 	m0=$(cat /sys/kernel/xfilter/domains/5/misses)
-	if [ "$st" = storm ]; then
-		ip netns exec guest xfnet storm $P 600 > /tmp/storm.log 2>&1 &
+	case $st in
+	storm-raw) xfnl domain-set 5 enabled=0 > /dev/null || fail "disable 5" ;;
+	esac
+	if [ "$st" != base ]; then
+		ip netns exec guest $STORM_CPU xfnet storm $P 600 > /tmp/storm.log 2>&1 &
 		spid=$!
 		sleep 1
 	fi
@@ -79,7 +91,8 @@ measure() {	# measure STATE REP
 	if [ -n "$spid" ]; then
 		kill "$spid" 2>/dev/null
 		wait "$spid" 2>/dev/null
-		info "storm rep=$rep domain 5 misses +$(($(cat /sys/kernel/xfilter/domains/5/misses) - m0))" \
+		xfnl domain-set 5 enabled=1 > /dev/null || fail "enable 5"
+		info "$st rep=$rep domain 5 misses +$(($(cat /sys/kernel/xfilter/domains/5/misses) - m0))" \
 			"hold_overflows5=$(cat /sys/kernel/xfilter/domains/5/hold_overflows)" \
 			"hold_timeouts6=$(cat /sys/kernel/xfilter/domains/6/hold_timeouts)"
 		# the storm's holds drain before the next baseline
@@ -87,9 +100,20 @@ measure() {	# measure STATE REP
 	fi
 }
 
+STORM_CPU= RESOLVER_CPU= CPUS=$(nproc)
+if [ "$CPUS" -ge 2 ]; then
+	taskset -p 1 $$ > /dev/null || fail "taskset"
+	STORM_CPU="taskset 2"
+fi
+if [ "$CPUS" -ge 3 ]; then
+	STORM_CPU="taskset 4"
+	RESOLVER_CPU="taskset 2"
+fi
+info "cpus=$CPUS resolver args: ${RESOLVE_ARGS:-none}"
 setup
 for rep in $(seq "$REPS"); do
 	measure base "$rep"
+	measure storm-raw "$rep"
 	measure storm "$rep"
 done
 measure base $((REPS + 1))

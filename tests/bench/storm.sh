@@ -1,31 +1,48 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make bench-storm: domain 6's first-packet latency (median and p99 of
-# connects that each miss and wait for the resolver) and bulk TCP throughput
-# with and without a miss storm from domain 5, as ratios storm/base (target:
-# within 1.1x; a figure over it is printed as such, the exit code stays 0:
-# this is a measurement, the netns tier asserts the behaviour). One QEMU boot.
+# make bench-storm: what a miss storm from domain 5 costs domain 6 through
+# xfilter. Domain 6 measures its first-packet latency (median and p99 of
+# connects that each miss and wait for the resolver) and its bulk TCP
+# throughput in three states (tests/bench/storm-guest.sh):
+#   base       no storm
+#   storm-raw  domain 5 floods while xfilter does not filter it
+#   storm      the same flood, domain 5 filtered: every packet a miss
+# and prints, per metric, three ratios (worse/better, so > 1 is a cost):
+#   raw      storm / base: everything the storm costs domain 6 here;
+#   cpu      storm-raw / base: the flood's own cost (its sender and its
+#            packets share this one emulated machine, and its memory and
+#            host CPU time, with domain 6);
+#   xfilter  storm / storm-raw: what xfilter adds because domain 5's
+#            packets miss (hold queue, miss events, the resolver's time).
+# The target (issue: within 1.1x) applies to the xfilter ratio; a figure
+# over it is printed as such, the exit code stays 0 (a measurement; the
+# netns tier asserts the behaviour). One QEMU boot.
 #   tests/bench/storm.sh     env: REPS (3), N (connects per run, 100),
 #                            BYTES (bulk run, 10000000), TIMEOUT (s, 1800),
-#                            SMP (guest CPUs, 2: the storm's sender does not
-#                            take the CPU dom0's packet path runs on),
+#                            SMP (guest CPUs, 3: domain 6 on CPU 0, the
+#                            resolver on CPU 1, the storm's sender on CPU 2,
+#                            as each Xen domain has its own vCPUs; with 2
+#                            the resolver shares CPU 0),
+#                            RESOLVE (extra `xfnl resolve` options, e.g.
+#                            "--fifo" for the unfair arrival-order resolver),
 #                            ICOUNT=1 (-icount shift=0,sleep=off; with the
 #                            storm on one CPU it crawls, so real time is the
 #                            default)
 set -uo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 REPS=${REPS:-3} N=${N:-100} BYTES=${BYTES:-10000000} TIMEOUT=${TIMEOUT:-1800}
-SMP=${SMP:-2} ICOUNT=${ICOUNT:-}
+SMP=${SMP:-3} ICOUNT=${ICOUNT:-} RESOLVE=${RESOLVE:-}
 
 make -s -C "$TOP/tests/tools" || exit 1
 KO=$TOP/module/xfilter.ko
 [ -f "$KO" ] || make -s -C "$TOP" module || exit 1
 
 NAME=bench-storm
+# shellcheck disable=SC2086 # RESOLVE is a word list
 "$TOP/scripts/qemu-run.sh" -q -n "$NAME" ${ICOUNT:+--icount} --smp "$SMP" -t "$TIMEOUT" -m 1024 \
 	--kmod veth --kmod bridge --ko "$KO" \
 	--bin "$TOP/tests/tools/build/xfnl" --bin "$TOP/tests/tools/build/xfnet" \
-	"$TOP/tests/bench/storm-guest.sh" "$REPS" "$N" "$BYTES"
+	"$TOP/tests/bench/storm-guest.sh" "$REPS" "$N" "$BYTES" $RESOLVE
 rc=$?
 LOG=$TOP/out/qemu/$NAME/console.log
 tr -d '\r' < "$LOG" | grep -a -E '^(INFO|BENCH-FAIL|BENCH-DONE)' || true
@@ -37,16 +54,18 @@ for line in sys.stdin:
     if m:
         v.setdefault((m[2], m[1]), []).append(float(m[3]))
 bad = 0
-print("domain 6 with a miss storm from domain 5 (median of runs; ratio storm/base, target <= 1.1x)")
+print("domain 6 during a miss storm from domain 5 (median of runs; ratios worse/better;")
+print("the target, within 1.1x, is for the xfilter ratio = storm / storm-raw)")
+print("%-18s %9s %10s %9s   raw    cpu  xfilter" % ("metric", "base", "storm-raw", "storm"))
 for metric, worse in (("connect_median_us", "up"), ("connect_p99_us", "up"), ("throughput_MBps", "down")):
-    b, s = v.get((metric, "base")), v.get((metric, "storm"))
-    if not b or not s:
+    b, c, s = (v.get((metric, st)) for st in ("base", "storm-raw", "storm"))
+    if not b or not c or not s:
         print(f"{metric}: no data"); bad = 1; continue
-    b, s = statistics.median(b), statistics.median(s)
-    r = s / b if worse == "up" else b / s
-    verdict = "ok" if r <= 1.1 else "over 1.1x"
-    print(f"{metric:20s} base {b:10.1f}  storm {s:10.1f}  ratio {r:5.2f}x {verdict}")
-if v.get(("connect_failed", "base")) or v.get(("connect_failed", "storm")):
+    b, c, s = (statistics.median(x) for x in (b, c, s))
+    r = (lambda x, y: x / y) if worse == "up" else (lambda x, y: y / x)
+    verdict = "ok" if r(s, c) <= 1.1 else "over 1.1x"
+    print(f"{metric:18s} {b:9.1f} {c:10.1f} {s:9.1f} {r(s, b):5.2f}x {r(c, b):5.2f}x {r(s, c):5.2f}x {verdict}")
+if any(v.get(("connect_failed", st)) for st in ("base", "storm-raw", "storm")):
     print("some connects failed"); bad = 1
 sys.exit(bad)
 ' | tee "$TOP/out/$NAME.txt"
