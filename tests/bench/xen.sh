@@ -89,8 +89,9 @@ scripts/xen-lab.sh --tier bench-xen --quiet --timeout "$TIMEOUT" \
 rc=${PIPESTATUS[0]}
 kill "$beat" 2>/dev/null
 
-tr -d '\r' < "$OUT/console.log" | sed -E 's/^ *[0-9]+\.[0-9]+ //' |
-	grep -a -E '^(BXRES|BXHIST|BXINFO|BXPROBE|BXCNT) ' > "$OUT/results.txt"
+# (a line of the domU's or Xen's console may land in front of ours)
+tr -d '\r' < "$OUT/console.log" | grep -a -o -E '(BXRES|BXHIST|BXINFO|BXPROBE|BXCNT) .*' \
+	> "$OUT/results.txt"
 python3 tests/bench/xen-table.py --guest "$GUEST" --requested-rate "$RATE" \
 	--configs "$CONFIGS" --md "$OUT/table.md" "$OUT/results.txt" | tee "$OUT/table.txt"
 prc=${PIPESTATUS[0]}
