@@ -220,6 +220,25 @@ static void decide_list(struct xf_vif *vif, struct list_head *list)
 }
 
 /*
+ * Places freed by answers: asks about keys that waited for one.
+ * Context: hold_lock held.
+ */
+static void ask_waiting(struct xf_vif *vif)
+{
+	struct xf_held *h;
+
+	list_for_each_entry(h, &vif->held, node) {
+		if (!h->leader || h->asked)
+			continue;
+		if (!may_ask(vif->dom))
+			break;
+		h->asked = true;
+		atomic_inc(&vif->dom->miss_keys);
+		xf_nl_miss_event(vif, &h->pkt);
+	}
+}
+
+/*
  * Takes out of the queue every packet that can be decided now: its owner
  * arrived, the negative cache knows its key, the domain is no longer
  * filtered, or its deadline passed (then marked by a zero deadline).
@@ -249,16 +268,7 @@ static void hold_run(struct xf_vif *vif)
 		}
 	}
 	rcu_read_unlock();
-	/* Places freed by the answers: ask about keys that waited for one. */
-	list_for_each_entry(h, &vif->held, node) {
-		if (!h->leader || h->asked)
-			continue;
-		if (!may_ask(dom))
-			break;
-		h->asked = true;
-		atomic_inc(&dom->miss_keys);
-		xf_nl_miss_event(vif, &h->pkt);
-	}
+	ask_waiting(vif);
 	if (next && !vif->dead)
 		mod_delayed_work(system_wq, &vif->hold_work,
 				 max_t(long, (long)(next - jiffies), 1));
@@ -322,11 +332,36 @@ EXPORT_SYMBOL_IF_KUNIT(xf_hold_vif_drain);
  */
 void xf_hold_no_socket(struct xf_domain *dom, const struct xf_key *key)
 {
+	struct xf_held *h, *tmp;
+	struct xf_vif *vif;
+	LIST_HEAD(ready);
+
 	lockdep_assert_held(&xf_lock);
 	xf_neg_insert(dom, key, XF_NEG_NOSOCK);
 	if (xf_key_shape(key) == XF_SHAPE_EXACT)
 		xf_table_delete(xf_dom_table(dom), key);
-	xf_hold_kick(dom);
+	/*
+	 * Only this key's packets became decidable (the negative cache
+	 * compares whole keys, as here): no full pass of hold_run, whose
+	 * lookups per held packet would cost every answer to a storming
+	 * domain a pass over its full queue. Deadlines stay with hold_work.
+	 */
+	list_for_each_entry(vif, &dom->vifs, dom_node) {
+		spin_lock_bh(&vif->hold_lock);
+		if (vif->dead) {
+			spin_unlock_bh(&vif->hold_lock);
+			continue;
+		}
+		list_for_each_entry_safe(h, tmp, &vif->held, node) {
+			if (!memcmp(&h->pkt.key, key, sizeof(*key))) {
+				unlink_held(vif, h);
+				list_add_tail(&h->node, &ready);
+			}
+		}
+		ask_waiting(vif);
+		spin_unlock_bh(&vif->hold_lock);
+		decide_list(vif, &ready);
+	}
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_hold_no_socket);
 

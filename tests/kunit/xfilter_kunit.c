@@ -1607,6 +1607,34 @@ static void xf_syn_no_socket_test(struct kunit *test)
 }
 
 /*
+ * MISS_RESOLVE decides its own key's held packets at once, by the key's
+ * match alone (no pass of hold_run), and leaves the other keys held for
+ * their own answers.
+ */
+static void xf_no_socket_one_key_test(struct kunit *test)
+{
+	struct env *e = env_new(test, 3);
+	struct xf_key k = mkkey(A, 40001, B, 25);
+	u16 port;
+
+	add_rule(test, XFILTER_VERDICT_ACCEPT, XF_M_UID, 0, 1002, 10);
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_DOMID, 3, 0, 20);
+	xf_hold_test_listener = true;
+	for (port = 40000; port < 40004; port++)
+		KUNIT_EXPECT_EQ(test, send_flags(test, e, port, XFILTER_DIR_OUT,
+						 TCPHDR_SYN), NF_STOLEN);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 4U);
+	mutex_lock(&xf_lock);
+	xf_hold_no_socket(e->dom, &k);
+	mutex_unlock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 3U);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HOLD_RESOLVED), 1ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_UNKNOWN), 1ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_DROPPED), 1ULL);
+	xf_hold_vif_drain(&e->vif);
+}
+
+/*
  * A real net_device named like a vif: the notifier attaches the hooks, a
  * rename moves them, packets go through both hooks, and held packets are
  * re-injected past the vif's own hook exactly once.
@@ -1816,6 +1844,7 @@ static struct kunit_case xf_hold_cases[] = {
 	KUNIT_CASE(xf_hold_inflight_test),
 	KUNIT_CASE(xf_syn_stale_exact_test),
 	KUNIT_CASE(xf_syn_no_socket_test),
+	KUNIT_CASE(xf_no_socket_one_key_test),
 	KUNIT_CASE(xf_vif_device_test),
 	{}
 };
