@@ -20,7 +20,7 @@ PKGS=(
 	iproute2 bridge-utils iptables nftables iperf3 httperf socat
 	# scripting
 	python3 perl-base gzip xz-utils util-linux coreutils procps
-	valgrind
+	valgrind linux-perf
 	# packaging (check-pkg): .debs, DKMS, lintian, systemd-analyze
 	dkms dh-dkms debhelper dpkg-dev fakeroot lintian systemd
 )

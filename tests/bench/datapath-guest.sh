@@ -25,7 +25,12 @@
 #                          (the 2008 prototype's way), through br_netfilter
 # Output: "RES phase=P state=S rep=R metric=M value=V" lines, "LAT ..." lines,
 # "INFO ..." lines; tests/bench/ratios.py turns them into the table.
-#   datapath-guest.sh SECONDS REPS LAT_CONNECTIONS [STATES [BIND]]
+#   datapath-guest.sh SECONDS REPS LAT_CONNECTIONS [STATES [BIND [PROFILE]]]
+# PROFILE="STATE...": no measurement; perf samples the whole guest
+# (cpu-clock, which under -icount is instruction-proportional) while the UDP
+# and the connection load run in each STATE, and prints the top symbols and
+# every module symbol as "PROF state=S metric=M ..." lines, with the
+# module's total: where its cost goes.
 # STATES (e.g. "xf1 nftboth") measures only those, between baseline runs.
 # nftboth: the set lookup on the egress hook of vif5.0 too.
 set -u
@@ -33,6 +38,7 @@ T=${1:-1}
 REPS=${2:-2}
 LATN=${3:-200}
 BIND=${5:-any}
+PROFILE=${6:-}
 KO=/lib/xfilter/xfilter.ko
 DOM=5
 G=10.0.0.2 P=10.0.0.3
@@ -232,6 +238,35 @@ echo "BENCH-START t=$T reps=$REPS latn=$LATN kernel=$(uname -r) $(grep -o 'icoun
 t0=$(cut -d' ' -f1 /proc/uptime)
 setup
 gen_reference_rules
+for P in $PROFILE; do
+	state_on "$P"
+	grep '\[xfilter\]' /proc/kallsyms | awk '{ print $3 }' > /tmp/xfsyms
+	for m in udp cr; do
+		case $m in
+		udp) load=(ip netns exec peer iperf3 -c $G -u -l 64 -b 0 -t "$T") ;;
+		cr) load=(ip netns exec peer xfnet -w 1 crr $G 7000 "$T") ;;
+		esac
+		perf record -q -e cpu-clock -a -o /tmp/perf.data -- "${load[@]}" > /dev/null 2>&1 ||
+			echo "BENCH-FAIL perf record $m"
+		# the module's symbols are in kallsyms, not a DSO of their own:
+		# they are summed apart ("module total")
+		perf report -q -i /tmp/perf.data --stdio --sort sym 2>/dev/null |
+			awk -v m=$m -v s=$P 'FILENAME == "/tmp/xfsyms" { xf[$1] = 1; next }
+				NF && $1 ~ /%$/ {
+					sym = $NF; pct = $1 + 0
+					if (sym in xf) { tot += pct; flag = " [xfilter]" } else flag = ""
+					if (n++ < 40 || (flag != "" && pct >= 0.02))
+						printf "PROF state=%s metric=%s %6.2f%% %s%s\n", s, m, pct, sym, flag
+				}
+				END { printf "PROF state=%s metric=%s %6.2f%% module total\n", s, m, tot }' \
+				/tmp/xfsyms -
+	done
+	state_off "$P"
+done
+if [ -n "$PROFILE" ]; then
+	echo "BENCH-DONE virtual_s=$(awk -v a="$t0" '{ printf "%.1f", $1 - a }' /proc/uptime)"
+	exit 0
+fi
 # STATES (4th argument): only these phase-1 states, each between baselines
 if [ -n "${4:-}" ]; then
 	for R in $(seq 1 "$REPS"); do

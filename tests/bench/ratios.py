@@ -11,6 +11,7 @@ from collections import defaultdict
 BASE = {'1': 'base', '2': 'ipt0'}
 METRICS = [('tcp', 'TCP throughput'), ('udp', 'UDP 64 B pps'), ('cr', 'TCP conn/s')]
 LABEL = {
+    'xf0': 'xfilter, 10k entries, no rule (hooks only)',
     'xf1': 'xfilter, 10k entries, 1 rule',
     'xf100': 'xfilter, 10k entries, 100 rules',
     'xf10000': 'xfilter, 10k entries, 10,000 rules',
@@ -22,7 +23,7 @@ LABEL = {
     'ipt100': 'iptables, 100 rules (per connection)',
     'ipt10000': 'iptables, 10,000 rules (per connection)',
 }
-ORDER = ['xf1', 'xf100', 'xf10000', 'xfb1', 'xfb100', 'xfb10000', 'nftset', 'nftboth', 'ipt100', 'ipt10000']
+ORDER = ['xf0', 'xf1', 'xf100', 'xf10000', 'xfb1', 'xfb100', 'xfb10000', 'nftset', 'nftboth', 'ipt100', 'ipt10000']
 
 
 def main(path):
