@@ -12,6 +12,7 @@ import argparse
 import datetime
 import math
 import re
+import statistics
 import sys
 
 GOAL = 1.05
@@ -145,10 +146,13 @@ def main():
     row("mean / no xFilter", lambda c: f(ratio(c, "mean"), 2) + "x")
     row("std-dev / no xFilter", lambda c: f(ratio(c, "sd"), 2) + "x")
     row("median / no xFilter", lambda c: f(ratio(c, "median"), 2) + "x")
-    row("mean / no xFilter, per round", lambda c: "-" if c == "base" or not round_ratios(c) else
-        f"{min(round_ratios(c)):.2f}-{max(round_ratios(c)):.2f}x")
-    row("median / no xFilter, per round", lambda c: "-" if c == "base" or not round_ratios(c, "median")
-        else f"{min(round_ratios(c, 'median')):.2f}-{max(round_ratios(c, 'median')):.2f}x")
+    row("mean / no xFilter, per round: range (median)", lambda c: "-" if c == "base" or not round_ratios(c)
+        else f"{min(round_ratios(c)):.2f}-{max(round_ratios(c)):.2f}x "
+             f"({statistics.median(round_ratios(c)):.2f}x)")
+    row("median / no xFilter, per round: range (median)", lambda c: "-" if c == "base"
+        or not round_ratios(c, "median")
+        else f"{min(round_ratios(c, 'median')):.2f}-{max(round_ratios(c, 'median')):.2f}x "
+             f"({statistics.median(round_ratios(c, 'median')):.2f}x)")
     row("walks (mean ms, paused)", lambda c: "-" if not res[c] or not res[c]["walks"] else
         f"{res[c]['walks']} ({res[c]['walk_ms']:.0f} ms, {res[c]['paused']} paused)")
     row("original design: mean / max / std-dev [ms]", lambda c: "/".join(
