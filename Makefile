@@ -26,7 +26,7 @@ export VERSION KDIR KVER
 .PHONY: all module tools install install-module install-tools install-dist clean \
 	dkms-src dkms-install dkms-remove deb \
 	check check-unit check-kunit check-netns check-vmi check-xen check-debug check-pkg \
-	fuzz demo bench-datapath bench-vmi bench-xen bench-storm help
+	fuzz fuzz-netlink demo bench-datapath bench-vmi bench-xen bench-storm help
 
 all: module tools
 
@@ -117,11 +117,21 @@ check-xen: all
 check-pkg:
 	tests/pkg/run.sh
 
+# The netns tests on a debug kernel (KASAN, KMEMLEAK, lockdep, PROVE_RCU)
+# built from linux-source-6.1 when its config changed, with the netlink
+# fuzzer for FUZZ_SECONDS (90 here).
 check-debug: all
+	@scripts/build-debug-kernel.sh || \
+		{ echo "netns-debug: 0 passed, 1 failed"; exit 1; }
 	tests/netns/run.sh --debug-kernel
 
-fuzz: tools
+fuzz: tools fuzz-netlink
 	$(MAKE) -C tools fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-600}
+
+# The module's netlink parsers: xfnlfuzz in the debug kernel's guest.
+fuzz-netlink: all
+	scripts/build-debug-kernel.sh
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-600} tests/netns/run.sh --debug-kernel t_nlfuzz t_kmemleak
 
 demo: all
 	scripts/demo.sh
