@@ -30,56 +30,63 @@
 static int parse_ports(const struct sk_buff *skb, int off, struct xf_pkt *pkt,
 		       __be16 *sport, __be16 *dport)
 {
-	__be16 _ports[2];
-	const __be16 *ports;
+	u8 _hdr[14];
+	const u8 *hdr = NULL;
 
 	if (pkt->l4proto != IPPROTO_TCP && pkt->l4proto != IPPROTO_UDP)
 		return 0;
 	if (pkt->fragment)
 		return 0;
-	/* Source and destination ports lead both headers. */
-	ports = skb_header_pointer(skb, off, sizeof(_ports), _ports);
-	if (!ports) {
+	/*
+	 * Source and destination ports lead both headers. A TCP SYN without
+	 * ACK starts a connection: no earlier connection's owner entry may
+	 * decide it (packet.c), so TCP reads up to the flags in the same
+	 * copy; a header too short to hold them is no SYN the peer would
+	 * take, but its ports still count.
+	 */
+	if (pkt->l4proto == IPPROTO_TCP) {
+		hdr = skb_header_pointer(skb, off, sizeof(_hdr), _hdr);
+		pkt->syn = hdr && (hdr[13] & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN;
+	}
+	if (!hdr)
+		hdr = skb_header_pointer(skb, off, 4, _hdr);
+	if (!hdr) {
 		pkt->malformed = true;
 		return -EINVAL;
 	}
-	*sport = ports[0];
-	*dport = ports[1];
+	memcpy(sport, hdr, sizeof(*sport));
+	memcpy(dport, hdr + 2, sizeof(*dport));
 	pkt->has_key = true;
-	/*
-	 * A SYN without ACK starts a connection: no earlier connection's
-	 * owner entry may decide it (packet.c). One more byte, TCP only; a
-	 * header too short to hold the flags is no SYN the peer would take.
-	 */
-	if (pkt->l4proto == IPPROTO_TCP) {
-		u8 _fl;
-		const u8 *fl;
-
-		fl = skb_header_pointer(skb, off + 13, 1, &_fl);
-		pkt->syn = fl && (*fl & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN;
-	}
 	return 0;
 }
 
-static void fill_key(struct xf_pkt *pkt, const void *saddr, const void *daddr,
-		     unsigned int alen, __be16 sport, __be16 dport)
+/* The key as the guest sees it: on OUT the guest sent it, so it is the source. */
+static void fill_key4(struct xf_pkt *pkt, __be32 saddr, __be32 daddr,
+		      __be16 sport, __be16 dport)
 {
 	struct xf_key *k = &pkt->key;
+	bool out = pkt->dir == XFILTER_DIR_OUT;
 
-	k->family = pkt->family;
+	k->family = AF_INET;
 	k->proto = pkt->l4proto;
-	/* OUT: the guest sent it, so the guest is the source. */
-	if (pkt->dir == XFILTER_DIR_OUT) {
-		memcpy(&k->gaddr, saddr, alen);
-		memcpy(&k->paddr, daddr, alen);
-		k->gport = sport;
-		k->pport = dport;
-	} else {
-		memcpy(&k->gaddr, daddr, alen);
-		memcpy(&k->paddr, saddr, alen);
-		k->gport = dport;
-		k->pport = sport;
-	}
+	k->gaddr.ip = out ? saddr : daddr;
+	k->paddr.ip = out ? daddr : saddr;
+	k->gport = out ? sport : dport;
+	k->pport = out ? dport : sport;
+}
+
+static void fill_key6(struct xf_pkt *pkt, const struct in6_addr *saddr,
+		      const struct in6_addr *daddr, __be16 sport, __be16 dport)
+{
+	struct xf_key *k = &pkt->key;
+	bool out = pkt->dir == XFILTER_DIR_OUT;
+
+	k->family = AF_INET6;
+	k->proto = pkt->l4proto;
+	k->gaddr.ip6 = out ? *saddr : *daddr;
+	k->paddr.ip6 = out ? *daddr : *saddr;
+	k->gport = out ? sport : dport;
+	k->pport = out ? dport : sport;
 }
 
 static int parse_ipv4(const struct sk_buff *skb, int off, struct xf_pkt *pkt)
@@ -100,7 +107,7 @@ static int parse_ipv4(const struct sk_buff *skb, int off, struct xf_pkt *pkt)
 	pkt->l4proto = iph->protocol;
 	pkt->fragment = !!(iph->frag_off & htons(IP_OFFSET));
 	err = parse_ports(skb, off + ihl, pkt, &sport, &dport);
-	fill_key(pkt, &iph->saddr, &iph->daddr, 4, sport, dport);
+	fill_key4(pkt, iph->saddr, iph->daddr, sport, dport);
 	return err;
 bad:
 	pkt->malformed = true;
@@ -140,7 +147,7 @@ static int parse_ipv6(const struct sk_buff *skb, int off, struct xf_pkt *pkt)
 	}
 	pkt->l4proto = nexthdr;
 	err = parse_ports(skb, l4off, pkt, &sport, &dport);
-	fill_key(pkt, &ip6h->saddr, &ip6h->daddr, 16, sport, dport);
+	fill_key6(pkt, &ip6h->saddr, &ip6h->daddr, sport, dport);
 	return err;
 bad:
 	pkt->malformed = true;

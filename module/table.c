@@ -19,7 +19,8 @@
 #define XF_TABLE_MIN_BITS 8
 #define XF_TABLE_MAX_BITS 16
 
-static hsiphash_key_t xf_table_key __read_mostly;
+/* One key per L4 protocol class: the protocol need not be hashed. */
+static hsiphash_key_t xf_table_keys[2] __read_mostly;
 static atomic_t xf_table_changes = ATOMIC_INIT(1);
 
 /* Bumped on every table change: dumps use it to flag an inconsistent read. */
@@ -50,20 +51,33 @@ static void table_changed(void)
 
 /*
  * A table hash needs no more than HalfSipHash (the result never leaves the
- * kernel), and an IPv4 key has 16 bytes that matter of its 40: hashing a
- * subset of what key_eq() compares is always correct, and it is most of
- * the per-packet cost.
+ * kernel). It hashes only what can differ between keys of one shape: an
+ * IPv4 key has 12 bytes that matter of its 40, a wildcard fewer, and the
+ * protocol picks the hash key. Hashing a subset of what key_eq() compares
+ * is always correct, as long as a key's shape decides what is hashed; and
+ * the hash is most of the per-packet cost, so every round saved counts.
  */
 static u32 key_hash(const struct xf_key *key)
 {
-	net_get_random_once(&xf_table_key, sizeof(xf_table_key));
-	if (key->family == AF_INET)
-		return hsiphash_4u32((__force u32)key->gaddr.ip,
-				     (__force u32)key->paddr.ip,
-				     (__force u32)key->gport << 16 |
-				     (__force u32)key->pport,
-				     key->proto, &xf_table_key);
-	return hsiphash(key, sizeof(*key), &xf_table_key);
+	const hsiphash_key_t *hk = &xf_table_keys[key->proto == IPPROTO_UDP];
+	u32 ports = (__force u32)key->gport << 16 | (__force u32)key->pport;
+
+	net_get_random_once(xf_table_keys, sizeof(xf_table_keys));
+	switch (xf_key_shape(key)) {
+	case XF_SHAPE_ANY:
+		return hsiphash_1u32(ports, hk);
+	case XF_SHAPE_GADDR:
+		if (key->family == AF_INET)
+			return hsiphash_2u32((__force u32)key->gaddr.ip, ports, hk);
+		break;
+	default:
+		if (key->family == AF_INET)
+			return hsiphash_3u32((__force u32)key->gaddr.ip,
+					     (__force u32)key->paddr.ip, ports,
+					     hk);
+		break;
+	}
+	return hsiphash(key, sizeof(*key), hk);
 }
 
 static bool key_eq(const struct xf_key *a, const struct xf_key *b)
