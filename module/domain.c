@@ -189,9 +189,13 @@ static struct xf_neg_slot *neg_slot(struct xf_domain *dom,
  * found no socket for a key (the packets are "owner unknown" at once), or
  * that it did not answer in time (the packets get the fail mode at once,
  * instead of each waiting out its own deadline). A lost slot only costs
- * one more hold. Context: any (miss path).
+ * one more hold. An answer holds for the packets held up to its stamp
+ * (@held_at, 0 for one not held): "no socket" from a read that began
+ * before a packet was held says nothing of the socket that sent it.
+ * Context: any (miss path).
  */
-enum xf_neg xf_neg_lookup(struct xf_domain *dom, const struct xf_key *key)
+enum xf_neg xf_neg_lookup(struct xf_domain *dom, const struct xf_key *key,
+			  u64 held_at)
 {
 	struct xf_neg_slot *s = neg_slot(dom, key);
 	enum xf_neg kind = XF_NEG_NONE;
@@ -199,15 +203,16 @@ enum xf_neg xf_neg_lookup(struct xf_domain *dom, const struct xf_key *key)
 
 	spin_lock_irqsave(&dom->neg_lock, flags);
 	if (s->expires && time_before(jiffies, s->expires) &&
-	    !memcmp(&s->key, key, sizeof(*key)))
+	    held_at <= s->stamp && !memcmp(&s->key, key, sizeof(*key)))
 		kind = s->kind;
 	spin_unlock_irqrestore(&dom->neg_lock, flags);
 	return kind;
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_neg_lookup);
 
+/* @stamp: as xf_neg_lookup() compares it; U64_MAX: every held packet. */
 void xf_neg_insert(struct xf_domain *dom, const struct xf_key *key,
-		   enum xf_neg kind)
+		   enum xf_neg kind, u64 stamp)
 {
 	struct xf_neg_slot *s = neg_slot(dom, key);
 	unsigned long flags;
@@ -215,6 +220,7 @@ void xf_neg_insert(struct xf_domain *dom, const struct xf_key *key,
 	spin_lock_irqsave(&dom->neg_lock, flags);
 	s->key = *key;
 	s->kind = kind;
+	s->stamp = stamp;
 	s->expires = jiffies + msecs_to_jiffies(READ_ONCE(xf_neg_ttl_ms)) ?: 1;
 	spin_unlock_irqrestore(&dom->neg_lock, flags);
 }

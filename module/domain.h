@@ -35,6 +35,7 @@ enum xf_neg {
 struct xf_neg_slot {
 	struct xf_key key;
 	unsigned long expires;	/* jiffies; 0 = empty */
+	u64 stamp;		/* held packets up to this stamp it decides */
 	u8 kind;		/* enum xf_neg */
 };
 
@@ -92,9 +93,10 @@ void xf_domain_free(struct xf_domain *dom);
 void xf_domain_stats_read(const struct xf_domain *dom, u64 *out);
 void xf_global_stats_read(u64 *out);
 
-enum xf_neg xf_neg_lookup(struct xf_domain *dom, const struct xf_key *key);
+enum xf_neg xf_neg_lookup(struct xf_domain *dom, const struct xf_key *key,
+			  u64 held_at);
 void xf_neg_insert(struct xf_domain *dom, const struct xf_key *key,
-		   enum xf_neg kind);
+		   enum xf_neg kind, u64 stamp);
 void xf_neg_flush(struct xf_domain *dom);
 
 static inline void xf_stat_add(struct xf_domain *dom, int idx, u64 val)

@@ -95,6 +95,7 @@ unsigned int xf_hold(struct xf_vif *vif, struct sk_buff *skb,
 	struct xf_domain *dom = vif->dom;
 	struct xf_held *h, *it;
 	bool dup = false, first, h_asked;
+	u64 held_at;
 
 	if (!miss_listeners())
 		return xf_packet_resolve(vif, skb, pkt, XF_FAIL_NO_DAEMON);
@@ -115,9 +116,12 @@ unsigned int xf_hold(struct xf_vif *vif, struct sk_buff *skb,
 	h->pkt = *pkt;
 	/*
 	 * Entries older than this do not decide a held SYN (a stale exact
-	 * entry of its key is why it was held).
+	 * entry of its key is why it was held). A stamp of its own, from the
+	 * counter that stamps entries: the miss event carries it, and the
+	 * daemon's answers say which holds they cover (xf_table_insert()).
 	 */
-	h->pkt.held_at = xf_table_stamp();
+	held_at = xf_table_stamp_next();
+	h->pkt.held_at = held_at;
 	h->deadline = jiffies + msecs_to_jiffies(READ_ONCE(xf_hold_ms));
 
 	spin_lock_bh(&vif->hold_lock);
@@ -168,7 +172,7 @@ unsigned int xf_hold(struct xf_vif *vif, struct sk_buff *skb,
 
 	xf_stat_inc(dom, XFILTER_STATS_A_HELD);
 	if (h_asked)
-		xf_nl_miss_event(vif, pkt);
+		xf_nl_miss_event(vif, pkt, held_at);
 	return NF_STOLEN;
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_hold);
@@ -234,7 +238,32 @@ static void ask_waiting(struct xf_vif *vif)
 			break;
 		h->asked = true;
 		atomic_inc(&vif->dom->miss_keys);
-		xf_nl_miss_event(vif, &h->pkt);
+		xf_nl_miss_event(vif, &h->pkt, h->pkt.held_at);
+	}
+}
+
+/*
+ * @h, the leader of its key, is about to leave the queue by an answer
+ * (an entry, "no socket") that covers the holds up to the daemon's scan
+ * stamp only: a packet of the key held later, which joined @h's question,
+ * may not be decided by it. The first such packet becomes the key's leader
+ * and asks again (ask_waiting), with its own stamp; if the answer decides
+ * it after all, it leaves the queue in the same pass and promotes the
+ * next. Dups are queued after their leader. Context: hold_lock held.
+ */
+static void promote_next(struct xf_vif *vif, struct xf_held *h)
+{
+	struct xf_held *it = h;
+
+	if (!h->leader)
+		return;
+	list_for_each_entry_continue(it, &vif->held, node) {
+		if (!it->leader &&
+		    !memcmp(&it->pkt.key, &h->pkt.key, sizeof(h->pkt.key))) {
+			it->leader = true;
+			it->asked = false;
+			return;
+		}
 	}
 }
 
@@ -254,9 +283,12 @@ static void hold_run(struct xf_vif *vif)
 	spin_lock_bh(&vif->hold_lock);
 	rcu_read_lock();
 	list_for_each_entry_safe(h, tmp, &vif->held, node) {
-		if (!READ_ONCE(dom->enabled) ||
-		    xf_packet_owner(xf_dom_table(dom), &h->pkt) ||
-		    xf_neg_lookup(dom, &h->pkt.key)) {
+		if (!READ_ONCE(dom->enabled)) {
+			unlink_held(vif, h);
+			list_add_tail(&h->node, &ready);
+		} else if (xf_packet_owner(xf_dom_table(dom), &h->pkt) ||
+			   xf_neg_lookup(dom, &h->pkt.key, h->pkt.held_at)) {
+			promote_next(vif, h);
 			unlink_held(vif, h);
 			list_add_tail(&h->node, &ready);
 		} else if (time_after_eq(jiffies, h->deadline)) {
@@ -323,22 +355,31 @@ EXPORT_SYMBOL_IF_KUNIT(xf_hold_vif_drain);
  * xf_hold_no_socket - the daemon found no socket for a key (MISS_RESOLVE)
  * @dom: the domain
  * @key: the key a miss event asked about
+ * @scan: the scan stamp of the daemon's read, or U64_MAX when not known
  *
  * The negative cache learns it, and an exact entry of the key is a closed
  * socket's, waiting for the next sweep: it is deleted, so that a held SYN
  * of the key (and anything after) is decided as "owner unknown" rather
  * than by the earlier connection's owner. Then the held packets of the
- * key are decided. Context: process, xf_lock held.
+ * key are decided. All of it as of @scan: an entry stamped after it came
+ * from a newer read and stays, and a packet held after it was sent by a
+ * socket the read may not have seen: it stays held and asks again
+ * (xf_table_insert() has the same rule for entries).
+ * Context: process, xf_lock held.
  */
-void xf_hold_no_socket(struct xf_domain *dom, const struct xf_key *key)
+void xf_hold_no_socket(struct xf_domain *dom, const struct xf_key *key,
+		       u64 scan)
 {
 	struct xf_held *h, *tmp;
+	struct xf_owner *o;
 	struct xf_vif *vif;
 	LIST_HEAD(ready);
 
 	lockdep_assert_held(&xf_lock);
-	xf_neg_insert(dom, key, XF_NEG_NOSOCK);
-	if (xf_key_shape(key) == XF_SHAPE_EXACT)
+	xf_neg_insert(dom, key, XF_NEG_NOSOCK, scan);
+	o = xf_key_shape(key) == XF_SHAPE_EXACT ?
+	    xf_table_lookup_exact(xf_dom_table(dom), key) : NULL;
+	if (o && o->stamp <= scan)
 		xf_table_delete(xf_dom_table(dom), key);
 	/*
 	 * Only this key's packets became decidable (the negative cache
@@ -353,7 +394,9 @@ void xf_hold_no_socket(struct xf_domain *dom, const struct xf_key *key)
 			continue;
 		}
 		list_for_each_entry_safe(h, tmp, &vif->held, node) {
-			if (!memcmp(&h->pkt.key, key, sizeof(*key))) {
+			if (h->pkt.held_at <= scan &&
+			    !memcmp(&h->pkt.key, key, sizeof(*key))) {
+				promote_next(vif, h);
 				unlink_held(vif, h);
 				list_add_tail(&h->node, &ready);
 			}

@@ -103,6 +103,7 @@ static const struct nla_policy xf_owner_add_policy[XFILTER_A_MAX + 1] = {
 	[XFILTER_A_DOMID]	= DOMID_POLICY,
 	[XFILTER_A_GENERATION]	= { .type = NLA_U64 },
 	[XFILTER_A_OWNERS]	= NLA_POLICY_NESTED_ARRAY(xf_owner_policy),
+	[XFILTER_A_SCAN_STAMP]	= { .type = NLA_U64 },
 };
 
 static const struct nla_policy xf_owner_commit_policy[XFILTER_A_MAX + 1] = {
@@ -118,6 +119,7 @@ static const struct nla_policy xf_owner_del_policy[XFILTER_A_MAX + 1] = {
 static const struct nla_policy xf_miss_resolve_policy[XFILTER_A_MAX + 1] = {
 	[XFILTER_A_DOMID]	= DOMID_POLICY,
 	[XFILTER_A_KEY]		= NLA_POLICY_NESTED(xf_key_policy),
+	[XFILTER_A_SCAN_STAMP]	= { .type = NLA_U64 },
 };
 
 static const struct nla_policy xf_domain_set_policy[XFILTER_A_MAX + 1] = {
@@ -269,7 +271,8 @@ static int xf_get_info(struct sk_buff *skb, struct genl_info *info)
 			      XFILTER_FEAT_IPV6 | XFILTER_FEAT_HOLD |
 			      XFILTER_FEAT_REJECT | XFILTER_FEAT_EXPIRY |
 			      XFILTER_FEAT_NEG_CACHE |
-			      XFILTER_FEAT_VERDICT_EVENTS, XFILTER_A_PAD) ||
+			      XFILTER_FEAT_VERDICT_EVENTS |
+			      XFILTER_FEAT_SCAN_STAMP, XFILTER_A_PAD) ||
 	    nla_put_string(msg, XFILTER_A_VERSION, XFILTER_VERSION) ||
 	    nla_put_u64_64bit(msg, XFILTER_A_RULES_GEN, xf_rules_gen(),
 			      XFILTER_A_PAD))
@@ -505,6 +508,28 @@ static struct xf_domain *get_domain(struct genl_info *info, bool create)
 	return dom;
 }
 
+/*
+ * XFILTER_A_SCAN_STAMP of an answer into @scan: U64_MAX when absent (the
+ * answer counts from its arrival). A stamp not given out yet is refused:
+ * an answer cannot cover holds that have not happened, and one that said
+ * so would decide packets held after its read. Context: process.
+ */
+static int scan_stamp(struct genl_info *info, u64 *scan)
+{
+	struct nlattr *a = info->attrs[XFILTER_A_SCAN_STAMP];
+
+	*scan = U64_MAX;
+	if (!a)
+		return 0;
+	*scan = nla_get_u64(a);
+	if (*scan > xf_table_stamp()) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a,
+				    "scan stamp is newer than any stamp given out");
+		return -ERANGE;
+	}
+	return 0;
+}
+
 VISIBLE_IF_KUNIT int xf_nl_owner_parse(const struct nlattr *nest,
 				       struct xf_key *key,
 				       struct xf_owner_info *oi,
@@ -557,7 +582,7 @@ static int xf_owner_add(struct sk_buff *skb, struct genl_info *info)
 	struct xf_owner_info oi;
 	struct xf_domain *dom;
 	struct xf_key key;
-	u64 gen;
+	u64 gen, scan;
 	int rem, err = 0;
 
 	if (NEED(info, XFILTER_A_DOMID) ||
@@ -565,6 +590,9 @@ static int xf_owner_add(struct sk_buff *skb, struct genl_info *info)
 	    NEED(info, XFILTER_A_OWNERS))
 		return -EINVAL;
 	gen = nla_get_u64(info->attrs[XFILTER_A_GENERATION]);
+	err = scan_stamp(info, &scan);
+	if (err)
+		return err;
 
 	mutex_lock(&xf_lock);
 	dom = get_domain(info, true);
@@ -583,7 +611,7 @@ static int xf_owner_add(struct sk_buff *skb, struct genl_info *info)
 		if (err)
 			break;
 		err = xf_table_insert(xf_dom_table(dom), &key, &oi, gen,
-				      READ_ONCE(dom->max_entries));
+				      READ_ONCE(dom->max_entries), scan);
 		if (err == -ENOSPC) {
 			struct nlattr *b;
 			int brem = rem;
@@ -761,18 +789,21 @@ static int xf_miss_resolve(struct sk_buff *skb, struct genl_info *info)
 {
 	struct xf_domain *dom;
 	struct xf_key key;
+	u64 scan;
 	int err;
 
 	if (NEED(info, XFILTER_A_DOMID) ||
 	    NEED(info, XFILTER_A_KEY))
 		return -EINVAL;
 	err = xf_nl_key_parse(info->attrs[XFILTER_A_KEY], &key, info->extack);
+	if (!err)
+		err = scan_stamp(info, &scan);
 	if (err)
 		return err;
 	mutex_lock(&xf_lock);
 	dom = get_domain(info, false);
 	if (dom)
-		xf_hold_no_socket(dom, &key);
+		xf_hold_no_socket(dom, &key, scan);
 	mutex_unlock(&xf_lock);
 	return dom ? 0 : -ENOENT;
 }
@@ -1007,8 +1038,9 @@ bool xf_nl_miss_listeners(void)
 	return genl_has_listeners(&xf_genl_family, &init_net, XF_MCGRP_MISS);
 }
 
-/* Context: softirq or BH disabled. */
-void xf_nl_miss_event(const struct xf_vif *vif, const struct xf_pkt *pkt)
+/* @stamp: the hold's (see xf_table_insert()). Context: softirq or BH off. */
+void xf_nl_miss_event(const struct xf_vif *vif, const struct xf_pkt *pkt,
+		      u64 stamp)
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -1021,7 +1053,8 @@ void xf_nl_miss_event(const struct xf_vif *vif, const struct xf_pkt *pkt)
 	    nla_put_u32(msg, XFILTER_A_DOMID, vif->dom->domid) ||
 	    key_fill(msg, XFILTER_A_KEY, &pkt->key) ||
 	    nla_put_u8(msg, XFILTER_A_DIR, pkt->dir) ||
-	    nla_put_string(msg, XFILTER_A_IFNAME, vif->ifname)) {
+	    nla_put_string(msg, XFILTER_A_IFNAME, vif->ifname) ||
+	    nla_put_u64_64bit(msg, XFILTER_A_HOLD_STAMP, stamp, XFILTER_A_PAD)) {
 		nlmsg_free(msg);
 		return;
 	}

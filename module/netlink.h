@@ -15,7 +15,8 @@ int xf_nl_init(void);
 void xf_nl_exit(void);
 
 bool xf_nl_miss_listeners(void);
-void xf_nl_miss_event(const struct xf_vif *vif, const struct xf_pkt *pkt);
+void xf_nl_miss_event(const struct xf_vif *vif, const struct xf_pkt *pkt,
+		      u64 stamp);
 void xf_nl_verdict_event(const struct xf_vif *vif, const struct xf_pkt *pkt,
 			 u8 verdict, u8 reason, u32 rule_id,
 			 const struct xf_owner_info *owner);

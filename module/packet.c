@@ -196,7 +196,8 @@ static unsigned int xf_decide_fail(struct xf_vif *vif, struct sk_buff *skb,
 		xf_stat_inc(dom, XFILTER_STATS_A_HOLD_TIMEOUTS);
 		/* The rest of this flow need not wait out deadlines too. */
 		if (pkt->has_key)
-			xf_neg_insert(dom, &pkt->key, XF_NEG_TIMEOUT);
+			xf_neg_insert(dom, &pkt->key, XF_NEG_TIMEOUT,
+				      U64_MAX);
 		reason = XFILTER_REASON_HOLD_TIMEOUT;
 		break;
 	case XF_FAIL_TIMED_OUT_KEY:
@@ -238,12 +239,19 @@ static unsigned int xf_decide_fail(struct xf_vif *vif, struct sk_buff *skb,
  * - OUT (the guest connects): no entry decides it until the packet is
  *   held; the miss asks the daemon, whose targeted lookup finds the new
  *   socket and pushes it with OWNER_ADD, which replaces the stale entry.
- *   A held SYN (@pkt->held_at set) takes only an exact entry inserted
- *   after it was held. After MISS_RESOLVE the exact entry is deleted and
- *   the negative cache decides it as "owner unknown".
+ *   A held SYN (@pkt->held_at set) takes only an exact entry whose stamp
+ *   is not older than the hold (stamps are unique: an entry stamped at
+ *   insertion is newer or older, never equal). An entry's stamp is that
+ *   of the daemon's read that found it when the daemon says (scan stamp,
+ *   xf_table_insert()): a read that began before the hold may have seen
+ *   the socket of another user that had the 5-tuple a moment before this
+ *   SYN's sender took it, and its answer, arriving after the hold, must
+ *   not decide this SYN; the SYN waits for the answer to its own miss.
+ *   After MISS_RESOLVE the exact entry is deleted and the negative cache
+ *   decides it as "owner unknown".
  * - IN (the world connects to the guest): a listener decides it, i.e. the
- *   wildcard entries; a held one also takes an exact entry newer than the
- *   hold.
+ *   wildcard entries; a held one also takes an exact entry not older than
+ *   the hold.
  *
  * This costs one targeted lookup per new outgoing connection, which a new
  * connection pays anyway: its socket is not in the table until the next
@@ -263,7 +271,7 @@ struct xf_owner *xf_packet_owner(struct xf_table *t, const struct xf_pkt *pkt)
 		return xf_table_lookup(t, &pkt->key);
 	if (pkt->held_at) {
 		o = xf_table_lookup_exact(t, &pkt->key);
-		if (o && o->stamp > pkt->held_at)
+		if (o && o->stamp >= pkt->held_at)
 			return o;
 	}
 	if (pkt->dir == XFILTER_DIR_IN)
@@ -301,7 +309,8 @@ unsigned int xf_packet_resolve(struct xf_vif *vif, struct sk_buff *skb,
 			xf_stat_inc(dom, XFILTER_STATS_A_HOLD_RESOLVED);
 			return xf_decide_owner(vif, skb, pkt, rs, o);
 		}
-		if (xf_neg_lookup(dom, &pkt->key) == XF_NEG_TIMEOUT)
+		if (xf_neg_lookup(dom, &pkt->key, pkt->held_at) ==
+		    XF_NEG_TIMEOUT)
 			return xf_decide_fail(vif, skb, pkt, rs,
 					      XF_FAIL_TIMED_OUT_KEY);
 		xf_stat_inc(dom, XFILTER_STATS_A_HOLD_RESOLVED);
@@ -367,7 +376,7 @@ unsigned int xf_packet_hook(struct xf_vif *vif, struct sk_buff *skb, u8 dir)
 	if (!xf_rules_owner_dep(rs, dom->domid))
 		return xf_decide_unknown(vif, skb, &pkt, rs,
 					 XFILTER_REASON_RULE, false);
-	switch (xf_neg_lookup(dom, &pkt.key)) {
+	switch (xf_neg_lookup(dom, &pkt.key, 0)) {
 	case XF_NEG_NOSOCK:
 		/* The daemon said lately that no socket has this key. */
 		xf_stat_inc(dom, XFILTER_STATS_A_NEG_HITS);

@@ -43,7 +43,7 @@ struct xf_pkt {
 	bool syn;		/* TCP SYN without ACK: a connection starts */
 	u32 len;
 	int nhoff;		/* offset of the IP header from skb->data */
-	u64 held_at;		/* table stamp when held, 0 if never held */
+	u64 held_at;		/* its own stamp when held, 0 if never held */
 };
 
 int xf_parse(const struct sk_buff *skb, u8 dir, struct xf_pkt *pkt);

@@ -30,19 +30,28 @@ u32 xf_table_seq(void)
 }
 
 /*
- * Every inserted entry is stamped from this counter, so a packet held at
- * stamp S can tell an entry that arrived after it (stamp > S) from one
- * that was there before. 64 bits: it never wraps. Starts at 1: a held
- * packet's stamp is never 0, which means "not held".
+ * Holding a packet and inserting an entry each take a new stamp from this
+ * counter, so stamps are unique and ordered: a packet held at stamp H
+ * tells an entry that arrived after it (stamp > H) from one that was there
+ * before (stamp < H), and the daemon can name "every hold up to H" (a scan
+ * stamp, see xf_table_insert()). 64 bits: it never wraps. Starts at 1: a
+ * held packet's stamp is never 0, which means "not held".
  */
 static atomic64_t xf_table_stamps = ATOMIC64_INIT(1);
 
-/* Context: any. */
+/* The last stamp given out. Context: any. */
 u64 xf_table_stamp(void)
 {
 	return atomic64_read(&xf_table_stamps);
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_table_stamp);
+
+/* A new stamp, newer than every one before. Context: any. */
+u64 xf_table_stamp_next(void)
+{
+	return atomic64_inc_return(&xf_table_stamps);
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_table_stamp_next);
 
 static void table_changed(void)
 {
@@ -269,13 +278,21 @@ EXPORT_SYMBOL_IF_KUNIT(xf_table_lookup);
  * @info: the owner
  * @generation: the batch it belongs to
  * @max_entries: the domain's limit
+ * @scan: the scan stamp of the daemon's read that found the owner (every
+ *        hold up to it came before that read), or U64_MAX when not known
+ *
+ * The entry is stamped as old as what it knows: min(a new stamp, @scan).
+ * A packet held after the read began (stamp > @scan) may have been sent
+ * by another socket that took the 5-tuple since, so the entry does not
+ * decide it (xf_packet_owner()); without @scan the entry counts from its
+ * insertion, which is how an answer that does not say is taken.
  *
  * Context: process, xf_lock held. Returns 0, -ENOSPC when the table holds
  * @max_entries already and the key is new, or -ENOMEM.
  */
 int xf_table_insert(struct xf_table *t, const struct xf_key *key,
 		    const struct xf_owner_info *info, u64 generation,
-		    unsigned int max_entries)
+		    unsigned int max_entries, u64 scan)
 {
 	struct xf_owner *old, *o;
 
@@ -290,7 +307,7 @@ int xf_table_insert(struct xf_table *t, const struct xf_key *key,
 	o->info = *info;
 	o->info.comm[XFILTER_COMM_LEN - 1] = '\0';
 	o->generation = generation;
-	o->stamp = atomic64_inc_return(&xf_table_stamps);
+	o->stamp = min(xf_table_stamp_next(), scan);
 	if (old) {
 		/* Same owner: keep the counters; the verdict cache is redone. */
 		atomic64_set(&o->packets, atomic64_read(&old->packets));

@@ -35,7 +35,7 @@ struct xf_owner {
 	struct xf_key key;
 	struct xf_owner_info info;
 	u64 generation;
-	u64 stamp;		/* xf_table_stamp() when inserted */
+	u64 stamp;		/* see xf_table_insert() */
 	u64 cache[2];		/* [0] = OUT, [1] = IN */
 	atomic64_t packets;
 	atomic64_t bytes;
@@ -75,12 +75,13 @@ struct xf_owner *xf_table_lookup_wild(struct xf_table *t,
 				      const struct xf_key *key);
 int xf_table_insert(struct xf_table *t, const struct xf_key *key,
 		    const struct xf_owner_info *info, u64 generation,
-		    unsigned int max_entries);
+		    unsigned int max_entries, u64 scan);
 int xf_table_delete(struct xf_table *t, const struct xf_key *key);
 unsigned int xf_table_sweep(struct xf_table *t, u64 generation);
 unsigned int xf_table_flush(struct xf_table *t);
 u32 xf_table_seq(void);
 u64 xf_table_stamp(void);
+u64 xf_table_stamp_next(void);
 enum xf_shape xf_key_shape(const struct xf_key *key);
 
 #endif /* _XF_TABLE_H */

@@ -385,7 +385,7 @@ static int insert(struct xf_table *t, struct xf_key k, u32 pid, u64 gen,
 	int err;
 
 	mutex_lock(&xf_lock);
-	err = xf_table_insert(t, &k, &oi, gen, max);
+	err = xf_table_insert(t, &k, &oi, gen, max, U64_MAX);
 	mutex_unlock(&xf_lock);
 	return err;
 }
@@ -587,7 +587,7 @@ static void xf_table_grow_test(struct kunit *test)
 		struct xf_key k = mkkey(A, i + 1, B, 80);
 		struct xf_owner_info oi = mkinfo(i + 1, 1, "p");
 
-		err = xf_table_insert(t0, &k, &oi, 1, 100000);
+		err = xf_table_insert(t0, &k, &oi, 1, 100000, U64_MAX);
 	}
 	KUNIT_EXPECT_EQ(test, err, 0);
 	/* Smaller or equal: nothing to do. */
@@ -1117,7 +1117,8 @@ static void env_owner(struct kunit *test, struct env *e, struct xf_key k,
 
 	oi.flags = flags;
 	mutex_lock(&xf_lock);
-	err = xf_table_insert(xf_dom_table(e->dom), &k, &oi, 1, 100);
+	err = xf_table_insert(xf_dom_table(e->dom), &k, &oi, 1, 100,
+			      U64_MAX);
 	mutex_unlock(&xf_lock);
 	KUNIT_ASSERT_EQ(test, err, 0);
 }
@@ -1340,7 +1341,7 @@ static void xf_fail_mode_test(struct kunit *test)
 	{
 		struct xf_key k = mkkey(A, 41234, B, 25);
 
-		xf_neg_insert(e->dom, &k, XF_NEG_NOSOCK);
+		xf_neg_insert(e->dom, &k, XF_NEG_NOSOCK, U64_MAX);
 	}
 	KUNIT_EXPECT_EQ(test, send(test, e, 41234, XFILTER_DIR_OUT), NF_ACCEPT);
 	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_NEG_HITS), 1ULL);
@@ -1498,7 +1499,7 @@ static void xf_hold_negative_test(struct kunit *test)
 	add_rule(test, XFILTER_VERDICT_DROP, XF_M_DOMID, 3, 0, 20);
 	xf_hold_test_listener = true;
 	KUNIT_EXPECT_EQ(test, send(test, e, 40000, XFILTER_DIR_OUT), NF_STOLEN);
-	xf_neg_insert(e->dom, &k, XF_NEG_NOSOCK);
+	xf_neg_insert(e->dom, &k, XF_NEG_NOSOCK, U64_MAX);
 	mutex_lock(&xf_lock);
 	xf_hold_kick(e->dom);
 	mutex_unlock(&xf_lock);
@@ -1590,7 +1591,7 @@ static void xf_syn_no_socket_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, send_flags(test, e, 40000, XFILTER_DIR_OUT,
 					 TCPHDR_SYN), NF_STOLEN);
 	mutex_lock(&xf_lock);
-	xf_hold_no_socket(e->dom, &k);
+	xf_hold_no_socket(e->dom, &k, U64_MAX);
 	KUNIT_EXPECT_NULL(test, xf_table_lookup_exact(xf_dom_table(e->dom),
 						      &k));
 	mutex_unlock(&xf_lock);
@@ -1601,9 +1602,177 @@ static void xf_syn_no_socket_test(struct kunit *test)
 	/* A wildcard key's MISS_RESOLVE leaves a listener entry alone. */
 	env_owner(test, e, lk, 1002, 0);
 	mutex_lock(&xf_lock);
-	xf_hold_no_socket(e->dom, &lk);
+	xf_hold_no_socket(e->dom, &lk, U64_MAX);
 	KUNIT_EXPECT_EQ(test, atomic_read(&xf_dom_table(e->dom)->count), 1);
 	mutex_unlock(&xf_lock);
+}
+
+/* An entry as the daemon pushes it, with the scan stamp of its read. */
+static struct xf_owner *env_owner_scan(struct kunit *test, struct env *e,
+				       struct xf_key k, u32 uid, u64 scan)
+{
+	struct xf_owner_info oi = mkinfo(500 + uid, uid, "proc");
+	struct xf_owner *o;
+	int err;
+
+	mutex_lock(&xf_lock);
+	err = xf_table_insert(xf_dom_table(e->dom), &k, &oi, 1, 100, scan);
+	o = xf_table_lookup_exact(xf_dom_table(e->dom), &k);
+	mutex_unlock(&xf_lock);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	return o;
+}
+
+/*
+ * The daemon read the guest (scan stamp s0) while uid 1002 had the
+ * 5-tuple; uid 1001 then took it and its SYN was held, after s0. The
+ * answer of that read arrives after the hold but does not decide the SYN;
+ * the answer of a read that began after the hold does. Without a scan
+ * stamp an entry counts from its insertion, as before.
+ */
+static void xf_syn_scan_stamp_test(struct kunit *test)
+{
+	struct env *e = env_new(test, 3);
+	struct xf_key k = mkkey(A, 40000, B, 25);
+	struct xf_key k2 = mkkey(A, 40001, B, 25);
+	struct xf_owner *o;
+	u64 s0, held, s1;
+
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_UID, 0, 1001, 10);
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_DOMID, 3, 0, 20);
+	xf_hold_test_listener = true;
+	s0 = xf_table_stamp();
+	KUNIT_EXPECT_EQ(test, send_flags(test, e, 40000, XFILTER_DIR_OUT,
+					 TCPHDR_SYN), NF_STOLEN);
+	held = xf_table_stamp();
+	KUNIT_EXPECT_GT(test, held, s0);
+	/* Holds take stamps of their own: the next one is newer. */
+	KUNIT_EXPECT_GT(test, xf_table_stamp_next(), held);
+
+	/* The older read's answer, inserted after the hold: not taken. */
+	o = env_owner_scan(test, e, k, 1002, s0);
+	KUNIT_EXPECT_EQ(test, o->stamp, s0);
+	kick(e);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 1U);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_DROPPED), 0ULL);
+	/* A scan stamp cannot make an entry newer than its insertion. */
+	s1 = xf_table_stamp();
+	o = env_owner_scan(test, e, k2, 1002, U64_MAX - 1);
+	KUNIT_EXPECT_EQ(test, o->stamp, s1 + 1);
+
+	/* A read that began after the hold: its answer decides it. */
+	s1 = xf_table_stamp();
+	o = env_owner_scan(test, e, k, 1001, s1);
+	KUNIT_EXPECT_EQ(test, o->stamp, s1);
+	kick(e);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 0U);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_DROPPED), 1ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HOLD_RESOLVED), 1ULL);
+
+	/* The scan stamp equal to the hold's covers it (unique stamps). */
+	KUNIT_EXPECT_EQ(test, send_flags(test, e, 40000, XFILTER_DIR_OUT,
+					 TCPHDR_SYN), NF_STOLEN);
+	held = xf_table_stamp();
+	env_owner_scan(test, e, k, 1001, held - 1);
+	kick(e);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 1U);
+	env_owner_scan(test, e, k, 1001, held);
+	kick(e);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 0U);
+
+	/* No scan stamp: the entry counts from its insertion. */
+	KUNIT_EXPECT_EQ(test, send_flags(test, e, 40000, XFILTER_DIR_OUT,
+					 TCPHDR_SYN), NF_STOLEN);
+	o = env_owner_scan(test, e, k, 1001, U64_MAX);
+	KUNIT_EXPECT_EQ(test, o->stamp, xf_table_stamp());
+	kick(e);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 0U);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_DROPPED), 3ULL);
+}
+
+/*
+ * A SYN of a held key joins the held one's question; when the answer
+ * covers only the first (its read began between the two holds), the later
+ * one stays held and asks again instead of waiting out its deadline.
+ */
+static void xf_syn_scan_stamp_dup_test(struct kunit *test)
+{
+	struct env *e = env_new(test, 3);
+	struct xf_key k = mkkey(A, 40000, B, 25);
+	u64 first;
+
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_UID, 0, 1001, 10);
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_DOMID, 3, 0, 20);
+	xf_hold_test_listener = true;
+	KUNIT_EXPECT_EQ(test, send_flags(test, e, 40000, XFILTER_DIR_OUT,
+					 TCPHDR_SYN), NF_STOLEN);
+	first = xf_table_stamp();
+	KUNIT_EXPECT_EQ(test, send_flags(test, e, 40000, XFILTER_DIR_OUT,
+					 TCPHDR_SYN), NF_STOLEN);
+	KUNIT_EXPECT_EQ(test, atomic_read(&e->dom->miss_keys), 1);
+	env_owner_scan(test, e, k, 1002, first);
+	kick(e);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 1U);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HOLD_RESOLVED), 1ULL);
+	/* The second asked again: one question open, its own. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&e->dom->miss_keys), 1);
+	env_owner_scan(test, e, k, 1001, xf_table_stamp());
+	kick(e);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 0U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&e->dom->miss_keys), 0);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_DROPPED), 2ULL);
+}
+
+/*
+ * MISS_RESOLVE with a scan stamp: "no socket" holds for the packets held
+ * before the read only, and an entry from a newer read stays.
+ */
+static void xf_no_socket_scan_stamp_test(struct kunit *test)
+{
+	struct env *e = env_new(test, 3);
+	struct xf_key k = mkkey(A, 40000, B, 25);
+	struct xf_key k2 = mkkey(A, 40001, B, 25);
+	u64 s0 = xf_table_stamp();
+
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_UID, 0, 1001, 10);
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_DOMID, 3, 0, 20);
+	xf_hold_test_listener = true;
+	KUNIT_EXPECT_EQ(test, send_flags(test, e, 40000, XFILTER_DIR_OUT,
+					 TCPHDR_SYN), NF_STOLEN);
+	mutex_lock(&xf_lock);
+	xf_hold_no_socket(e->dom, &k, s0);
+	mutex_unlock(&xf_lock);
+	kick(e);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 1U);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_UNKNOWN), 0ULL);
+	/* A newer read's entry is not deleted by an older "no socket". */
+	env_owner_scan(test, e, k, 1001, xf_table_stamp());
+	mutex_lock(&xf_lock);
+	xf_hold_no_socket(e->dom, &k, s0);
+	KUNIT_EXPECT_NOT_NULL(test, xf_table_lookup_exact(xf_dom_table(e->dom),
+							  &k));
+	mutex_unlock(&xf_lock);
+	kick(e);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 0U);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_DROPPED), 1ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_UNKNOWN), 0ULL);
+
+	/*
+	 * A read after the hold (another key: this one's "no socket" is in
+	 * the negative cache): decided as "owner unknown", the entry gone.
+	 */
+	env_owner_scan(test, e, k2, 1002, s0);
+	KUNIT_EXPECT_EQ(test, send_flags(test, e, 40001, XFILTER_DIR_OUT,
+					 TCPHDR_SYN), NF_STOLEN);
+	mutex_lock(&xf_lock);
+	xf_hold_no_socket(e->dom, &k2, xf_table_stamp());
+	KUNIT_EXPECT_NULL(test, xf_table_lookup_exact(xf_dom_table(e->dom),
+						      &k2));
+	mutex_unlock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 0U);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_UNKNOWN), 1ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_DROPPED), 2ULL);
 }
 
 /*
@@ -1625,7 +1794,7 @@ static void xf_no_socket_one_key_test(struct kunit *test)
 						 TCPHDR_SYN), NF_STOLEN);
 	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 4U);
 	mutex_lock(&xf_lock);
-	xf_hold_no_socket(e->dom, &k);
+	xf_hold_no_socket(e->dom, &k, U64_MAX);
 	mutex_unlock(&xf_lock);
 	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 3U);
 	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HOLD_RESOLVED), 1ULL);
@@ -1743,7 +1912,7 @@ static void xf_vif_device_test(struct kunit *test)
 		struct xf_owner_info oi = mkinfo(77, 1002, "ok");
 
 		KUNIT_EXPECT_EQ(test, xf_table_insert(xf_dom_table(dom), &k, &oi, 1,
-						      100), 0);
+						      100, U64_MAX), 0);
 	}
 	xf_hold_kick(dom);
 	mutex_unlock(&xf_lock);
@@ -1785,7 +1954,7 @@ static void xf_vif_device_test(struct kunit *test)
 		struct xf_owner_info oi = mkinfo(78, 1001, "bad");
 
 		KUNIT_EXPECT_EQ(test, xf_table_insert(xf_dom_table(dom), &k, &oi, 1,
-						      100), 0);
+						      100, U64_MAX), 0);
 	}
 	xf_hold_kick(dom);
 	mutex_unlock(&xf_lock);
@@ -1844,6 +2013,9 @@ static struct kunit_case xf_hold_cases[] = {
 	KUNIT_CASE(xf_hold_inflight_test),
 	KUNIT_CASE(xf_syn_stale_exact_test),
 	KUNIT_CASE(xf_syn_no_socket_test),
+	KUNIT_CASE(xf_syn_scan_stamp_test),
+	KUNIT_CASE(xf_syn_scan_stamp_dup_test),
+	KUNIT_CASE(xf_no_socket_scan_stamp_test),
 	KUNIT_CASE(xf_no_socket_one_key_test),
 	KUNIT_CASE(xf_vif_device_test),
 	{}

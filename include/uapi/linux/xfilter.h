@@ -55,6 +55,7 @@
  *   request:  XFILTER_A_DOMID: u32
  *             XFILTER_A_GENERATION: u64, the batch the entries belong to
  *             XFILTER_A_OWNERS: nest of XFILTER_A_OWNER nests, see "Owner"
+ *             XFILTER_A_SCAN_STAMP: u64, optional, see "Stamps"
  *   Entries are keyed by their flow key; an existing entry is updated and
  *   re-tagged with the generation. Fails with -ENOSPC (extack says so) when
  *   the domain's table is full; the entries before the failing one stay.
@@ -78,6 +79,7 @@
  * XFILTER_CMD_MISS_RESOLVE (from xfilterd; "this key has no socket")
  *   request:  XFILTER_A_DOMID: u32
  *             XFILTER_A_KEY: nest, see "Key"
+ *             XFILTER_A_SCAN_STAMP: u64, optional, see "Stamps"
  *   The key goes into the domain's negative cache for a short time; held
  *   packets of that key are decided as "owner unknown".
  *
@@ -98,7 +100,23 @@
  *
  * XFILTER_CMD_MISS (multicast group XFILTER_MCGRP_MISS: xfilterd)
  *   XFILTER_A_DOMID: u32, XFILTER_A_KEY: nest, XFILTER_A_DIR: u8,
- *   XFILTER_A_IFNAME: string
+ *   XFILTER_A_IFNAME: string, XFILTER_A_HOLD_STAMP: u64 (see "Stamps")
+ *
+ * Stamps (XFILTER_FEAT_SCAN_STAMP)
+ *   Holding a packet and inserting an owner entry each take a stamp from
+ *   one counter, so stamps are unique and ordered. A held TCP SYN is
+ *   decided by an exact entry of its key only when the entry's stamp is
+ *   not older than the hold: an entry that was there before stayed from
+ *   an earlier connection, whose 5-tuple anyone may reuse. A miss event
+ *   carries its hold's stamp. XFILTER_A_SCAN_STAMP says "the guest memory
+ *   these answers come from was read after every hold up to this stamp":
+ *   the largest hold stamp the daemon had received before the read began.
+ *   The entries (or the "no socket" answer) then count as that old, so
+ *   they decide the packets held up to it, not one held later (its
+ *   sender may have taken the 5-tuple after the read), which is asked
+ *   about again with its own stamp. Without it an answer
+ *   counts as new as its arrival. A scan stamp larger than any stamp
+ *   given out is refused (-ERANGE).
  *
  * XFILTER_CMD_VERDICT (multicast group XFILTER_MCGRP_VERDICT: monitors),
  *   sent for drop, reject and log verdicts, and for fail-mode decisions
@@ -231,6 +249,8 @@ enum xfilter_attr {
 	XFILTER_A_EVENT,		/* nest: enum xfilter_event_attr */
 	XFILTER_A_DIR,			/* u8, enum xfilter_dir */
 	XFILTER_A_IFNAME,		/* string */
+	XFILTER_A_HOLD_STAMP,		/* u64 */
+	XFILTER_A_SCAN_STAMP,		/* u64 */
 	__XFILTER_A_LAST
 };
 #define XFILTER_A_MAX (__XFILTER_A_LAST - 1)
@@ -425,5 +445,6 @@ enum xfilter_event_attr {
 #define XFILTER_FEAT_EXPIRY		(1ULL << 3)
 #define XFILTER_FEAT_NEG_CACHE		(1ULL << 4)
 #define XFILTER_FEAT_VERDICT_EVENTS	(1ULL << 5)
+#define XFILTER_FEAT_SCAN_STAMP		(1ULL << 6)	/* XFILTER_A_*_STAMP */
 
 #endif /* _UAPI_LINUX_XFILTER_H */
