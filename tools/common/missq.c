@@ -64,11 +64,24 @@ static void roll(struct xf_missq *q, double now)
 	}
 }
 
+void xf_missq_saw(struct xf_missq *q, uint64_t stamp)
+{
+	if (stamp > q->stamp)
+		q->stamp = stamp;
+}
+
+uint64_t xf_missq_scan_stamp(const struct xf_missq *q)
+{
+	return q->stamp;
+}
+
 int xf_missq_push(struct xf_missq *q, const struct xf_miss *m, double now)
 {
 	struct xf_missq_dom *d = NULL;
 	unsigned int i, k, free_slot = XF_MISSQ_DOMS;
 
+	/* Whether queued or not, the hold happened: see xf_missq_scan_stamp. */
+	xf_missq_saw(q, m->stamp);
 	roll(q, now);
 	for (i = 0; i < XF_MISSQ_DOMS; i++) {
 		if (!q->dom[i]) {

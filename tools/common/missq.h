@@ -52,6 +52,7 @@ struct xf_missq {
 	unsigned int next;	/* round-robin position in dom[] */
 	struct xf_missq_dom *dom[XF_MISSQ_DOMS];
 	struct xf_missq_stats st;
+	uint64_t stamp;		/* the largest hold stamp seen */
 };
 
 void xf_missq_init(struct xf_missq *q, unsigned int budget, double period_ms,
@@ -82,6 +83,20 @@ size_t xf_missq_take(struct xf_missq *q, double now, struct xf_miss *out,
  * period gives a waiting domain budget again.
  */
 double xf_missq_wait_ms(struct xf_missq *q, double now);
+
+/*
+ * Hold stamps (XFILTER_A_HOLD_STAMP): xf_missq_push notes each miss's, and
+ * xf_missq_saw one not queued. xf_missq_scan_stamp is the scan stamp of a
+ * read of guest memory that begins now (XFILTER_A_SCAN_STAMP): every hold
+ * up to the largest stamp seen came before it, those of any domain and
+ * those whose events arrived out of order alike, since a hold's stamp is
+ * taken before its event is sent. A hold whose event is still on its way
+ * may be newer; the module keeps it held for its own answer. Take it
+ * before the read, never after: events read during or after the read
+ * name holds it may have missed. 0 until a miss has been seen.
+ */
+void xf_missq_saw(struct xf_missq *q, uint64_t stamp);
+uint64_t xf_missq_scan_stamp(const struct xf_missq *q);
 
 /* Misses queued now, all domains. */
 size_t xf_missq_pending(const struct xf_missq *q);

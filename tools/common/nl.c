@@ -41,6 +41,8 @@ static const struct nla_policy top_policy[XFILTER_A_MAX + 1] = {
 	[XFILTER_A_DIR]		= { .type = NLA_U8 },
 	[XFILTER_A_IFNAME]	= { .type = NLA_STRING,
 				    .maxlen = XFILTER_IFNAME_LEN },
+	[XFILTER_A_HOLD_STAMP]	= { .type = NLA_U64 },
+	[XFILTER_A_SCAN_STAMP]	= { .type = NLA_U64 },
 };
 
 static void clear_error(struct xf_nl *nl)

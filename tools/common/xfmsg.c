@@ -510,6 +510,8 @@ int xf_miss_msg_parse(struct nlattr **tb, struct xf_miss *m)
 	if (tb[XFILTER_A_IFNAME] &&
 	    get_str(tb[XFILTER_A_IFNAME], m->ifname, sizeof(m->ifname)))
 		return -EINVAL;
+	if (tb[XFILTER_A_HOLD_STAMP])
+		m->stamp = nla_get_u64(tb[XFILTER_A_HOLD_STAMP]);
 	return xf_key_parse(tb[XFILTER_A_KEY], &m->key);
 }
 

@@ -92,6 +92,7 @@ struct xf_miss {
 	uint8_t dir;
 	char ifname[XFILTER_IFNAME_LEN];
 	struct xf_key key;
+	uint64_t stamp;			/* the hold's; 0: not sent */
 };
 
 /* Encoders: a nest of type attr; 0 or -EMSGSIZE. */

@@ -7,7 +7,10 @@
  * newer than the last walk, or MISS_RESOLVE when the guest has no socket.
  * Miss events are read as they come and answered in turns, one domain per
  * turn and every domain in turn (missq.h), so a guest that makes every
- * packet miss delays another guest's answer by one turn at most.
+ * packet miss delays another guest's answer by one turn at most. Every
+ * answer says which holds it covers (the scan stamp of the read it comes
+ * from, missq.h): one read before a hold may have seen another process's
+ * socket on the 5-tuple the held SYN's sender took since.
  * Domains come and go through xenstore; core files serve as domains for
  * tests and forensics. A guest that disappears mid-walk only costs that
  * walk: its reads fail, the domain is dropped or retried.
@@ -68,6 +71,7 @@ struct ctx {
 	bool stop;
 	struct dom doms[MAX_DOMS];
 	struct xf_missq mq;
+	bool scan_stamps;		/* the module takes XFILTER_A_SCAN_STAMP */
 };
 
 static double now_ms(void)
@@ -277,7 +281,33 @@ struct batch {
 	unsigned int n;
 	struct xf_json j;		/* dry run */
 	bool full;			/* the module said -ENOSPC */
+	uint64_t scan;			/* scan stamp of the read they come from */
 };
+
+/* The scan stamp of a read of guest memory that begins now. */
+static uint64_t scan_begins(struct ctx *c)
+{
+	return xf_missq_scan_stamp(&c->mq);
+}
+
+static int put_scan(struct ctx *c, struct nl_msg *msg, uint64_t scan)
+{
+	return c->scan_stamps ? nla_put_u64(msg, XFILTER_A_SCAN_STAMP, scan) : 0;
+}
+
+/*
+ * -ERANGE: a scan stamp above any the module gave out, i.e. the module was
+ * reloaded and counts from 1 again. Its holds are all newer than what this
+ * daemon saw, so start over from 0; the lost answer's packets are asked
+ * about again or decided at their deadline.
+ */
+static void scan_refused(struct ctx *c, int ret)
+{
+	if (ret == -ERANGE && c->scan_stamps) {
+		xfd_log(XFD_WARN, "scan stamp refused (module reloaded?): counting again");
+		c->mq.stamp = 0;
+	}
+}
 
 static int batch_open(struct batch *b)
 {
@@ -294,6 +324,7 @@ static int batch_open(struct batch *b)
 	b->msg = xf_nl_msg(&b->c->req, XFILTER_CMD_OWNER_ADD, 0);
 	if (!b->msg || nla_put_u32(b->msg, XFILTER_A_DOMID, b->d->domid) ||
 	    nla_put_u64(b->msg, XFILTER_A_GENERATION, b->d->gen) ||
+	    put_scan(b->c, b->msg, b->scan) ||
 	    !(b->nest = nla_nest_start(b->msg, XFILTER_A_OWNERS))) {
 		nlmsg_free(b->msg);
 		b->msg = NULL;
@@ -317,6 +348,7 @@ static int batch_send(struct batch *b)
 	nla_nest_end(b->msg, b->nest);
 	ret = xf_nl_request(&b->c->req, b->msg, NULL, NULL);
 	b->msg = NULL;
+	scan_refused(b->c, ret);
 	if (ret == -ENOSPC && !b->full) {
 		b->full = true;
 		xfd_log(XFD_WARN, "dom %u: owner table full: %s", b->d->domid,
@@ -350,7 +382,8 @@ static int batch_add(struct batch *b, const struct xf_owner *o)
 	return 0;
 }
 
-static int send_simple(struct ctx *c, uint8_t cmd, struct dom *d, const struct xf_key *k)
+static int send_simple(struct ctx *c, uint8_t cmd, struct dom *d, const struct xf_key *k,
+		       uint64_t scan)
 {
 	struct nl_msg *msg;
 	int ret;
@@ -364,11 +397,13 @@ static int send_simple(struct ctx *c, uint8_t cmd, struct dom *d, const struct x
 	msg = xf_nl_msg(&c->req, cmd, 0);
 	if (!msg || nla_put_u32(msg, XFILTER_A_DOMID, d->domid) ||
 	    (cmd == XFILTER_CMD_OWNER_COMMIT && nla_put_u64(msg, XFILTER_A_GENERATION, d->gen)) ||
-	    (k && xf_key_put(msg, XFILTER_A_KEY, k))) {
+	    (k && xf_key_put(msg, XFILTER_A_KEY, k)) ||
+	    (cmd == XFILTER_CMD_MISS_RESOLVE && put_scan(c, msg, scan))) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
 	ret = xf_nl_request(&c->req, msg, NULL, NULL);
+	scan_refused(c, ret);
 	if (ret)
 		xfd_log(XFD_WARN, "dom %u: %s: %s", d->domid,
 			cmd == XFILTER_CMD_OWNER_COMMIT ? "OWNER_COMMIT" : "MISS_RESOLVE",
@@ -394,9 +429,9 @@ static int skref_cmp(const void *a, const void *b)
  * Pushes the last walk as a new generation; an incomplete walk only adds to
  * the current one (no commit), so that it never removes what it missed.
  */
-static void push_table(struct ctx *c, struct dom *d, bool complete)
+static void push_table(struct ctx *c, struct dom *d, bool complete, uint64_t scan)
 {
-	struct batch b = { .c = c, .d = d };
+	struct batch b = { .c = c, .d = d, .scan = scan };
 	size_t n = d->t.nr_socks, i;
 	struct skref *r = calloc(n ? n : 1, sizeof(*r));
 
@@ -428,12 +463,13 @@ static void push_table(struct ctx *c, struct dom *d, bool complete)
 	free(r);
 	batch_send(&b);
 	if (complete)
-		send_simple(c, XFILTER_CMD_OWNER_COMMIT, d, NULL);
+		send_simple(c, XFILTER_CMD_OWNER_COMMIT, d, NULL, 0);
 }
 
 static int refresh(struct ctx *c, struct dom *d)
 {
 	double t0 = now_ms();
+	uint64_t scan = scan_begins(c);
 	int ret;
 
 	if (!d->attached && dom_attach(d)) {
@@ -481,7 +517,7 @@ static int refresh(struct ctx *c, struct dom *d)
 		d->lookup_ok = !xf_lookup_init(&d->l, &d->g.walker, d->g.prof.btf);
 	if (d->lookup_ok)
 		xf_lookup_learn(&d->l, &d->t);
-	push_table(c, d, ret == 0);
+	push_table(c, d, ret == 0, scan);
 	d->last_full_ms = now_ms();
 	d->refreshed = true;
 	xfd_log(XFD_DEBUG, "dom %u: %zu tasks, %zu sockets, generation %" PRIu64 " in %.1f ms"
@@ -499,12 +535,14 @@ static void answer_miss(struct ctx *c, struct dom *d, const struct xf_miss *m)
 		.family = m->key.family, .proto = m->key.proto,
 		.lport = m->key.guest_port, .rport = m->key.peer_port,
 	};
+	uint64_t scan = 0;
 	int ret, tries;
 
 	memcpy(f.laddr, m->key.guest_addr, 16);
 	memcpy(f.raddr, m->key.peer_addr, 16);
 	d->misses++;
 	for (tries = 0; tries < 2; tries++) {
+		scan = scan_begins(c);
 		if (!d->attached || !d->lookup_ok)
 			ret = -EAGAIN;	/* no walk yet: cannot tell */
 		else
@@ -534,13 +572,13 @@ static void answer_miss(struct ctx *c, struct dom *d, const struct xf_miss *m)
 	}
 	if (ret == -ENOENT && d->attached) {
 		d->negative++;
-		send_simple(c, XFILTER_CMD_MISS_RESOLVE, d, &m->key);
+		send_simple(c, XFILTER_CMD_MISS_RESOLVE, d, &m->key, scan);
 		return;
 	}
 	if (ret)
 		return;		/* cannot tell: the module's fail mode decides */
 	{
-		struct batch b = { .c = c, .d = d };
+		struct batch b = { .c = c, .d = d, .scan = scan };
 		struct xf_owner o;
 
 		owner_of(&s, 0, &o);
@@ -570,6 +608,7 @@ static int on_event(const struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 		xfd_log(XFD_WARN, "malformed miss event ignored");
 		return 0;
 	}
+	xf_missq_saw(&c->mq, m.stamp);	/* any domain's hold bounds the next read */
 	d = dom_find(c, m.domid);
 	if (!d) {
 		xfd_log(XFD_DEBUG, "miss for dom %u, which is not served", m.domid);
@@ -706,6 +745,7 @@ int xfd_run(const struct xfd_opts *o)
 			return 1;
 		}
 		c->nl = true;
+		c->scan_stamps = !!(info.features & XFILTER_FEAT_SCAN_STAMP);
 		xfd_log(XFD_INFO, "module %s, protocol %u-%u", info.version, info.proto_min,
 			info.proto_max);
 	}

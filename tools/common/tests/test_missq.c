@@ -216,6 +216,49 @@ static void test_many_domains(void **state)
 	xf_missq_free(&q);
 }
 
+/*
+ * The scan stamp is the largest hold stamp seen, whatever the order the
+ * events came in and whether they were queued, coalesced or refused; a
+ * turn taken later does not lower it.
+ */
+static void test_scan_stamp(void **state)
+{
+	struct xf_missq q;
+	struct xf_miss m, out[XF_MISSQ_DEPTH];
+	unsigned int i;
+
+	(void)state;
+	xf_missq_init(&q, 0, 100, 0);
+	assert_int_equal(xf_missq_scan_stamp(&q), 0);
+	m = miss(5, 1000);
+	m.stamp = 40;
+	assert_int_equal(xf_missq_push(&q, &m, 1), 0);
+	m = miss(6, 1000);
+	m.stamp = 35;		/* an older hold's event, arriving later */
+	assert_int_equal(xf_missq_push(&q, &m, 1), 0);
+	assert_int_equal(xf_missq_scan_stamp(&q), 40);
+	m = miss(5, 1000);
+	m.stamp = 41;		/* coalesced with the queued one */
+	assert_int_equal(xf_missq_push(&q, &m, 1), 1);
+	assert_int_equal(xf_missq_scan_stamp(&q), 41);
+	for (i = 1; i < XF_MISSQ_DEPTH; i++) {
+		m = miss(5, (uint16_t)(1000 + i));
+		m.stamp = 41 + i;
+		assert_int_equal(xf_missq_push(&q, &m, 1), 0);
+	}
+	m = miss(5, 3000);
+	m.stamp = 500;		/* refused: the queue is full */
+	assert_int_equal(xf_missq_push(&q, &m, 1), -ENOSPC);
+	assert_int_equal(xf_missq_scan_stamp(&q), 500);
+	xf_missq_saw(&q, 7);	/* an unserved domain's, older */
+	assert_int_equal(xf_missq_scan_stamp(&q), 500);
+	xf_missq_saw(&q, 501);
+	assert_int_equal(xf_missq_scan_stamp(&q), 501);
+	assert_true(xf_missq_take(&q, 2, out, XF_MISSQ_DEPTH) > 0);
+	assert_int_equal(xf_missq_scan_stamp(&q), 501);
+	xf_missq_free(&q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_budget_not_reset_by_draining),
 		cmocka_unit_test(test_full_and_expired),
 		cmocka_unit_test(test_many_domains),
+		cmocka_unit_test(test_scan_stamp),
 	};
 
 	return cmocka_run_group_tests_name("missq", tests, NULL, NULL);
