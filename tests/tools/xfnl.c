@@ -25,7 +25,8 @@
  *        socket scan for all of a domain's queued misses, at most N turns
  *        per domain per period (default xfilterd's: 20 per 100 ms; 0: no
  *        limit); --fifo answers in arrival order, one scan per miss (the
- *        unfair resolver, to compare)
+ *        unfair resolver, to compare); every answer carries the scan
+ *        stamp of its scan (the largest hold stamp seen before it began)
  *   xfnl rule-add WORD...     verdict=accept|drop|reject|log dom= pid= tgid=
  *        uid= gid= comm= dir=in|out proto=tcp|udp|N family=4|6
  *        peer=ADDR[/PLEN] gport=N[-M] pport=N[-M] timeout=MS prio=N
@@ -254,6 +255,8 @@ struct batch {
 	uint32_t domid;
 	uint64_t gen;
 	unsigned int n, total, msgs;
+	int has_scan;			/* resolver answers: XFILTER_A_SCAN_STAMP */
+	uint64_t scan;
 };
 
 static void batch_flush(struct batch *b)
@@ -275,7 +278,8 @@ static void batch_add(struct batch *b, const struct xf_owner *o)
 			xf_nl_msg_big(&nl, XFILTER_CMD_OWNER_ADD, 0) :
 			xf_nl_msg(&nl, XFILTER_CMD_OWNER_ADD, 0);
 		if (!b->msg || nla_put_u32(b->msg, XFILTER_A_DOMID, b->domid) ||
-		    nla_put_u64(b->msg, XFILTER_A_GENERATION, b->gen))
+		    nla_put_u64(b->msg, XFILTER_A_GENERATION, b->gen) ||
+		    (b->has_scan && nla_put_u64(b->msg, XFILTER_A_SCAN_STAMP, b->scan)))
 			exit(1);
 		b->nest = nla_nest_start(b->msg, XFILTER_A_OWNERS);
 	}
@@ -588,8 +592,12 @@ static uint64_t domain_gen(uint32_t domid)
 	return gen ? gen : 1;
 }
 
-/* Answers one miss from a scan taken after it arrived. */
-static void answer_one(const struct xf_miss *m, const struct pn_table *t)
+/*
+ * Answers one miss from a scan taken after it arrived; scan is the scan
+ * stamp taken just before that scan (missq.h): the module lets the answer
+ * decide only the packets held up to it.
+ */
+static void answer_one(const struct xf_miss *m, const struct pn_table *t, uint64_t scan)
 {
 	const struct pn_sock *s;
 	struct nl_msg *msg;
@@ -602,24 +610,29 @@ static void answer_one(const struct xf_miss *m, const struct pn_table *t)
 		     m->key.has_peer_addr ? m->key.peer_addr : NULL, m->key.peer_port);
 	if (s && s->inode) {
 		struct xf_owner o;
-		struct batch b = { .domid = m->domid, .gen = domain_gen(m->domid) };
+		struct batch b = { .domid = m->domid, .gen = domain_gen(m->domid),
+				   .has_scan = 1, .scan = scan };
 
 		owner_from_sock(s, m->key.family, &o);
 		batch_add(&b, &o);
 		batch_flush(&b);
 		rc = commit(m->domid, b.gen);
-		printf("miss dom=%u dir=%u if=%s %s -> %s pid=%d uid=%u comm=%s gen=%llu rc=%d\n",
+		printf("miss dom=%u dir=%u if=%s %s -> %s pid=%d uid=%u comm=%s gen=%llu rc=%d "
+		       "stamp=%llu scan=%llu\n",
 		       m->domid, m->dir, m->ifname, k, s->rport ? "exact" : "wild",
 		       s->has_owner ? s->pid : -1, s->uid, s->comm,
-		       (unsigned long long)b.gen, rc);
+		       (unsigned long long)b.gen, rc, (unsigned long long)m->stamp,
+		       (unsigned long long)scan);
 	} else {
 		msg = xf_nl_msg(&nl, XFILTER_CMD_MISS_RESOLVE, 0);
 		if (!msg || nla_put_u32(msg, XFILTER_A_DOMID, m->domid) ||
-		    xf_key_put(msg, XFILTER_A_KEY, &m->key))
+		    xf_key_put(msg, XFILTER_A_KEY, &m->key) ||
+		    nla_put_u64(msg, XFILTER_A_SCAN_STAMP, scan))
 			exit(1);
 		rc = xf_nl_request(&nl, msg, NULL, NULL);
-		printf("miss dom=%u dir=%u if=%s %s -> none rc=%d\n", m->domid,
-		       m->dir, m->ifname, k, rc);
+		printf("miss dom=%u dir=%u if=%s %s -> none rc=%d stamp=%llu scan=%llu\n",
+		       m->domid, m->dir, m->ifname, k, rc, (unsigned long long)m->stamp,
+		       (unsigned long long)scan);
 	}
 	if (rc)
 		fprintf(stderr, "xfnl: answer: %s %s\n", strerror(-nl.err.error), nl.err.msg);
@@ -629,7 +642,7 @@ static void answer_one(const struct xf_miss *m, const struct pn_table *t)
 static int answer_misses(struct resolver *r, const struct xf_miss *m, size_t n)
 {
 	struct pn_table t = { 0 };
-	uint64_t netns = r->netns;
+	uint64_t netns = r->netns, scan;
 	size_t i;
 	int rc;
 
@@ -638,13 +651,15 @@ static int answer_misses(struct resolver *r, const struct xf_miss *m, size_t n)
 			netns = r->ns[i];
 	if (r->delay_ms > 0)
 		usleep((useconds_t)(r->delay_ms * 1000));
+	/* before the scan: no event is read until the turn is over */
+	scan = xf_missq_scan_stamp(&r->q);
 	rc = pn_collect(netns, &t);
 	if (rc) {
 		fprintf(stderr, "xfnl: reading sockets: %s\n", strerror(-rc));
 		return rc;
 	}
 	for (i = 0; i < n; i++)
-		answer_one(&m[i], &t);
+		answer_one(&m[i], &t, scan);
 	pn_free(&t);
 	return 0;
 }
@@ -670,6 +685,7 @@ static int on_miss(const struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 		return 0;
 	}
 	r->seen++;
+	xf_missq_saw(&r->q, m.stamp);
 	if (r->ignore) {
 		fmt_key(&m.key, k, sizeof(k));
 		printf("miss dom=%u dir=%u if=%s %s -> ignored\n", m.domid, m.dir,
@@ -1356,6 +1372,23 @@ static int b_owner_nofam(struct nl_msg *m) { return b_owner_key(m, AF_INET, 4, I
 static int b_owner_fam(struct nl_msg *m) { return b_owner_key(m, 99, 4, IPPROTO_TCP, 1); }
 static int b_owner_17(struct nl_msg *m) { return b_owner_key(m, AF_INET6, 17, IPPROTO_TCP, 1); }
 
+/* A valid entry from a scan that claims to cover holds not yet made. */
+static int b_owner_scan_future(struct nl_msg *msg)
+{
+	return b_owner_key(msg, AF_INET, 4, IPPROTO_TCP, 1) ||
+	       nla_put_u64(msg, XFILTER_A_SCAN_STAMP, UINT64_MAX);
+}
+
+static int b_resolve_scan_future(struct nl_msg *msg)
+{
+	struct xf_key k = { .family = AF_INET, .proto = IPPROTO_TCP,
+			    .guest_port = 80, .guest_addr = { 10, 0, 0, 2 } };
+
+	return nla_put_u32(msg, XFILTER_A_DOMID, 5) ||
+	       xf_key_put(msg, XFILTER_A_KEY, &k) ||
+	       nla_put_u64(msg, XFILTER_A_SCAN_STAMP, UINT64_MAX);
+}
+
 static int b_owner_no_gen(struct nl_msg *msg)
 {
 	struct nlattr *owners;
@@ -1448,10 +1481,12 @@ static const struct hcase hcases[] = {
 	{ "owner-addr-17", XFILTER_CMD_OWNER_ADD, 0, b_owner_17 },
 	{ "owner-no-generation", XFILTER_CMD_OWNER_ADD, -EINVAL, b_owner_no_gen },
 	{ "owner-garbage-nest", XFILTER_CMD_OWNER_ADD, 0, b_owner_garbage },
+	{ "owner-scan-future", XFILTER_CMD_OWNER_ADD, -ERANGE, b_owner_scan_future },
 	{ "owner-domid-huge", XFILTER_CMD_OWNER_COMMIT, 0, b_domid_big },
 	{ "domain-fail-7", XFILTER_CMD_DOMAIN_SET, 0, b_domain_fail },
 	{ "domain-no-domid", XFILTER_CMD_DOMAIN_SET, -EINVAL, b_domain_nodomid },
 	{ "resolve-no-key", XFILTER_CMD_MISS_RESOLVE, -EINVAL, b_resolve_nokey },
+	{ "resolve-scan-future", XFILTER_CMD_MISS_RESOLVE, -ERANGE, b_resolve_scan_future },
 	{ "attr-overruns-message", XFILTER_CMD_OWNER_COMMIT, 0, b_overrun },
 	{ "unknown-command", 200, -EOPNOTSUPP, b_nothing },
 	{ "event-command-sent", XFILTER_CMD_MISS, -EOPNOTSUPP, b_nothing },
