@@ -378,7 +378,15 @@ unsigned int xf_packet_hook(struct xf_vif *vif, struct sk_buff *skb, u8 dir)
 					 XFILTER_REASON_RULE, false);
 	switch (xf_neg_lookup(dom, &pkt.key, 0)) {
 	case XF_NEG_NOSOCK:
-		/* The daemon said lately that no socket has this key. */
+		/*
+		 * The daemon said lately that no socket has this key. Not
+		 * for a SYN: a socket that takes the key now starts a new
+		 * connection the answer knew nothing of (anyone may bind
+		 * the port: a denied user would pass as "owner unknown"
+		 * until the entry expires). It is held and asked about.
+		 */
+		if (pkt.syn)
+			break;
 		xf_stat_inc(dom, XFILTER_STATS_A_NEG_HITS);
 		return xf_decide_unknown(vif, skb, &pkt, rs,
 					 XFILTER_REASON_RULE, false);

@@ -1773,6 +1773,17 @@ static void xf_no_socket_scan_stamp_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 0U);
 	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_UNKNOWN), 1ULL);
 	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_DROPPED), 2ULL);
+	/*
+	 * The negative cache decides the key's other packets at once, but a
+	 * new SYN may be anyone's new socket: it is held and asked about.
+	 */
+	KUNIT_EXPECT_EQ(test, send_flags(test, e, 40001, XFILTER_DIR_OUT,
+					 TCPHDR_ACK), NF_DROP);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_NEG_HITS), 1ULL);
+	KUNIT_EXPECT_EQ(test, send_flags(test, e, 40001, XFILTER_DIR_OUT,
+					 TCPHDR_SYN), NF_STOLEN);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_NEG_HITS), 1ULL);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 1U);
 }
 
 /*
