@@ -402,11 +402,29 @@ static int lookup_udp(struct xf_lookup *l, const struct xf_flow *f, struct xf_so
 	return scan_socks(l, first, l->w->p->off.sk_node, f, best, score);
 }
 
+/*
+ * The inode number of sk's socket, read now: sk->sk_socket is embedded in
+ * a struct socket_alloc beside its vfs inode. 0 and *ino, or -ENOENT when
+ * it cannot be read (no sk_socket in the BTF, a socket being released).
+ */
+static int live_ino(struct xf_lookup *l, uint64_t sk, uint64_t *ino)
+{
+	const struct xf_offsets *po = &l->w->p->off;
+	uint64_t sock;
+
+	*ino = 0;
+	if (!po->sk_socket || xf_read_kptr(l->w->vm, sk + po->sk_socket, &sock) ||
+	    xf_read_u64(l->w->vm, sock - po->socket_alloc_socket + po->socket_alloc_vfs_inode +
+			po->inode_i_ino, ino))
+		return -ENOENT;
+	return 0;
+}
+
 int xf_lookup_flow(struct xf_lookup *l, const struct xf_flow *f, struct xf_sock_info *s)
 {
 	const struct xf_sock_info *own;
 	struct xf_sock_info best, cand;
-	int score = 0, cand_score = 0, ret;
+	int score = 0, cand_score = 0, ret, live;
 
 	if (l->use_index) {
 		cand_score = index_flow(l, f, &cand);
@@ -436,6 +454,19 @@ int xf_lookup_flow(struct xf_lookup *l, const struct xf_flow *f, struct xf_sock_
 found:
 	own = index_find(&l->idx, best.sk);
 	*s = best;
+	live = live_ino(l, best.sk, &s->ino);
+	/*
+	 * The walk's owner stands only for the very socket it saw: a socket
+	 * freed since and another at the same address on the same flow (a
+	 * new process reusing the port) read the same, but its inode number
+	 * is new. A mismatch, or a socket whose inode cannot be read now
+	 * (being released), is a socket of unknown owner: the caller asks a
+	 * walk that begins after the miss.
+	 */
+	if (own && l->w->p->off.sk_socket && (live || s->ino != own->ino)) {
+		l->ino_mismatch++;
+		own = NULL;
+	}
 	if (own) {
 		s->pid = own->pid;
 		s->tgid = own->tgid;
@@ -444,7 +475,8 @@ found:
 		s->start_time = own->start_time;
 		memcpy(s->comm, own->comm, sizeof(s->comm));
 		s->fd = own->fd;
-		s->ino = own->ino;
+		if (!l->w->p->off.sk_socket)
+			s->ino = own->ino;
 	} else {
 		s->pid = s->tgid = -1;	/* newer than the last walk */
 		s->fd = -1;

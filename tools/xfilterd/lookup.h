@@ -55,6 +55,7 @@ struct xf_lookup {
 	/* statistics */
 	uint64_t chain_steps;
 	uint64_t index_hits;
+	uint64_t ino_mismatch;	/* the walk's owner refused: another socket now */
 };
 
 /* Always usable afterwards; l->off.ok tells whether the tables can be searched. */

@@ -42,6 +42,7 @@ struct xf_offsets {
 	/* struct sock, counted from the sock */
 	uint32_t sk_family, sk_state, sk_num, sk_dport, sk_rcv_saddr, sk_daddr;
 	uint32_t sk_v6_rcv_saddr, sk_v6_daddr, sk_uid, sk_prot, sk_net;
+	uint32_t sk_socket;		/* 0: not known (no live inode check then) */
 	uint32_t sk_node, sk_nulls_node, sk_portaddr_node, sk_bind_node;
 	uint32_t sk_hash, sk_portpair;
 	bool has_v6;

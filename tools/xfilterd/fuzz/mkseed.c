@@ -196,6 +196,8 @@ static struct btf *btf_from_offsets(const struct xf_offsets *o, const struct xf_
 	b_struct(b, "sock", o->sock_size ? o->sock_size : 0x400);
 	b_field(b, "__sk_common", sc, 0);
 	b_field(b, "sk_uid", u32, o->sk_uid);
+	if (o->sk_socket)
+		b_field(b, "sk_socket", u64, o->sk_socket);
 	if (btf__add_field(b, "sk_protocol", o->sk_protocol.bit_size ? u32 : u16,
 			   o->sk_protocol.bit_off, o->sk_protocol.bit_size) ||
 	    btf__add_field(b, "sk_type", o->sk_type.bit_size ? u32 : u16,

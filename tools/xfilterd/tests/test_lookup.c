@@ -232,6 +232,72 @@ static void test_forged_walk(void **state)
 	close_seed(&k);
 }
 
+static const struct xf_sock_info *established(struct lk *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->t.nr_socks; i++)
+		if (k->t.socks[i].proto == 6 && k->t.socks[i].state == 1)
+			return &k->t.socks[i];
+	fail();
+	return NULL;
+}
+
+static struct xf_flow flow_of(const struct xf_sock_info *so)
+{
+	struct xf_flow f = { .family = so->family, .proto = so->proto,
+			     .lport = so->lport, .rport = so->rport };
+
+	memcpy(f.laddr, so->laddr, 16);
+	memcpy(f.raddr, so->raddr, 16);
+	return f;
+}
+
+/*
+ * The walk's socket freed and another one at the same address on the same
+ * flow (another process, another uid): everything the re-read compares is
+ * equal but the socket's inode number. The old owner must not be named.
+ */
+static void test_address_reuse(void **state)
+{
+	const struct xf_offsets *o;
+	const struct xf_sock_info *est;
+	struct xf_sock_info s;
+	struct xf_flow f;
+	uint64_t sock, ino;
+	struct lk k;
+
+	open_seed(&k);
+	o = &k.g.prof.off;
+	assert_true(o->sk_socket != 0);
+	est = established(&k);
+	f = flow_of(est);
+	assert_true(est->ino != 0);
+	assert_int_equal(xf_lookup_flow(&k.l, &f, &s), 0);
+	assert_int_equal(s.pid, est->pid);
+	assert_int_equal(s.ino, est->ino);	/* read live, equal to the walk's */
+	assert_int_equal(k.l.ino_mismatch, 0);
+	/* a new socket in the same memory: a new inode */
+	assert_int_equal(xf_read_kptr(k.g.vm, est->sk + o->sk_socket, &sock), 0);
+	ino = est->ino + 1000;
+	memcpy(guest_bytes(&k, sock - o->socket_alloc_socket + o->socket_alloc_vfs_inode +
+			   o->inode_i_ino), &ino, 8);
+	assert_int_equal(xf_lookup_flow(&k.l, &f, &s), 0);
+	assert_true(s.pid < 0);
+	assert_int_equal(s.ino, ino);
+	assert_int_equal(k.l.ino_mismatch, 1);
+	/* the same without the index (through the hash tables): the same answer */
+	k.l.use_index = false;
+	assert_int_equal(xf_lookup_flow(&k.l, &f, &s), 0);
+	assert_true(s.pid < 0);
+	k.l.use_index = true;
+	/* a socket being released (no struct socket any more): not the old owner either */
+	memset(guest_bytes(&k, est->sk + o->sk_socket), 0, 8);
+	assert_int_equal(xf_lookup_flow(&k.l, &f, &s), 0);
+	assert_true(s.pid < 0);
+	close_seed(&k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_chain_cycle),
 		cmocka_unit_test(test_absurd_tables),
 		cmocka_unit_test(test_forged_walk),
+		cmocka_unit_test(test_address_reuse),
 	};
 
 	return cmocka_run_group_tests_name("xfilterd_lookup", tests, NULL, NULL);
