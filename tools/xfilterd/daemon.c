@@ -5,6 +5,10 @@
  * then OWNER_COMMIT, which drops what the walk no longer saw); a miss event
  * is answered by a targeted lookup (OWNER_ADD), a refresh when the socket is
  * newer than the last walk, or MISS_RESOLVE when the guest has no socket.
+ * A socket of unknown owner is answered so only after a complete walk that
+ * began after its miss: while walks are rate limited, such misses wait for
+ * the next one (a new process's first SYN is the very packet a uid rule
+ * must decide).
  * Miss events are read as they come and answered in turns, one domain per
  * turn and every domain in turn (missq.h), so a guest that makes every
  * packet miss delays another guest's answer by one turn at most. Every
@@ -44,6 +48,7 @@
 #define RETRY_MS		2000	/* attach retries (a guest still booting) */
 #define MISS_MAX_AGE_MS		900	/* the module's hold deadline */
 #define MISS_DRAIN		1024	/* events read before a turn, at most */
+#define DEFER_MAX		XF_MISSQ_DEPTH	/* misses waiting for a walk, per domain */
 
 struct dom {
 	bool used;
@@ -59,7 +64,15 @@ struct dom {
 	double next_ms, last_full_ms;
 	unsigned int failures;
 	bool refreshed;
-	uint64_t walks, pushed, misses, resolved, negative, pauses;
+	uint64_t walk_seq;		/* walks learnt so far */
+	uint64_t walk_scan;		/* scan stamp taken when the last one began */
+	bool walk_complete;		/* ... and it read the whole guest */
+	/* misses waiting for the next walk (a socket newer than the last one) */
+	unsigned int ndefer;
+	struct xf_miss defer[DEFER_MAX];
+	uint64_t defer_seq[DEFER_MAX];	/* walk_seq when deferred */
+	double defer_at[DEFER_MAX];	/* arrival, ms */
+	uint64_t walks, pushed, misses, resolved, negative, pauses, deferred, defer_lost;
 };
 
 struct ctx {
@@ -180,8 +193,9 @@ static void dom_remove(struct dom *d)
 {
 	xfd_log(XFD_INFO, "dom %u: gone (%" PRIu64 " walks, %" PRIu64 " paused, %" PRIu64
 		" owners pushed, %" PRIu64 " misses, %" PRIu64 " resolved, %" PRIu64
-		" without socket)", d->domid, d->walks, d->pauses, d->pushed, d->misses,
-		d->resolved, d->negative);
+		" without socket, %" PRIu64 " waited for a walk, %" PRIu64 " of them lost)",
+		d->domid, d->walks, d->pauses, d->pushed, d->misses, d->resolved, d->negative,
+		d->deferred, d->defer_lost);
 	dom_detach(d);
 	d->used = false;
 }
@@ -501,6 +515,7 @@ static int refresh(struct ctx *c, struct dom *d)
 		d->walks++;
 		d->mem->ops->pause(d->mem, false);
 	}
+	d->walk_complete = false;
 	if (ret && ret != -EAGAIN) {
 		/* the guest went away or changed beyond recognition mid-walk */
 		xfd_log(XFD_WARN, "dom %u: walk failed (%s); will attach again", d->domid,
@@ -520,6 +535,9 @@ static int refresh(struct ctx *c, struct dom *d)
 	push_table(c, d, ret == 0, scan);
 	d->last_full_ms = now_ms();
 	d->refreshed = true;
+	d->walk_seq++;
+	d->walk_scan = scan;
+	d->walk_complete = ret == 0 && d->lookup_ok;
 	xfd_log(XFD_DEBUG, "dom %u: %zu tasks, %zu sockets, generation %" PRIu64 " in %.1f ms"
 		" (%" PRIu64 " walks, %" PRIu64 " paused)", d->domid, d->t.nr_tasks, d->t.nr_socks,
 		d->gen, now_ms() - t0, d->walks, d->pauses);
@@ -528,55 +546,124 @@ static int refresh(struct ctx *c, struct dom *d)
 
 /* ---- miss events ---- */
 
-static void answer_miss(struct ctx *c, struct dom *d, const struct xf_miss *m)
+static void answer_deferred(struct ctx *c, struct dom *d);
+
+/* A refresh, then the answers of the misses that waited for it. */
+static int refresh_dom(struct ctx *c, struct dom *d)
+{
+	int ret = refresh(c, d);
+
+	if (ret && d->ndefer) {
+		/* no walk to wait for: the module's fail mode decides them */
+		d->defer_lost += d->ndefer;
+		d->ndefer = 0;
+	}
+	answer_deferred(c, d);
+	return ret;
+}
+
+/*
+ * A miss on a socket the last walk did not see while walks are rate
+ * limited: it waits for the next walk (at most MIN_REFRESH_MS, far inside
+ * the module's hold deadline) rather than being answered "owner unknown",
+ * which would let a new process's first packets through a uid or pid rule.
+ */
+static void defer_miss(struct dom *d, const struct xf_miss *m, double at)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->ndefer; i++)
+		if (!memcmp(&d->defer[i].key, &m->key, sizeof(m->key)))
+			return;		/* one answer serves both */
+	if (d->ndefer >= DEFER_MAX) {
+		d->defer_lost++;
+		xfd_log(XFD_DEBUG, "dom %u: too many misses waiting for a walk", d->domid);
+		return;
+	}
+	d->defer[d->ndefer] = *m;
+	d->defer_seq[d->ndefer] = d->walk_seq;
+	d->defer_at[d->ndefer] = at;
+	d->ndefer++;
+	d->deferred++;
+}
+
+/* When the misses waiting for a walk may have it; -1 when none waits. */
+static double defer_due(const struct dom *d)
+{
+	return d->ndefer ? d->last_full_ms + MIN_REFRESH_MS : -1;
+}
+
+/*
+ * after_seq: the walks up to this one do not count as fresh for m (they
+ * may have begun before its hold); at: when m arrived.
+ */
+static void answer_miss(struct ctx *c, struct dom *d, const struct xf_miss *m,
+			uint64_t after_seq, double at)
 {
 	struct xf_sock_info s;
 	struct xf_flow f = {
 		.family = m->key.family, .proto = m->key.proto,
 		.lport = m->key.guest_port, .rport = m->key.peer_port,
 	};
+	enum xf_miss_act act = XF_MISS_UNKNOWN;
 	uint64_t scan = 0;
-	int ret, tries;
+	int ret = -EAGAIN, tries;
 
 	memcpy(f.laddr, m->key.guest_addr, 16);
 	memcpy(f.raddr, m->key.peer_addr, 16);
-	d->misses++;
+	memset(&s, 0, sizeof(s));
 	for (tries = 0; tries < 2; tries++) {
+		bool fresh, may;
+
 		scan = scan_begins(c);
 		if (!d->attached || !d->lookup_ok)
 			ret = -EAGAIN;	/* no walk yet: cannot tell */
 		else
 			ret = xf_lookup_flow(&d->l, &f, &s);
-		if (ret == -ENOENT)
+		/* a complete walk that began after the hold: by count, or by scan stamp */
+		fresh = d->attached && d->walk_complete &&
+			(d->walk_seq > after_seq ||
+			 (c->scan_stamps && m->stamp && m->stamp <= d->walk_scan));
+		may = tries == 0 && now_ms() - d->last_full_ms >= MIN_REFRESH_MS;
+		act = xf_miss_act(ret, &s, fresh, may);
+		if (act != XF_MISS_REFRESH)
 			break;
 		/* newer than the last walk, or no tables yet: one coalesced refresh */
-		if ((ret || s.pid < 0) && tries == 0 && now_ms() - d->last_full_ms >= MIN_REFRESH_MS) {
-			refresh(c, d);
-			continue;
-		}
-		break;
+		refresh_dom(c, d);
 	}
 	{
 		char ga[64], pa[64];
 
 		xf_addr_str(m->key.family, m->key.guest_addr, ga, sizeof(ga));
 		xf_addr_str(m->key.family, m->key.peer_addr, pa, sizeof(pa));
-		if (!ret)
+		if (act == XF_MISS_OWNER)
 			xfd_log(XFD_DEBUG, "dom %u: miss %s %s:%u -> %s:%u: pid %d uid %u comm %.15s",
 				d->domid, f.proto == 6 ? "tcp" : "udp", ga, f.lport, pa, f.rport,
-				s.pid, s.uid, s.comm);
+				s.pid, s.uid, s.pid >= 0 ? s.comm : "?");
 		else
 			xfd_log(XFD_DEBUG, "dom %u: miss %s %s:%u -> %s:%u: %s", d->domid,
 				f.proto == 6 ? "tcp" : "udp", ga, f.lport, pa, f.rport,
-				ret == -ENOENT ? "no socket" : "cannot tell");
+				act == XF_MISS_NONE ? "no socket" :
+				act == XF_MISS_DEFER ? "waits for the next walk" : "cannot tell");
 	}
-	if (ret == -ENOENT && d->attached) {
+	switch (act) {
+	case XF_MISS_NONE:
+		if (!d->attached)
+			return;
 		d->negative++;
 		send_simple(c, XFILTER_CMD_MISS_RESOLVE, d, &m->key, scan);
 		return;
-	}
-	if (ret)
+	case XF_MISS_DEFER:
+		if (now_ms() - at < MISS_MAX_AGE_MS)
+			defer_miss(d, m, at);
+		else
+			d->defer_lost++;
+		return;
+	case XF_MISS_OWNER:
+		break;
+	default:
 		return;		/* cannot tell: the module's fail mode decides */
+	}
 	{
 		struct batch b = { .c = c, .d = d, .scan = scan };
 		struct xf_owner o;
@@ -594,6 +681,24 @@ static void answer_miss(struct ctx *c, struct dom *d, const struct xf_miss *m)
 		}
 		d->resolved++;
 	}
+}
+
+/* After a walk: every miss that waited for one (a later walk is fresh for each). */
+static void answer_deferred(struct ctx *c, struct dom *d)
+{
+	struct xf_miss m[DEFER_MAX];
+	uint64_t seq[DEFER_MAX];
+	double at[DEFER_MAX];
+	unsigned int n = d->ndefer, i;
+
+	if (!n)
+		return;
+	memcpy(m, d->defer, n * sizeof(m[0]));
+	memcpy(seq, d->defer_seq, n * sizeof(seq[0]));
+	memcpy(at, d->defer_at, n * sizeof(at[0]));
+	d->ndefer = 0;
+	for (i = 0; i < n; i++)
+		answer_miss(c, d, &m[i], seq[i], at[i]);
 }
 
 static int on_event(const struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
@@ -646,8 +751,10 @@ static void serve_turn(struct ctx *c)
 	if (!n)
 		return;
 	d = dom_find(c, batch[0].domid);
-	for (i = 0; d && i < n; i++)
-		answer_miss(c, d, &batch[i]);
+	for (i = 0; d && i < n; i++) {
+		d->misses++;
+		answer_miss(c, d, &batch[i], d->walk_seq, now_ms());
+	}
 }
 
 /* ---- domains from xenstore ---- */
@@ -778,12 +885,16 @@ int xfd_run(const struct xfd_opts *o)
 			if (!d->used)
 				continue;
 			if (d->next_ms <= now) {
-				refresh(c, d);
+				refresh_dom(c, d);
 				d->next_ms = now_ms() + (d->attached ? o->period_ms :
 							 RETRY_MS * (d->failures < 8 ? d->failures : 8));
+			} else if (d->ndefer && defer_due(d) <= now) {
+				refresh_dom(c, d);	/* one walk answers every waiting miss */
 			}
 			if (d->next_ms < next)
 				next = d->next_ms;
+			if (d->ndefer && defer_due(d) < next)
+				next = defer_due(d);
 		}
 		if (o->once && all_refreshed(c))
 			break;
@@ -792,7 +903,8 @@ int xfd_run(const struct xfd_opts *o)
 			pfd[n++] = (struct pollfd){ .fd = xf_nl_fd(&c->ev), .events = POLLIN };
 		if (c->xs)
 			pfd[n++] = (struct pollfd){ .fd = xf_xendoms_fd(c->xs), .events = POLLIN };
-		timeout = (int)(next - now_ms());
+		wait = next - now_ms();
+		timeout = (int)wait + (wait > (int)wait);
 		wait = xf_missq_wait_ms(&c->mq, now_ms());
 		if (wait >= 0 && wait < timeout)
 			timeout = (int)wait + (wait > (int)wait);

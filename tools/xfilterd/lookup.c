@@ -483,3 +483,14 @@ found:
 	}
 	return 0;
 }
+
+enum xf_miss_act xf_miss_act(int ret, const struct xf_sock_info *s, bool fresh, bool may_refresh)
+{
+	if (ret == -ENOENT)
+		return XF_MISS_NONE;
+	if (!ret && s->pid >= 0)
+		return XF_MISS_OWNER;
+	if (fresh)
+		return ret ? XF_MISS_UNKNOWN : XF_MISS_OWNER;
+	return may_refresh ? XF_MISS_REFRESH : XF_MISS_DEFER;
+}

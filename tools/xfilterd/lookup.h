@@ -71,4 +71,23 @@ void xf_lookup_free(struct xf_lookup *l);
  */
 int xf_lookup_flow(struct xf_lookup *l, const struct xf_flow *f, struct xf_sock_info *s);
 
+/* What a miss gets, from the targeted lookup's answer. */
+enum xf_miss_act {
+	XF_MISS_OWNER,		/* answer with *s: its owner, or none found by a fresh walk */
+	XF_MISS_NONE,		/* the guest has no socket for the flow */
+	XF_MISS_REFRESH,	/* walk now, then look again */
+	XF_MISS_DEFER,		/* walk when the rate limit allows, then look again */
+	XF_MISS_UNKNOWN,	/* cannot tell: the module's fail mode decides */
+};
+
+/*
+ * ret and s from xf_lookup_flow. fresh: a complete walk that began after
+ * the miss was held has been learnt; only then does a socket without a
+ * known owner get answered as such ("owner unknown"), since a socket newer
+ * than the last walk is most often a process's first connection, exactly
+ * the packet a uid or pid rule must decide. may_refresh: the rate limit of
+ * walks allows one now.
+ */
+enum xf_miss_act xf_miss_act(int ret, const struct xf_sock_info *s, bool fresh, bool may_refresh);
+
 #endif /* XF_LOOKUP_H */

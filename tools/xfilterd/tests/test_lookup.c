@@ -254,6 +254,55 @@ static struct xf_flow flow_of(const struct xf_sock_info *so)
 }
 
 /*
+ * A socket the guest's tables hold but the last walk did not see (a process
+ * started since): its owner is not known yet. While walks are rate limited
+ * the miss waits for the next one; it is never answered "owner unknown"
+ * before a walk that began after it, and that walk names the owner.
+ */
+static void test_newer_than_walk(void **state)
+{
+	const struct xf_sock_info *est;
+	struct xf_table old = { 0 };
+	struct xf_sock_info s;
+	struct xf_flow f;
+	struct lk k;
+	size_t i;
+
+	open_seed(&k);
+	est = established(&k);
+	f = flow_of(est);
+	/* the last walk, from before the socket existed */
+	old.socks = calloc(k.t.nr_socks, sizeof(*old.socks));
+	assert_non_null(old.socks);
+	for (i = 0; i < k.t.nr_socks; i++)
+		if (k.t.socks[i].sk != est->sk)
+			old.socks[old.nr_socks++] = k.t.socks[i];
+	assert_true(old.nr_socks < k.t.nr_socks);
+	assert_int_equal(xf_lookup_learn(&k.l, &old), 0);
+	assert_int_equal(xf_lookup_flow(&k.l, &f, &s), 0);
+	assert_int_equal(s.sk, est->sk);	/* found through the hash tables */
+	assert_true(s.pid < 0);
+	/* rate limited: waits; not: walks now. Never "owner unknown" from a stale walk */
+	assert_int_equal(xf_miss_act(0, &s, false, false), XF_MISS_DEFER);
+	assert_int_equal(xf_miss_act(0, &s, false, true), XF_MISS_REFRESH);
+	/* the next walk sees it: the answer names its owner */
+	assert_int_equal(xf_lookup_learn(&k.l, &k.t), 0);
+	assert_int_equal(xf_lookup_flow(&k.l, &f, &s), 0);
+	assert_int_equal(s.pid, est->pid);
+	assert_int_equal(s.uid, est->uid);
+	assert_int_equal(xf_miss_act(0, &s, true, false), XF_MISS_OWNER);
+	assert_int_equal(xf_miss_act(0, &s, false, false), XF_MISS_OWNER);
+	/* a fresh walk that still finds no task: then, and only then, "owner unknown" */
+	s.pid = -1;
+	assert_int_equal(xf_miss_act(0, &s, true, false), XF_MISS_OWNER);
+	assert_int_equal(xf_miss_act(-ENOENT, &s, false, false), XF_MISS_NONE);
+	assert_int_equal(xf_miss_act(-EFAULT, &s, false, false), XF_MISS_DEFER);
+	assert_int_equal(xf_miss_act(-EFAULT, &s, true, false), XF_MISS_UNKNOWN);
+	free(old.socks);
+	close_seed(&k);
+}
+
+/*
  * The walk's socket freed and another one at the same address on the same
  * flow (another process, another uid): everything the re-read compares is
  * equal but the socket's inode number. The old owner must not be named.
@@ -286,6 +335,7 @@ static void test_address_reuse(void **state)
 	assert_true(s.pid < 0);
 	assert_int_equal(s.ino, ino);
 	assert_int_equal(k.l.ino_mismatch, 1);
+	assert_int_equal(xf_miss_act(0, &s, false, false), XF_MISS_DEFER);
 	/* the same without the index (through the hash tables): the same answer */
 	k.l.use_index = false;
 	assert_int_equal(xf_lookup_flow(&k.l, &f, &s), 0);
@@ -306,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_chain_cycle),
 		cmocka_unit_test(test_absurd_tables),
 		cmocka_unit_test(test_forged_walk),
+		cmocka_unit_test(test_newer_than_walk),
 		cmocka_unit_test(test_address_reuse),
 	};
 
