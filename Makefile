@@ -94,7 +94,7 @@ clean:
 # Test tiers. Each script prints "<tier>: N passed, N failed" and fails when a
 # test failed or nothing ran. `make check` runs them all and fails at the end
 # if any did.
-TIERS := unit kunit netns vmi pkg xen
+TIERS := unit kunit netns debug vmi pkg xen
 
 check:
 	@scripts/check-all.sh $(TIERS)
