@@ -87,11 +87,22 @@ run_case() {
 	[ $keep = 1 ] || rm -f "$core"
 }
 
+# live_regs QMP: vCPU 0's registers, caught in kernel mode if it can be
+live_regs() {
+	local r= j
+	for j in $(seq 1 40); do
+		r=$(timeout 30 python3 "$top/tests/vmi/qmp.py" "$1" regs) || r=
+		case $r in *cpl=0*) break ;; esac
+		sleep 0.2
+	done
+	echo "$r"
+}
+
 # run_live: scans of a guest that keeps running and churning tasks and
 # sockets (fork, connect, exit ~100/s), read through its RAM file
 run_live() {
 	local con=$out/live.console.log qmp=$out/live.qmp shm=/dev/shm/xfvmi-live.$$
-	local pid regs i n=${LIVE_SCANS:-30} waited=0
+	local pid regs i try n=${LIVE_SCANS:-30} waited=0 retries=0
 	echo "---- case live: 6.1, 4-level, guest running and churning"
 	rm -f "$con" "$qmp" "$out"/live.*.json "$out"/live.*.rc "$out"/live.*.err
 	timeout 600 qemu-system-x86_64 -accel tcg -m 256 -smp 1 -cpu max,la57=off \
@@ -113,19 +124,25 @@ run_live() {
 		waited=$((waited + 2))
 	done
 	sleep 3
-	# the vCPU's registers, taken while it runs, in kernel mode
-	for i in $(seq 1 40); do
-		regs=$(timeout 30 python3 "$top/tests/vmi/qmp.py" "$qmp" regs) || regs=
-		case $regs in *cpl=0*) break ;; esac
-		sleep 0.5
-	done
-	echo "  registers: $regs"
 	for i in $(seq 1 "$n"); do
-		timeout 60 "$xfd" scan --raw "$shm" --regs "$regs" --json > "$out/live.$i.json" \
-			2> "$out/live.$i.err"
-		echo $? > "$out/live.$i.rc"
+		# the vCPU's registers, taken while it runs, in kernel mode, afresh
+		# for each scan as `scan --domain` does: the process whose page
+		# tables CR3 names may since have exited and its table be reused
+		# (the Xen backend re-reads them itself; these are fixed once
+		# given, so an attach that failed on them is tried afresh here)
+		for try in 1 2 3; do
+			regs=$(live_regs "$qmp")
+			[ $i = 1 ] && [ $try = 1 ] && echo "  registers: $regs"
+			timeout 60 "$xfd" scan --raw "$shm" --regs "$regs" --json \
+				> "$out/live.$i.json" 2> "$out/live.$i.err"
+			echo $? > "$out/live.$i.rc"
+			[ -s "$out/live.$i.json" ] && break
+			retries=$((retries + 1))
+			sed 's/^/  live: scan '$i' attach: /' "$out/live.$i.err"
+		done
 		sleep 0.2
 	done
+	echo "  live: $retries attaches tried again with fresh registers"
 	timeout 30 python3 "$top/tests/vmi/qmp.py" "$qmp" quit
 	wait $pid 2>/dev/null
 	rm -f "$shm"

@@ -14,9 +14,58 @@
 #include "json.h"
 #include "scan.h"
 
+/*
+ * Attaches through vCPU i as its registers are now. Its CR3 names the page
+ * tables of whatever process it runs, which may exit at any time: their
+ * kernel half is copied first thing, and everything after reads through
+ * the copy.
+ */
+static int attach_vcpu(struct xf_guest *g, unsigned int i, char *err, size_t errlen)
+{
+	struct xf_mem *mem = g->mem;
+	int ret;
+
+	if (mem->ops->vcpu(mem, i, &g->vcpu)) {
+		snprintf(err, errlen, "vCPU %u: no state", i);
+		return -ENOENT;
+	}
+	xf_vm_init(g->vm, mem, g->vcpu.cr3, g->vcpu.cr4);
+	ret = xf_vm_pin_top(g->vm);
+	if (!ret)
+		ret = xf_profile_build(g->vm, &g->prof, err, errlen);
+	else
+		snprintf(err, errlen, "vCPU %u: CR3 %#" PRIx64 " is not in guest memory", i,
+			 g->vcpu.cr3);
+	/*
+	 * Bit 12 is the PTI user half only where the PGD is 8 KiB aligned;
+	 * kernels without PTI (and PV guests) may have a 4 KiB-aligned PGD
+	 * there.
+	 */
+	if (ret == -ENOENT && (g->vcpu.cr3 & 0x1000)) {
+		xf_vm_set_root(g->vm, g->vcpu.cr3);
+		ret = xf_vm_pin_top(g->vm);
+		if (!ret)
+			ret = xf_profile_build(g->vm, &g->prof, err, errlen);
+	}
+	if (ret)
+		return ret;
+	xf_walker_init(&g->walker, g->vm, &g->prof);
+	ret = xf_current_task(&g->walker, &g->vcpu, &g->start_task);
+	if (ret) {
+		snprintf(err, errlen, "vCPU %u: no current task through its per-CPU area (GS 0x%"
+			 PRIx64 ", shadow GS 0x%" PRIx64 ")", i, g->vcpu.gs_base,
+			 g->vcpu.kernel_gs_base);
+		xf_profile_free(&g->prof);
+		return ret;
+	}
+	g->vcpu_idx = i;
+	xf_profile_release(g->vm, &g->prof, g->start_task);
+	return 0;
+}
+
 int xf_guest_attach(struct xf_guest *g, struct xf_mem *mem, char *err, size_t errlen)
 {
-	unsigned int i;
+	unsigned int i, try;
 	int ret = -ENOENT;
 
 	memset(g, 0, sizeof(*g));
@@ -28,33 +77,24 @@ int xf_guest_attach(struct xf_guest *g, struct xf_mem *mem, char *err, size_t er
 	}
 	snprintf(err, errlen, "no vCPU state");
 	for (i = 0; i < mem->nr_vcpus && i < 64; i++) {
-		if (mem->ops->vcpu(mem, i, &g->vcpu))
-			continue;
-		xf_vm_init(g->vm, mem, g->vcpu.cr3, g->vcpu.cr4);
-		ret = xf_profile_build(g->vm, &g->prof, err, errlen);
-		/*
-		 * Bit 12 is the PTI user half only where the PGD is 8 KiB
-		 * aligned; kernels without PTI (and PV guests) may have a
-		 * 4 KiB-aligned PGD there.
-		 */
-		if (ret == -ENOENT && (g->vcpu.cr3 & 0x1000)) {
-			xf_vm_set_root(g->vm, g->vcpu.cr3);
-			ret = xf_profile_build(g->vm, &g->prof, err, errlen);
+		for (try = 0; try < XF_ATTACH_TRIES; try++) {
+			struct xf_vcpu now;
+			uint64_t cr3;
+
+			ret = attach_vcpu(g, i, err, errlen);
+			if (!ret)
+				return 0;
+			/*
+			 * In a running guest the process may have exited under us
+			 * and its page tables been reused: once more with the
+			 * registers the vCPU has now, if they changed.
+			 */
+			cr3 = g->vcpu.cr3;
+			if (ret == -ENOMEM || mem->ops->vcpu(mem, i, &now) || now.cr3 == cr3)
+				break;
 		}
-		if (ret)
-			continue;
-		xf_walker_init(&g->walker, g->vm, &g->prof);
-		ret = xf_current_task(&g->walker, &g->vcpu, &g->start_task);
-		if (ret) {
-			snprintf(err, errlen, "vCPU %u: no current task through its per-CPU "
-				 "area (GS 0x%" PRIx64 ", shadow GS 0x%" PRIx64 ")", i,
-				 g->vcpu.gs_base, g->vcpu.kernel_gs_base);
-			xf_profile_free(&g->prof);
-			continue;
-		}
-		g->vcpu_idx = i;
-		xf_profile_release(g->vm, &g->prof, g->start_task);
-		return 0;
+		if (ret == -ENOMEM)
+			break;
 	}
 	free(g->vm);
 	g->vm = NULL;
@@ -70,10 +110,31 @@ void xf_guest_detach(struct xf_guest *g)
 	g->vm = NULL;
 }
 
+/*
+ * Before each walk, the kernel half of the page tables the vCPU runs on now:
+ * the copy pinned at attach lacks top-level entries the kernel added since
+ * (hot-added memory). Taken only if it maps the kernel image the same way.
+ * And no translation is kept from an earlier walk: vmalloc'd objects (large
+ * fd arrays) move.
+ */
+static void refresh_translation(struct xf_guest *g)
+{
+	struct xf_vcpu v;
+
+	xf_vm_flush(g->vm);
+	if (g->mem->ops->vcpu(g->mem, g->vcpu_idx, &v))
+		return;
+	if (xf_vm_repin_top(g->vm, v.cr3 & XF_PTE_ADDR, g->prof.text))
+		xf_vm_repin_top(g->vm, v.cr3 & XF_CR3_MASK, g->prof.text);
+}
+
 int xf_guest_walk(struct xf_guest *g, struct xf_table *t)
 {
-	int ret = xf_walk(&g->walker, g->start_task, t);
+	int ret;
 	size_t i;
+
+	refresh_translation(g);
+	ret = xf_walk(&g->walker, g->start_task, t);
 
 	if (!g->prof.release[0]) {
 		if (xf_profile_release(g->vm, &g->prof, g->start_task))

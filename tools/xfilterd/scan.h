@@ -19,6 +19,9 @@ struct xf_guest {
 	uint64_t start_task;
 };
 
+/* Attempts per vCPU when its registers change under the attach. */
+#define XF_ATTACH_TRIES	3
+
 /* Finds a vCPU whose CR3 maps the kernel and builds the profile. */
 int xf_guest_attach(struct xf_guest *g, struct xf_mem *mem, char *err, size_t errlen);
 void xf_guest_detach(struct xf_guest *g);

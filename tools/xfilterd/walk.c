@@ -27,6 +27,8 @@ const struct xf_walk_limits xf_walk_default_limits = {
 	.max_fd_slots = 1ULL << 23,
 	.max_socks = 1U << 20,
 	.max_restarts = 3,
+	.max_resumes = 256,
+	.max_resume_depth = 64,
 	.max_reads = 1ULL << 26,
 };
 
@@ -368,53 +370,113 @@ static int read_task(struct xf_walker *w, uint64_t task, struct xf_task_info *ti
 	return 0;
 }
 
+/* Reads a task not seen before in this pass, and its sockets. */
+static int add_task(struct xf_walker *w, uint64_t task, struct xf_table *t, uint64_t reads0)
+{
+	struct xf_task_info ti, *nt;
+	uint64_t files;
+
+	if (read_task(w, task, &ti, &files)) {
+		t->st.skipped_tasks++;
+		return 0;
+	}
+	nt = grow(t->tasks, &t->cap_tasks, t->nr_tasks + 1, sizeof(*t->tasks));
+	if (!nt)
+		return -ENOMEM;
+	t->tasks = nt;
+	t->tasks[t->nr_tasks++] = ti;
+	if (ti.exiting)
+		t->st.exiting++;
+	if (files)
+		walk_fds(w, &ti, files, t, reads0);
+	if (ti.pid == 0 && !w->head)
+		w->head = task;	/* init_task: never freed */
+	return 0;
+}
+
+/*
+ * The latest task of this walk that is still on the list and still the same
+ * task (its memory may have been freed and reused by a new one, which would
+ * sit at the tail): 0 and *node set to its list node, or -EAGAIN.
+ */
+static int resume_point(struct xf_walker *w, const struct xf_table *t, uint64_t *node)
+{
+	const struct xf_offsets *o = &w->p->off;
+	struct xf_vm *vm = w->vm;
+	size_t i = t->nr_tasks, depth;
+
+	for (depth = 0; i > 0 && depth < w->lim.max_resume_depth; depth++) {
+		const struct xf_task_info *ti = &t->tasks[--i];
+		uint64_t n = ti->addr + o->ts_tasks, next, prev, back, start;
+		int32_t pid;
+
+		if (xf_read_kptr(vm, n, &next) || xf_read_u64(vm, next + 8, &back) || back != n ||
+		    xf_read_kptr(vm, n + 8, &prev) || xf_read_u64(vm, prev, &back) || back != n ||
+		    xf_vread(vm, ti->addr + o->ts_pid, &pid, 4) || pid != ti->pid ||
+		    xf_read_u64(vm, ti->addr + o->ts_start_time, &start) ||
+		    start != ti->start_time)
+			continue;
+		*node = n;
+		return 0;
+	}
+	return -EAGAIN;
+}
+
+/*
+ * One pass round the circular task list from start. A task may leave the
+ * list while we stand on it: list_del_rcu() keeps its next pointer, but its
+ * successor's prev no longer points back, so we cannot tell a departed task
+ * from a forged link. We then step back to the latest task we read that is
+ * still linked and go on from there. New tasks are only added at the tail,
+ * so every task that stayed on the list all along is still ahead of us, and
+ * the address set keeps a task from being read twice. A run of known tasks
+ * longer than the set is a cycle that misses the head.
+ */
 static int walk_once(struct xf_walker *w, uint64_t start, struct xf_table *t, uint64_t reads0)
 {
 	const struct xf_offsets *o = &w->p->off;
 	struct xf_vm *vm = w->vm;
 	struct addr_set seen = { 0 };
 	uint64_t head = start + o->ts_tasks, cur = head;
+	uint32_t resumes = 0;
+	size_t known_run = 0;
 	int ret = 0;
 
 	t->nr_tasks = 0;
 	t->nr_socks = 0;
 	for (;;) {
-		uint64_t task = cur - o->ts_tasks, next, back, files;
-		struct xf_task_info ti;
+		uint64_t task = cur - o->ts_tasks, next, back;
 
-		if (t->nr_tasks >= w->lim.max_tasks || !budget_left(w, reads0, t)) {
+		if (seen.nr >= w->lim.max_tasks || !budget_left(w, reads0, t)) {
 			t->st.incomplete = true;
 			ret = -E2BIG;
 			break;
 		}
 		ret = set_add(&seen, task);
-		if (ret) {
-			ret = ret > 0 ? -ELOOP : ret;	/* a cycle that misses the head */
+		if (ret < 0)
 			break;
-		}
-		if (!read_task(w, task, &ti, &files)) {
-			struct xf_task_info *nt = grow(t->tasks, &t->cap_tasks, t->nr_tasks + 1,
-						       sizeof(*t->tasks));
-
-			if (!nt) {
-				ret = -ENOMEM;
+		if (ret > 0) {
+			/* passing tasks already read, after a resume */
+			if (++known_run > seen.nr) {
+				ret = -ELOOP;
 				break;
 			}
-			t->tasks = nt;
-			t->tasks[t->nr_tasks++] = ti;
-			if (ti.exiting)
-				t->st.exiting++;
-			if (files)
-				walk_fds(w, &ti, files, t, reads0);
-			if (ti.pid == 0 && !w->head)
-				w->head = task;	/* init_task: never freed */
 		} else {
-			t->st.skipped_tasks++;
+			known_run = 0;
+			ret = add_task(w, task, t, reads0);
+			if (ret)
+				break;
 		}
 		if (xf_read_kptr(vm, cur, &next) || xf_read_u64(vm, next + 8, &back) ||
 		    back != cur) {
-			ret = -EAGAIN;	/* next was unlinked or freed while we looked */
-			break;
+			/* cur left the list (or the link is forged): step back */
+			if (resumes >= w->lim.max_resumes || resume_point(w, t, &cur) ||
+			    xf_read_kptr(vm, cur, &next)) {
+				ret = -EAGAIN;
+				break;
+			}
+			resumes++;
+			t->st.resumes++;
 		}
 		cur = next;
 		if (cur == head) {
@@ -436,10 +498,11 @@ int xf_walk(struct xf_walker *w, uint64_t start, struct xf_table *t)
 	if (!xf_kptr_ok(w->vm, start, 8))
 		return -EINVAL;
 	for (attempt = 0; attempt <= w->lim.max_restarts; attempt++) {
-		uint32_t restarts = t->st.restarts;
+		uint32_t restarts = t->st.restarts, resumes = t->st.resumes;
 
 		memset(&t->st, 0, sizeof(t->st));
 		t->st.restarts = restarts;
+		t->st.resumes = resumes;
 		ret = walk_once(w, w->head ? w->head : start, t, reads0);
 		if (ret != -EAGAIN && ret != -ELOOP)
 			break;

@@ -23,6 +23,8 @@ struct xf_walk_limits {
 	uint64_t max_fd_slots;		/* fd slots read per walk */
 	uint32_t max_socks;		/* sockets kept per walk */
 	uint32_t max_restarts;		/* restarts on broken list linkage */
+	uint32_t max_resumes;		/* steps back to a linked task, per pass */
+	uint32_t max_resume_depth;	/* tasks looked back at for one resume */
 	uint64_t max_reads;		/* memory reads per walk */
 };
 
@@ -56,6 +58,7 @@ struct xf_sock_info {
 
 struct xf_walk_stats {
 	uint32_t restarts;
+	uint32_t resumes;		/* stepped back past a task that left */
 	uint32_t skipped_tasks;		/* unreadable task or creds */
 	uint32_t exiting;		/* PF_EXITING: fds not read */
 	uint32_t refused_fdt;		/* absurd max_fds or unreadable fdt */

@@ -390,10 +390,10 @@ static int cmd_scan(int argc, char **argv)
 	t2 = now_ms();
 	if (!quiet)
 		fprintf(stderr, "xfilterd: kernel %s: %zu tasks, %zu inet sockets in %.2f ms "
-			"(%" PRIu64 " reads, %u restarts, skipped: %u tasks, %u exiting, %u fd "
+			"(%" PRIu64 " reads, %u restarts, %u resumes, skipped: %u tasks, %u exiting, %u fd "
 			"tables, %u files, %u released sockets, %u bad pointers)\n",
 			g.prof.release[0] ? g.prof.release : "?", t.nr_tasks, t.nr_socks,
-			t2 - t1, t.st.reads, t.st.restarts, t.st.skipped_tasks, t.st.exiting,
+			t2 - t1, t.st.reads, t.st.restarts, t.st.resumes, t.st.skipped_tasks, t.st.exiting,
 			t.st.refused_fdt, t.st.skipped_files, t.st.null_sk, t.st.bad_ptr);
 	if (ret && ret != -EAGAIN) {
 		fprintf(stderr, "xfilterd: walk failed: %s\n", strerror(-ret));

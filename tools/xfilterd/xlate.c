@@ -29,7 +29,40 @@ void xf_vm_flush(struct xf_vm *vm)
 void xf_vm_set_root(struct xf_vm *vm, uint64_t root)
 {
 	vm->root = root & XF_PTE_ADDR;
+	vm->top_pinned = false;
 	xf_vm_flush(vm);
+}
+
+int xf_vm_pin_top(struct xf_vm *vm)
+{
+	uint64_t top[256];
+
+	if (xf_mem_read(vm->mem, vm->root + 2048, top, sizeof(top)))
+		return -EFAULT;
+	memset(vm->top, 0, 2048);	/* the user half: never ours to read */
+	memcpy(vm->top + 256, top, sizeof(top));
+	vm->top_pinned = true;
+	xf_vm_flush(vm);
+	return 0;
+}
+
+int xf_vm_repin_top(struct xf_vm *vm, uint64_t root, uint64_t probe)
+{
+	unsigned int idx = (unsigned int)(probe >> (12 + 9 * (vm->levels - 1))) & 0x1ff;
+	uint64_t top[256];
+
+	if (!vm->top_pinned || idx < 256 || !(vm->top[idx] & PTE_PRESENT) || !root ||
+	    (root & ~XF_PTE_ADDR))
+		return -EINVAL;
+	if (xf_mem_read(vm->mem, root + 2048, top, sizeof(top)))
+		return -EFAULT;
+	/* the same kernel: the probe's top-level entry must be the one we know */
+	if ((top[idx - 256] ^ vm->top[idx]) & (XF_PTE_ADDR | PTE_PRESENT))
+		return -ESTALE;
+	memcpy(vm->top + 256, top, sizeof(top));
+	vm->root = root;
+	xf_vm_flush(vm);
+	return 0;
 }
 
 int xf_vm_track_pages(struct xf_vm *vm, unsigned int cap)
@@ -101,9 +134,13 @@ int xf_v2p(struct xf_vm *vm, uint64_t va, uint64_t *pa)
 		int shift = 12 + 9 * (lvl - 1);
 		uint64_t pte;
 
-		vm->pt_reads++;
-		if (xf_mem_read(vm->mem, table + ((va >> shift) & 0x1ff) * 8, &pte, 8))
-			return -EFAULT;
+		if (lvl == vm->levels && vm->top_pinned) {
+			pte = vm->top[(va >> shift) & 0x1ff];
+		} else {
+			vm->pt_reads++;
+			if (xf_mem_read(vm->mem, table + ((va >> shift) & 0x1ff) * 8, &pte, 8))
+				return -EFAULT;
+		}
 		if (!(pte & PTE_PRESENT)) {
 			vm->fault_span = 1ULL << shift;
 			return -EFAULT;

@@ -29,6 +29,14 @@ struct xf_vm {
 	struct xf_mem *mem;
 	uint64_t root;
 	int levels;
+	/*
+	 * The kernel half of the top-level table, kept here once pinned: it
+	 * is the same in every process's page tables and what it points to
+	 * belongs to the kernel, while the table at root belongs to whatever
+	 * process the vCPU ran and goes when that process exits.
+	 */
+	bool top_pinned;
+	uint64_t top[512];
 	/* statistics */
 	uint64_t walks;		/* translation-cache misses */
 	uint64_t pt_reads;
@@ -44,6 +52,15 @@ void xf_vm_init(struct xf_vm *vm, struct xf_mem *mem, uint64_t cr3, uint64_t cr4
 void xf_vm_flush(struct xf_vm *vm);
 /* Walks from another top-level table (flushes the cache). */
 void xf_vm_set_root(struct xf_vm *vm, uint64_t root);
+/* Copies the kernel half of the table at root; translations use the copy. */
+int xf_vm_pin_top(struct xf_vm *vm);
+/*
+ * Takes the kernel half of the table at root instead, if it maps probe (a
+ * kernel address) through the same entry as the pinned copy: how top-level
+ * entries the kernel adds later (hot-added memory) reach us. 0, or -EINVAL,
+ * -EFAULT or -ESTALE with the pinned copy unchanged.
+ */
+int xf_vm_repin_top(struct xf_vm *vm, uint64_t root, uint64_t probe);
 /* Counts distinct data pages read from now on (cap entries at most). */
 int xf_vm_track_pages(struct xf_vm *vm, unsigned int cap);
 void xf_vm_untrack_pages(struct xf_vm *vm);

@@ -295,8 +295,13 @@ static const struct xf_mem_ops *inner_ops;
 static int pause_state, pause_calls, fail_resume;
 static unsigned long reads_paused, reads_running;
 
+/* called before each read: lets a test change the guest under the walk */
+static void (*on_read)(struct xf_mem *m, uint64_t pa);
+
 static int rec_read(struct xf_mem *m, uint64_t pa, void *buf, size_t len)
 {
+	if (on_read)
+		on_read(m, pa);
 	if (pause_state)
 		reads_paused++;
 	else
@@ -383,6 +388,301 @@ static void test_walk_paused_unsupported(void **state)
 	done(&w);
 }
 
+/*
+ * Tasks that exit while the walk runs: list_del_rcu() as the guest does it,
+ * done when the walk reads the departing task's pid, so the walk stands on
+ * a task that is no longer on the list.
+ */
+#define LIST_POISON2	0xdead000000000122ULL
+
+static struct w *churn_w;
+static uint64_t churn_trigger_pa, churn_leave[2], churn_reuse;
+
+static void churn_put64(struct xf_mem *m, uint64_t va, uint64_t v)
+{
+	uint64_t pa;
+
+	assert_int_equal(xf_v2p(churn_w->g.vm, va, &pa), 0);
+	memcpy((uint8_t *)inner_ops->page(m, pa >> 12) + (pa & 0xfff), &v, 8);
+}
+
+static uint64_t churn_get64(struct xf_mem *m, uint64_t va)
+{
+	uint64_t pa, v;
+
+	assert_int_equal(xf_v2p(churn_w->g.vm, va, &pa), 0);
+	memcpy(&v, (const uint8_t *)inner_ops->page(m, pa >> 12) + (pa & 0xfff), 8);
+	return v;
+}
+
+static void churn_unlink(struct xf_mem *m, uint64_t task)
+{
+	uint64_t n = task + T_TASKS, next = churn_get64(m, n), prev = churn_get64(m, n + 8);
+
+	churn_put64(m, prev, next);
+	churn_put64(m, next + 8, prev);
+	churn_put64(m, n + 8, LIST_POISON2);
+}
+
+static void churn_on_read(struct xf_mem *m, uint64_t pa)
+{
+	uint64_t head = churn_w->s->init_task + T_TASKS, n, tail;
+	size_t i;
+
+	if (pa != churn_trigger_pa)
+		return;
+	churn_trigger_pa = 0;
+	on_read = NULL;
+	for (i = 0; i < 2; i++)
+		if (churn_leave[i])
+			churn_unlink(m, churn_leave[i]);
+	if (!churn_reuse)
+		return;
+	/* its memory becomes a new task, added at the tail */
+	n = churn_reuse + T_TASKS;
+	tail = churn_get64(m, head + 8);
+	churn_put64(m, churn_reuse + T_PID, 999);
+	churn_put64(m, churn_reuse + T_START, 42);
+	churn_put64(m, n, head);
+	churn_put64(m, n + 8, tail);
+	churn_put64(m, tail, n);
+	churn_put64(m, head + 8, n);
+}
+
+static void churn_walk(struct w *w, uint64_t trigger_task, uint64_t leave0, uint64_t leave1,
+		       uint64_t reuse, struct xf_mem_ops *ops)
+{
+	attach(w, 0);
+	rec_wrap(w, ops, false);
+	churn_w = w;
+	assert_int_equal(xf_v2p(w->g.vm, trigger_task + T_PID, &churn_trigger_pa), 0);
+	churn_leave[0] = leave0;
+	churn_leave[1] = leave1;
+	churn_reuse = reuse;
+	on_read = churn_on_read;
+	walk(w);
+	on_read = NULL;
+	w->mem->ops = inner_ops;
+	assert_int_equal(churn_trigger_pa, 0);	/* the change happened */
+}
+
+/* the task the walk stands on exits: step back to its predecessor, go on */
+static void test_task_leaves_mid_walk(void **state)
+{
+	struct xf_mem_ops ops;
+	struct w w;
+	uint64_t a;
+
+	(void)state;
+	basic_guest(&w, 4, false, false);
+	a = synth_task(w.s, 300, 300, 0, 0, "leaver", false);
+	synth_task(w.s, 301, 301, 0, 0, "b", false);
+	synth_task(w.s, 302, 302, 1002, 1002, "c", false);
+	churn_walk(&w, a, a, 0, 0, &ops);
+	assert_int_equal(w.ret, 0);
+	assert_false(w.t.st.incomplete);
+	assert_int_equal(w.t.st.restarts, 0);
+	assert_int_equal(w.t.st.resumes, 1);
+	assert_non_null(task(&w, 200));
+	assert_non_null(task(&w, 301));
+	assert_non_null(task(&w, 302));
+	assert_int_equal(w.t.nr_socks, 3);
+	done(&w);
+}
+
+/*
+ * The task before it exits too and its memory is reused at once by a new
+ * task at the tail: the step back must not trust that address (it would
+ * land at the tail and miss b and c), but go back to the one before.
+ */
+static void test_resume_skips_reused_task(void **state)
+{
+	struct xf_mem_ops ops;
+	struct w w;
+	uint64_t a, before;
+
+	(void)state;
+	basic_guest(&w, 4, false, false);
+	before = synth_task(w.s, 299, 299, 0, 0, "before", false);
+	a = synth_task(w.s, 300, 300, 0, 0, "leaver", false);
+	synth_task(w.s, 301, 301, 0, 0, "b", false);
+	synth_task(w.s, 302, 302, 1002, 1002, "c", false);
+	churn_walk(&w, a, a, before, before, &ops);
+	assert_int_equal(w.ret, 0);
+	assert_int_equal(w.t.st.restarts, 0);
+	assert_int_equal(w.t.st.resumes, 1);
+	assert_non_null(task(&w, 200));
+	assert_non_null(task(&w, 301));
+	assert_non_null(task(&w, 302));
+	assert_int_equal(w.t.nr_socks, 3);
+	done(&w);
+}
+
+/* a link broken for good is not stepped round forever: bounded, then restarts */
+static void test_resume_bounded(void **state)
+{
+	struct w w;
+	uint64_t a;
+
+	(void)state;
+	basic_guest(&w, 4, false, false);
+	a = synth_task(w.s, 300, 300, 0, 0, "a", false);
+	synth_task(w.s, 301, 301, 0, 0, "b", false);
+	/* a's successor does not point back: every pass resumes, then gives up */
+	synth_w64(w.s, synth_r64(w.s, a + T_TASKS) + 8, 0xffff888000123000ULL);
+	attach(&w, 0);
+	walk(&w);
+	assert_int_equal(w.ret, -EAGAIN);
+	assert_true(w.t.st.incomplete);
+	assert_int_equal(w.t.st.restarts, w.g.walker.lim.max_restarts + 1);
+	/* each pass steps back, finds no way forward, and gives up */
+	assert_true(w.t.st.resumes >= w.g.walker.lim.max_restarts + 1);
+	assert_true(w.t.st.resumes <=
+		    (w.g.walker.lim.max_restarts + 1) * w.g.walker.lim.max_resumes);
+	assert_true(w.t.st.reads < 200000);
+	done(&w);
+}
+
+/*
+ * The process whose CR3 the vCPU had exits after we attached and its page
+ * directory is reused for anything: the kernel half pinned at attach keeps
+ * every kernel address translating, and the dead table is not taken back.
+ */
+static void test_vcpu_page_tables_freed(void **state)
+{
+	struct w w;
+	uint64_t pgd_pa;
+
+	(void)state;
+	basic_guest(&w, 4, false, false);
+	attach(&w, 0);
+	assert_true(w.g.vm->top_pinned);
+	pgd_pa = w.s->cr3 & 0x000ffffffffff000ULL;
+	memset((uint8_t *)w.mem->ops->page(w.mem, pgd_pa >> 12), 0xa5, 4096);
+	walk(&w);
+	assert_int_equal(w.ret, 0);
+	assert_non_null(task(&w, 200));
+	assert_int_equal(w.t.nr_socks, 3);
+	done(&w);
+}
+
+/* the vCPU now runs on other page tables: the walk takes their kernel half */
+static uint64_t repin_cr3;
+
+static int repin_vcpu(struct xf_mem *m, unsigned int idx, struct xf_vcpu *out)
+{
+	int ret = inner_ops->vcpu(m, idx, out);
+
+	if (!ret)
+		out->cr3 = repin_cr3;
+	return ret;
+}
+
+#define NEW_VA	0xffffc90000000000ULL	/* top-level slot 402: empty at attach */
+
+/* a page directory with the kernel half of the first, plus slot 402 when asked */
+static uint64_t second_pgd(struct synth *s, bool add_slot, bool other_text)
+{
+	uint64_t base = synth_pa(s, synth_alloc(s, 4 * 4096)), pgd, l3, l2;
+
+	pgd = (base + 4095) & ~4095ULL;
+	l3 = pgd + 4096;
+	l2 = pgd + 8192;
+	memcpy(s->mem + pgd + 2048, s->mem + (s->cr3 & 0x000ffffffffff000ULL) + 2048, 2048);
+	if (add_slot) {
+		*(uint64_t *)(s->mem + pgd + 402 * 8) = l3 | 0x63;
+		*(uint64_t *)(s->mem + l3) = l2 | 0x63;
+		*(uint64_t *)(s->mem + l2) = SYN_OBJ_PA | 0xe3;	/* a 2 MiB page */
+	}
+	if (other_text)	/* another kernel image: slot 511 elsewhere */
+		*(uint64_t *)(s->mem + pgd + 511 * 8) = l3 | 0x63;
+	return pgd;
+}
+
+static void check_repin(bool other_text)
+{
+	struct xf_mem_ops ops;
+	struct w w;
+	uint64_t pgd, want, got;
+
+	basic_guest(&w, 4, false, false);
+	pgd = second_pgd(w.s, true, other_text);
+	attach(&w, 0);
+	rec_wrap(&w, &ops, false);
+	ops.vcpu = repin_vcpu;
+	repin_cr3 = pgd | 0x3;	/* a PCID in the low bits */
+	assert_int_not_equal(xf_vread(w.g.vm, NEW_VA, &got, 8), 0);
+	walk(&w);
+	assert_int_equal(w.ret, 0);
+	assert_int_equal(w.t.nr_socks, 3);
+	if (other_text) {
+		/* not the same kernel: the pinned copy stays */
+		assert_int_equal(w.g.vm->root, w.s->cr3 & 0x000ffffffffff000ULL);
+		assert_int_not_equal(xf_vread(w.g.vm, NEW_VA, &got, 8), 0);
+	} else {
+		assert_int_equal(w.g.vm->root, pgd);
+		assert_int_equal(xf_vread(w.g.vm, NEW_VA, &got, 8), 0);
+		assert_int_equal(xf_vread(w.g.vm, SYN_DMAP + SYN_OBJ_PA, &want, 8), 0);
+		assert_true(got == want);
+	}
+	w.mem->ops = inner_ops;
+	done(&w);
+}
+
+/*
+ * Attaching to a running guest whose vCPU switched processes while we read:
+ * the CR3 first seen names a page that no longer holds page tables. The
+ * attach tries again with the registers the vCPU has now.
+ */
+static unsigned int stale_calls;
+
+static int stale_then_fresh_vcpu(struct xf_mem *m, unsigned int idx, struct xf_vcpu *out)
+{
+	int ret = inner_ops->vcpu(m, idx, out);
+
+	if (!ret && stale_calls++ == 0)
+		out->cr3 = repin_cr3;
+	return ret;
+}
+
+static void test_attach_retries_changed_regs(void **state)
+{
+	struct xf_mem_ops ops;
+	struct w w;
+	size_t len;
+	char err[256];
+	uint64_t junk;
+
+	(void)state;
+	basic_guest(&w, 4, false, false);
+	junk = (synth_pa(w.s, synth_alloc(w.s, 3 * 4096)) + 4095) & ~4095ULL;
+	memset(w.s->mem + junk, 0xa5, 8192);
+	w.core = synth_core(w.s, &len, 0);
+	assert_int_equal(xf_mem_core_open_buf(w.core, len, &w.mem, err, sizeof(err)), 0);
+	inner_ops = w.mem->ops;
+	ops = *inner_ops;
+	ops.vcpu = stale_then_fresh_vcpu;
+	w.mem->ops = &ops;
+	repin_cr3 = junk;
+	stale_calls = 0;
+	assert_int_equal(xf_guest_attach(&w.g, w.mem, err, sizeof(err)), 0);
+	assert_true(stale_calls >= 2);
+	walk(&w);
+	assert_int_equal(w.ret, 0);
+	assert_int_equal(w.t.nr_socks, 3);
+	/* registers that do not change are not tried again and again */
+	xf_table_free(&w.t);
+	xf_guest_detach(&w.g);
+	ops.vcpu = repin_vcpu;
+	stale_calls = 0;
+	assert_int_not_equal(xf_guest_attach(&w.g, w.mem, err, sizeof(err)), 0);
+	w.mem->ops = inner_ops;
+	done(&w);
+}
+
+static void test_repin_new_top_entry(void **state) { (void)state; check_repin(false); }
+static void test_repin_other_kernel(void **state) { (void)state; check_repin(true); }
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +701,13 @@ int main(void)
 		cmocka_unit_test(test_read_budget),
 		cmocka_unit_test(test_walk_paused),
 		cmocka_unit_test(test_walk_paused_unsupported),
+		cmocka_unit_test(test_task_leaves_mid_walk),
+		cmocka_unit_test(test_resume_skips_reused_task),
+		cmocka_unit_test(test_resume_bounded),
+		cmocka_unit_test(test_vcpu_page_tables_freed),
+		cmocka_unit_test(test_attach_retries_changed_regs),
+		cmocka_unit_test(test_repin_new_top_entry),
+		cmocka_unit_test(test_repin_other_kernel),
 	};
 
 	return cmocka_run_group_tests_name("xfilterd_walk", tests, NULL, NULL);
