@@ -352,6 +352,20 @@ static void s_owner_add(struct mb *m)
 	mb_end(m);
 }
 
+/* an answer from a read that began at stamp 1: older than any hold */
+static void s_owner_add_stamp(struct mb *m)
+{
+	s_owner_add(m);
+	mb_u64(m, XFILTER_A_SCAN_STAMP, 1);
+}
+
+/* a stamp from the future: refused with an extack message */
+static void s_owner_add_future(struct mb *m)
+{
+	s_owner_add(m);
+	mb_u64(m, XFILTER_A_SCAN_STAMP, UINT64_MAX - 1);
+}
+
 static void s_owner_commit(struct mb *m)
 {
 	mb_init(m, XFILTER_CMD_OWNER_COMMIT, 0);
@@ -387,6 +401,12 @@ static void s_miss_resolve(struct mb *m)
 	mb_init(m, XFILTER_CMD_MISS_RESOLVE, 0);
 	mb_u32(m, XFILTER_A_DOMID, 5);
 	mb_key(m, XFILTER_A_KEY, 0, 6, 40100, 8080);
+}
+
+static void s_miss_resolve_stamp(struct mb *m)
+{
+	s_miss_resolve(m);
+	mb_u64(m, XFILTER_A_SCAN_STAMP, 1);
 }
 
 static void s_domain_get(struct mb *m)
@@ -432,12 +452,15 @@ static const struct seed seeds[] = {
 	{ "rule_replace", s_rule_replace },
 	{ "rule_replace-empty", s_rule_replace_empty },
 	{ "owner_add", s_owner_add },
+	{ "owner_add-stamp", s_owner_add_stamp },
+	{ "owner_add-future-stamp", s_owner_add_future },
 	{ "owner_commit", s_owner_commit },
 	{ "owner_del-key", s_owner_del_key },
 	{ "owner_del-all", s_owner_del_all },
 	{ "owner_get-dump", s_owner_get },
 	{ "owner_get-dump-domid", s_owner_get_dom },
 	{ "miss_resolve", s_miss_resolve },
+	{ "miss_resolve-stamp", s_miss_resolve_stamp },
 	{ "domain_get", s_domain_get },
 	{ "domain_get-dump", s_domain_dump },
 	{ "domain_set-echo", s_domain_set },
