@@ -50,6 +50,86 @@
 #define MISS_DRAIN		1024	/* events read before a turn, at most */
 #define DEFER_MAX		XF_MISSQ_DEPTH	/* misses waiting for a walk, per domain */
 
+/*
+ * Misses waiting for the domain's next walk (a socket newer than the last
+ * one). A fixed list, so a guest that makes every packet miss costs no
+ * memory: a miss that does not fit, or waited past the module's hold
+ * deadline, is never answered (the module decides it by the domain's fail
+ * mode) and is counted.
+ */
+struct defer_list {
+	unsigned int n;
+	struct xf_miss m[DEFER_MAX];
+	uint64_t seq[DEFER_MAX];	/* the domain's walk count when deferred */
+	double at[DEFER_MAX];		/* arrival, ms */
+	uint64_t added, joined, lost;
+};
+
+enum defer_res {
+	DEFER_WAITS,		/* answered after the next walk */
+	DEFER_JOINED,		/* the same key waits already: one answer serves both */
+	DEFER_LOST,		/* list full or too old: the module's deadline decides */
+};
+
+/*
+ * A miss on a socket the last walk did not see while walks are rate
+ * limited: it waits for the next walk (at most MIN_REFRESH_MS, far inside
+ * the module's hold deadline) rather than being answered "owner unknown",
+ * which would let a new process's first packets through a uid or pid rule.
+ */
+static enum defer_res defer_add(struct defer_list *q, const struct xf_miss *m, uint64_t seq,
+				double at, double now)
+{
+	unsigned int i;
+
+	if (now - at >= MISS_MAX_AGE_MS) {
+		q->lost++;	/* the module has decided it by now */
+		return DEFER_LOST;
+	}
+	for (i = 0; i < q->n; i++) {
+		if (!memcmp(&q->m[i].key, &m->key, sizeof(m->key))) {
+			q->joined++;
+			return DEFER_JOINED;
+		}
+	}
+	if (q->n >= DEFER_MAX) {
+		q->lost++;
+		return DEFER_LOST;
+	}
+	q->m[q->n] = *m;
+	q->seq[q->n] = seq;
+	q->at[q->n] = at;
+	q->n++;
+	q->added++;
+	return DEFER_WAITS;
+}
+
+/* Empties the list into m, seq, at (DEFER_MAX each); returns how many. */
+static unsigned int defer_take(struct defer_list *q, struct xf_miss *m, uint64_t *seq,
+			       double *at)
+{
+	unsigned int n = q->n;
+
+	memcpy(m, q->m, n * sizeof(m[0]));
+	memcpy(seq, q->seq, n * sizeof(seq[0]));
+	memcpy(at, q->at, n * sizeof(at[0]));
+	q->n = 0;
+	return n;
+}
+
+/* Every waiting miss left to the module's deadline (no walk will come). */
+static void defer_drop(struct defer_list *q)
+{
+	q->lost += q->n;
+	q->n = 0;
+}
+
+/* When the misses waiting may have their walk; -1 when none waits. */
+static double defer_due(const struct defer_list *q, double last_walk_ms)
+{
+	return q->n ? last_walk_ms + MIN_REFRESH_MS : -1;
+}
+
 struct dom {
 	bool used;
 	uint32_t domid;
@@ -61,18 +141,21 @@ struct dom {
 	struct xf_lookup l;
 	bool lookup_ok;
 	uint64_t gen;
-	double next_ms, last_full_ms;
+	double next_ms;
+	/*
+	 * When the last walk or attach attempt ended, failed ones included:
+	 * misses start one at most every MIN_REFRESH_MS, so a guest that
+	 * cannot be attached (its memory decides) and makes packets miss
+	 * does not make every miss an attach attempt.
+	 */
+	double last_try_ms;
 	unsigned int failures;
 	bool refreshed;
 	uint64_t walk_seq;		/* walks learnt so far */
 	uint64_t walk_scan;		/* scan stamp taken when the last one began */
 	bool walk_complete;		/* ... and it read the whole guest */
-	/* misses waiting for the next walk (a socket newer than the last one) */
-	unsigned int ndefer;
-	struct xf_miss defer[DEFER_MAX];
-	uint64_t defer_seq[DEFER_MAX];	/* walk_seq when deferred */
-	double defer_at[DEFER_MAX];	/* arrival, ms */
-	uint64_t walks, pushed, misses, resolved, negative, pauses, deferred, defer_lost;
+	struct defer_list dl;		/* misses waiting for the next walk */
+	uint64_t walks, pushed, misses, resolved, negative, pauses;
 };
 
 struct ctx {
@@ -87,13 +170,16 @@ struct ctx {
 	bool scan_stamps;		/* the module takes XFILTER_A_SCAN_STAMP */
 };
 
-static double now_ms(void)
+static double mono_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
+
+/* The clock of every rate limit and deadline; the unit tests set their own. */
+static double (*now_ms)(void) = mono_ms;
 
 static struct dom *dom_find(struct ctx *c, uint32_t domid)
 {
@@ -191,11 +277,12 @@ static void dom_detach(struct dom *d)
 
 static void dom_remove(struct dom *d)
 {
+	defer_drop(&d->dl);	/* no walk will answer them */
 	xfd_log(XFD_INFO, "dom %u: gone (%" PRIu64 " walks, %" PRIu64 " paused, %" PRIu64
 		" owners pushed, %" PRIu64 " misses, %" PRIu64 " resolved, %" PRIu64
 		" without socket, %" PRIu64 " waited for a walk, %" PRIu64 " of them lost)",
 		d->domid, d->walks, d->pauses, d->pushed, d->misses, d->resolved, d->negative,
-		d->deferred, d->defer_lost);
+		d->dl.added, d->dl.lost);
 	dom_detach(d);
 	d->used = false;
 }
@@ -359,6 +446,16 @@ static int batch_send(struct batch *b)
 	}
 	if (!b->msg)
 		return 0;
+	if (!b->n) {
+		/*
+		 * Nothing to add (a walk that read no socket): libnl trims an
+		 * empty nest, and OWNER_ADD without XFILTER_A_OWNERS is
+		 * refused as a missing attribute. Sending nothing is the same.
+		 */
+		nlmsg_free(b->msg);
+		b->msg = NULL;
+		return 0;
+	}
 	nla_nest_end(b->msg, b->nest);
 	ret = xf_nl_request(&b->c->req, b->msg, NULL, NULL);
 	b->msg = NULL;
@@ -488,6 +585,7 @@ static int refresh(struct ctx *c, struct dom *d)
 
 	if (!d->attached && dom_attach(d)) {
 		d->failures++;
+		d->last_try_ms = now_ms();
 		return -ENOENT;
 	}
 	if (c->o->pause_walk) {
@@ -522,6 +620,7 @@ static int refresh(struct ctx *c, struct dom *d)
 			strerror(-ret));
 		dom_detach(d);
 		d->failures++;
+		d->last_try_ms = now_ms();
 		return ret;
 	}
 	if (ret)
@@ -533,7 +632,7 @@ static int refresh(struct ctx *c, struct dom *d)
 	if (d->lookup_ok)
 		xf_lookup_learn(&d->l, &d->t);
 	push_table(c, d, ret == 0, scan);
-	d->last_full_ms = now_ms();
+	d->last_try_ms = now_ms();
 	d->refreshed = true;
 	d->walk_seq++;
 	d->walk_scan = scan;
@@ -553,44 +652,10 @@ static int refresh_dom(struct ctx *c, struct dom *d)
 {
 	int ret = refresh(c, d);
 
-	if (ret && d->ndefer) {
-		/* no walk to wait for: the module's fail mode decides them */
-		d->defer_lost += d->ndefer;
-		d->ndefer = 0;
-	}
+	if (ret)
+		defer_drop(&d->dl);	/* no walk to wait for: the module's fail mode decides */
 	answer_deferred(c, d);
 	return ret;
-}
-
-/*
- * A miss on a socket the last walk did not see while walks are rate
- * limited: it waits for the next walk (at most MIN_REFRESH_MS, far inside
- * the module's hold deadline) rather than being answered "owner unknown",
- * which would let a new process's first packets through a uid or pid rule.
- */
-static void defer_miss(struct dom *d, const struct xf_miss *m, double at)
-{
-	unsigned int i;
-
-	for (i = 0; i < d->ndefer; i++)
-		if (!memcmp(&d->defer[i].key, &m->key, sizeof(m->key)))
-			return;		/* one answer serves both */
-	if (d->ndefer >= DEFER_MAX) {
-		d->defer_lost++;
-		xfd_log(XFD_DEBUG, "dom %u: too many misses waiting for a walk", d->domid);
-		return;
-	}
-	d->defer[d->ndefer] = *m;
-	d->defer_seq[d->ndefer] = d->walk_seq;
-	d->defer_at[d->ndefer] = at;
-	d->ndefer++;
-	d->deferred++;
-}
-
-/* When the misses waiting for a walk may have it; -1 when none waits. */
-static double defer_due(const struct dom *d)
-{
-	return d->ndefer ? d->last_full_ms + MIN_REFRESH_MS : -1;
 }
 
 /*
@@ -624,7 +689,7 @@ static void answer_miss(struct ctx *c, struct dom *d, const struct xf_miss *m,
 		fresh = d->attached && d->walk_complete &&
 			(d->walk_seq > after_seq ||
 			 (c->scan_stamps && m->stamp && m->stamp <= d->walk_scan));
-		may = tries == 0 && now_ms() - d->last_full_ms >= MIN_REFRESH_MS;
+		may = tries == 0 && now_ms() - d->last_try_ms >= MIN_REFRESH_MS;
 		act = xf_miss_act(ret, &s, fresh, may);
 		if (act != XF_MISS_REFRESH)
 			break;
@@ -654,10 +719,9 @@ static void answer_miss(struct ctx *c, struct dom *d, const struct xf_miss *m,
 		send_simple(c, XFILTER_CMD_MISS_RESOLVE, d, &m->key, scan);
 		return;
 	case XF_MISS_DEFER:
-		if (now_ms() - at < MISS_MAX_AGE_MS)
-			defer_miss(d, m, at);
-		else
-			d->defer_lost++;
+		if (defer_add(&d->dl, m, d->walk_seq, at, now_ms()) == DEFER_LOST)
+			xfd_log(XFD_DEBUG, "dom %u: miss not kept for the next walk (%u wait)",
+				d->domid, d->dl.n);
 		return;
 	case XF_MISS_OWNER:
 		break;
@@ -689,14 +753,8 @@ static void answer_deferred(struct ctx *c, struct dom *d)
 	struct xf_miss m[DEFER_MAX];
 	uint64_t seq[DEFER_MAX];
 	double at[DEFER_MAX];
-	unsigned int n = d->ndefer, i;
+	unsigned int n = defer_take(&d->dl, m, seq, at), i;
 
-	if (!n)
-		return;
-	memcpy(m, d->defer, n * sizeof(m[0]));
-	memcpy(seq, d->defer_seq, n * sizeof(seq[0]));
-	memcpy(at, d->defer_at, n * sizeof(at[0]));
-	d->ndefer = 0;
 	for (i = 0; i < n; i++)
 		answer_miss(c, d, &m[i], seq[i], at[i]);
 }
@@ -888,13 +946,13 @@ int xfd_run(const struct xfd_opts *o)
 				refresh_dom(c, d);
 				d->next_ms = now_ms() + (d->attached ? o->period_ms :
 							 RETRY_MS * (d->failures < 8 ? d->failures : 8));
-			} else if (d->ndefer && defer_due(d) <= now) {
+			} else if (d->dl.n && defer_due(&d->dl, d->last_try_ms) <= now) {
 				refresh_dom(c, d);	/* one walk answers every waiting miss */
 			}
 			if (d->next_ms < next)
 				next = d->next_ms;
-			if (d->ndefer && defer_due(d) < next)
-				next = defer_due(d);
+			if (d->dl.n && defer_due(&d->dl, d->last_try_ms) < next)
+				next = defer_due(&d->dl, d->last_try_ms);
 		}
 		if (o->once && all_refreshed(c))
 			break;

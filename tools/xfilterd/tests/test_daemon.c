@@ -1,0 +1,688 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the daemon's miss answers and table pushes, on a real
+ * Debian 6.1 guest (the fuzzer's minimised seed served as a core-file
+ * domain): the daemon itself, with its netlink transport replaced by one
+ * that keeps every request and checks it as the module would, and its clock
+ * driven by the test. Covers the misses that wait for the next walk (a
+ * socket newer than the last one) and what a walk that read nothing sends.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <netlink/genl/genl.h>
+
+#include "../daemon.c"
+
+#define SEED	"../fuzz/corpus/real-6.1-la57"
+#define DOMID	7
+#define MAXSENT	512
+
+/* ---- the transport: every request kept, checked as the module does ---- */
+
+struct sent {
+	uint8_t cmd;
+	uint32_t domid;
+	bool has_gen, has_scan, has_owners;
+	uint64_t gen, scan;
+	unsigned int nowners;
+	struct xf_owner first;		/* the first owner of an OWNER_ADD */
+};
+
+static struct sent sent[MAXSENT];
+static unsigned int nsent, refused;	/* refused: what the module would refuse */
+
+struct nl_msg *xf_nl_msg(const struct xf_nl *nl, uint8_t cmd, int flags)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, 0x20, 0, flags, cmd,
+				XFILTER_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+struct nl_msg *xf_nl_msg_big(const struct xf_nl *nl, uint8_t cmd, int flags)
+{
+	return xf_nl_msg(nl, cmd, flags);
+}
+
+int xf_nl_request(struct xf_nl *nl, struct nl_msg *msg, xf_nl_cb cb, void *arg)
+{
+	struct nlattr *tb[XFILTER_A_MAX + 1], *a;
+	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
+	struct sent *s = &sent[nsent < MAXSENT ? nsent : MAXSENT - 1];
+	bool bad;
+	int rem;
+
+	memset(nl->err.msg, 0, sizeof(nl->err.msg));
+	assert_true(nsent < MAXSENT);
+	memset(s, 0, sizeof(*s));
+	assert_int_equal(genlmsg_parse(nlmsg_hdr(msg), 0, tb, XFILTER_A_MAX, NULL), 0);
+	s->cmd = g->cmd;
+	if (tb[XFILTER_A_DOMID])
+		s->domid = nla_get_u32(tb[XFILTER_A_DOMID]);
+	if ((s->has_gen = tb[XFILTER_A_GENERATION] != NULL))
+		s->gen = nla_get_u64(tb[XFILTER_A_GENERATION]);
+	if ((s->has_scan = tb[XFILTER_A_SCAN_STAMP] != NULL))
+		s->scan = nla_get_u64(tb[XFILTER_A_SCAN_STAMP]);
+	s->has_owners = tb[XFILTER_A_OWNERS] != NULL;
+	if (s->has_owners) {
+		nla_for_each_nested(a, tb[XFILTER_A_OWNERS], rem) {
+			struct xf_owner o;
+
+			assert_int_equal(nla_type(a), XFILTER_A_OWNER);
+			assert_int_equal(xf_owner_parse(a, &o), 0);
+			if (!s->nowners++)
+				s->first = o;
+		}
+	}
+	/* the module's required attributes (module/netlink.c, NEED) */
+	bad = !tb[XFILTER_A_DOMID] ||
+	      (s->cmd == XFILTER_CMD_OWNER_ADD && (!s->has_gen || !s->has_owners)) ||
+	      (s->cmd == XFILTER_CMD_OWNER_COMMIT && !s->has_gen);
+	if (bad) {
+		refused++;
+		snprintf(nl->err.msg, sizeof(nl->err.msg), "missing attribute");
+	}
+	nsent++;
+	nlmsg_free(msg);
+	return bad ? -EINVAL : 0;
+}
+
+int xf_nl_open(struct xf_nl *nl)
+{
+	return -ENOSYS;
+}
+
+void xf_nl_close(struct xf_nl *nl)
+{
+}
+
+int xf_nl_get_info(struct xf_nl *nl, struct xf_nl_info *info)
+{
+	return -ENOSYS;
+}
+
+int xf_nl_subscribe(struct xf_nl *nl, const char *group)
+{
+	return -ENOSYS;
+}
+
+int xf_nl_events(struct xf_nl *nl, xf_nl_cb cb, void *arg)
+{
+	return -EAGAIN;
+}
+
+int xf_nl_fd(const struct xf_nl *nl)
+{
+	return -1;
+}
+
+uint8_t xf_nl_cmd(const struct nlmsghdr *nlh)
+{
+	return ((const struct genlmsghdr *)nlmsg_data(nlh))->cmd;
+}
+
+/* no Xen here: the seed is served as a core-file domain */
+int xf_mem_xen_open(unsigned int domid, struct xf_mem **out, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "no Xen in the unit tests");
+	return -ENOSYS;
+}
+
+struct xf_xendoms *xf_xendoms_open(void)
+{
+	return NULL;
+}
+
+void xf_xendoms_close(struct xf_xendoms *x)
+{
+}
+
+int xf_xendoms_list(struct xf_xendoms *x, uint32_t *ids, int max)
+{
+	return -ENOSYS;
+}
+
+int xf_xendoms_vifs(struct xf_xendoms *x, uint32_t domid, char *buf, size_t len)
+{
+	return -ENOSYS;
+}
+
+int xf_xendoms_fd(struct xf_xendoms *x)
+{
+	return -1;
+}
+
+void xf_xendoms_drain(struct xf_xendoms *x)
+{
+}
+
+/* ---- the daemon, on the seed ---- */
+
+static double clock_now;
+
+static double test_ms(void)
+{
+	return clock_now;
+}
+
+struct h {
+	struct xfd_opts o;
+	struct ctx *c;
+	struct dom *d;
+	struct xf_table old;	/* a walk from before some sockets existed */
+};
+
+static void h_open(struct h *h)
+{
+	memset(h, 0, sizeof(*h));
+	xfd_log_init(XFD_ERR, false);
+	now_ms = test_ms;
+	clock_now = 1e6;
+	h->c = calloc(1, sizeof(*h->c));
+	assert_non_null(h->c);
+	h->c->o = &h->o;
+	h->c->nl = true;
+	h->c->scan_stamps = true;
+	h->c->sigfd = -1;
+	xf_missq_init(&h->c->mq, XF_MISSQ_TURNS, XF_MISSQ_PERIOD_MS, MISS_MAX_AGE_MS);
+	h->d = dom_add(h->c, DOMID, SEED);
+	assert_non_null(h->d);
+	nsent = refused = 0;
+	assert_int_equal(refresh_dom(h->c, h->d), 0);
+	assert_true(h->d->attached && h->d->lookup_ok && h->d->walk_complete);
+	assert_int_equal(h->d->walk_seq, 1);
+	assert_true(h->d->t.nr_socks > 10);
+	/* the first walk: its owners, then its generation committed */
+	assert_true(nsent >= 2);
+	assert_int_equal(sent[0].cmd, XFILTER_CMD_OWNER_ADD);
+	assert_int_equal(sent[nsent - 1].cmd, XFILTER_CMD_OWNER_COMMIT);
+	assert_int_equal(refused, 0);
+	nsent = 0;
+}
+
+static void h_close(struct h *h)
+{
+	struct ctx *c = h->c;
+	int i;
+
+	for (i = 0; i < MAX_DOMS; i++)
+		if (c->doms[i].used)
+			dom_remove(&c->doms[i]);
+	xf_missq_free(&c->mq);
+	free(h->old.socks);
+	free(c);
+	assert_int_equal(refused, 0);
+}
+
+/* A socket of the last walk with an owner, copied (the next walk rewrites the table). */
+static struct xf_sock_info sock_where(struct h *h, int proto, uint8_t state, uint16_t lport)
+{
+	size_t i;
+
+	for (i = 0; i < h->d->t.nr_socks; i++) {
+		const struct xf_sock_info *s = &h->d->t.socks[i];
+
+		if (s->proto == proto && s->state == state && (!lport || s->lport == lport) &&
+		    s->pid >= 0)
+			return *s;
+	}
+	fail();
+	return h->d->t.socks[0];
+}
+
+/*
+ * The lookup now knows the guest as a walk from before sk existed: the
+ * guest's hash tables hold the socket, the last walk did not see it.
+ */
+static void hide(struct h *h, uint64_t sk)
+{
+	size_t i;
+
+	free(h->old.socks);
+	memset(&h->old, 0, sizeof(h->old));
+	h->old.socks = calloc(h->d->t.nr_socks, sizeof(*h->old.socks));
+	assert_non_null(h->old.socks);
+	for (i = 0; i < h->d->t.nr_socks; i++)
+		if (h->d->t.socks[i].sk != sk)
+			h->old.socks[h->old.nr_socks++] = h->d->t.socks[i];
+	assert_true(h->old.nr_socks < h->d->t.nr_socks);
+	assert_int_equal(xf_lookup_learn(&h->d->l, &h->old), 0);
+}
+
+static struct xf_miss miss_of(const struct xf_sock_info *s, uint16_t rport, uint64_t stamp)
+{
+	struct xf_miss m;
+
+	memset(&m, 0, sizeof(m));
+	m.domid = DOMID;
+	m.key.family = s->family;
+	m.key.proto = s->proto;
+	m.key.guest_port = s->lport;
+	memcpy(m.key.guest_addr, s->laddr, 16);
+	m.key.has_peer_addr = true;
+	m.key.peer_port = rport ? rport : s->rport;
+	memcpy(m.key.peer_addr, s->raddr, 16);
+	if (rport) {		/* a peer of a listener */
+		m.key.peer_addr[0] = 192;
+		m.key.peer_addr[1] = 0;
+		m.key.peer_addr[2] = 2;
+		m.key.peer_addr[3] = 1;
+	}
+	m.stamp = stamp;
+	return m;
+}
+
+/* A miss event as on_event takes it, then its turn. */
+static void miss_arrives(struct h *h, const struct xf_miss *m)
+{
+	xf_missq_saw(&h->c->mq, m->stamp);
+	assert_true(xf_missq_push(&h->c->mq, m, now_ms()) >= 0);
+	serve_turn(h->c);
+}
+
+/* What the main loop does when the waiting misses' walk is due. */
+static void walk_when_due(struct h *h)
+{
+	double due = defer_due(&h->d->dl, h->d->last_try_ms);
+
+	assert_true(due >= 0);
+	if (clock_now < due)
+		clock_now = due;
+	assert_int_equal(refresh_dom(h->c, h->d), 0);
+}
+
+/* The answers of a walk's turn: the requests after its push's OWNER_COMMIT. */
+static unsigned int after_commit(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < nsent; i++)
+		if (sent[i].cmd == XFILTER_CMD_OWNER_COMMIT)
+			return i + 1;
+	fail();
+	return 0;
+}
+
+static void assert_answer(const struct sent *s, const struct xf_miss *m,
+			  const struct xf_sock_info *owner)
+{
+	assert_int_equal(s->cmd, XFILTER_CMD_OWNER_ADD);
+	assert_int_equal(s->domid, DOMID);
+	assert_int_equal(s->nowners, 1);
+	assert_true(s->has_scan);
+	assert_true(s->scan >= m->stamp);	/* covers the miss's hold */
+	assert_memory_equal(&s->first.key, &m->key, sizeof(m->key));
+	assert_true(XF_HAS(&s->first, XFILTER_OWNER_A_PID));
+	assert_int_equal(s->first.pid, owner->pid);
+	assert_int_equal(s->first.uid, owner->uid);
+	assert_string_equal(s->first.comm, owner->comm);
+	assert_false(s->first.flags & XFILTER_OWNER_F_UNATTRIBUTED);
+}
+
+/* The list alone: bounded, keyed, emptied whole, dropped counted. */
+static void test_defer_list(void **state)
+{
+	static struct defer_list q;
+	struct xf_miss m, out[DEFER_MAX];
+	uint64_t seq[DEFER_MAX];
+	double at[DEFER_MAX];
+	unsigned int i;
+
+	memset(&q, 0, sizeof(q));
+	memset(&m, 0, sizeof(m));
+	m.key.family = 2;
+	m.key.proto = 6;
+	assert_true(defer_due(&q, 500) < 0);
+	for (i = 0; i < DEFER_MAX; i++) {
+		m.key.peer_port = (uint16_t)(1000 + i);
+		assert_int_equal(defer_add(&q, &m, 3, 100 + i, 200), DEFER_WAITS);
+	}
+	assert_true(defer_due(&q, 500) == 500 + MIN_REFRESH_MS);
+	m.key.peer_port = 1000;		/* waits already */
+	m.stamp = 9;
+	assert_int_equal(defer_add(&q, &m, 3, 150, 200), DEFER_JOINED);
+	m.key.peer_port = 999;		/* the 65th */
+	assert_int_equal(defer_add(&q, &m, 3, 150, 200), DEFER_LOST);
+	m.key.peer_port = 1001;		/* held longer than the module holds */
+	assert_int_equal(defer_add(&q, &m, 3, 0, MISS_MAX_AGE_MS), DEFER_LOST);
+	assert_int_equal(q.n, DEFER_MAX);
+	assert_int_equal(q.added, DEFER_MAX);
+	assert_int_equal(q.joined, 1);
+	assert_int_equal(q.lost, 2);
+	assert_int_equal(defer_take(&q, out, seq, at), DEFER_MAX);
+	for (i = 0; i < DEFER_MAX; i++) {
+		assert_int_equal(out[i].key.peer_port, 1000 + i);
+		assert_int_equal(out[i].stamp, 0);	/* the first one's */
+		assert_int_equal(seq[i], 3);
+		assert_true(at[i] == 100 + i);
+	}
+	assert_int_equal(q.n, 0);
+	assert_int_equal(defer_take(&q, out, seq, at), 0);
+	assert_int_equal(defer_add(&q, &m, 4, 190, 200), DEFER_WAITS);
+	defer_drop(&q);
+	assert_int_equal(q.n, 0);
+	assert_int_equal(q.lost, 3);
+	assert_true(defer_due(&q, 500) < 0);
+}
+
+/*
+ * A socket newer than the last walk while walks are rate limited: nothing
+ * is sent (never "owner unknown" from a walk older than the miss); the
+ * next walk, when due, answers it with its owner.
+ */
+static void test_deferred_answered(void **state)
+{
+	struct xf_sock_info est;
+	struct xf_miss m;
+	struct h h;
+	unsigned int k;
+
+	h_open(&h);
+	est = sock_where(&h, 6, 1, 0);
+	hide(&h, est.sk);
+	m = miss_of(&est, 0, 5);
+	clock_now += 10;		/* 10 ms after the walk: no walk now */
+	miss_arrives(&h, &m);
+	assert_int_equal(nsent, 0);
+	assert_int_equal(h.d->dl.n, 1);
+	assert_int_equal(h.d->dl.added, 1);
+	assert_int_equal(h.d->dl.seq[0], 1);
+	/* the walk's deadline: 100 ms after the last one, not before */
+	assert_true(defer_due(&h.d->dl, h.d->last_try_ms) == h.d->last_try_ms + MIN_REFRESH_MS);
+	/* the same flow missed again (a retransmitted SYN): one answer serves both */
+	m.stamp = 6;
+	clock_now += 20;
+	miss_arrives(&h, &m);
+	assert_int_equal(nsent, 0);
+	assert_int_equal(h.d->dl.n, 1);
+	assert_int_equal(h.d->dl.joined, 1);
+	walk_when_due(&h);
+	assert_int_equal(h.d->walk_seq, 2);
+	k = after_commit();
+	assert_int_equal(nsent, k + 1);
+	assert_answer(&sent[k], &m, &est);
+	assert_int_equal(h.d->dl.n, 0);
+	assert_int_equal(h.d->dl.lost, 0);
+	assert_int_equal(h.d->resolved, 1);
+	h_close(&h);
+}
+
+/*
+ * Without a walk in the last 100 ms, the same miss walks at once and is
+ * answered in its own turn: nothing waits.
+ */
+static void test_not_rate_limited(void **state)
+{
+	struct xf_sock_info est;
+	struct xf_miss m;
+	struct h h;
+	unsigned int k;
+
+	h_open(&h);
+	est = sock_where(&h, 6, 1, 0);
+	hide(&h, est.sk);
+	m = miss_of(&est, 0, 5);
+	clock_now += MIN_REFRESH_MS;
+	miss_arrives(&h, &m);
+	assert_int_equal(h.d->walk_seq, 2);
+	assert_int_equal(h.d->dl.n, 0);
+	k = after_commit();
+	assert_int_equal(nsent, k + 1);
+	assert_answer(&sent[k], &m, &est);
+	h_close(&h);
+}
+
+/*
+ * 64 misses wait at most per domain: the 65th is not kept (never answered:
+ * the module's hold deadline decides it by the fail mode) and is counted;
+ * the 64 are answered by the next walk.
+ */
+static void test_defer_full(void **state)
+{
+	struct xf_sock_info lis;
+	struct xf_miss m;
+	struct h h;
+	unsigned int i, k;
+
+	h_open(&h);
+	lis = sock_where(&h, 6, 10, 8080);	/* websrv's listener */
+	hide(&h, lis.sk);
+	clock_now += 1;
+	for (i = 0; i < DEFER_MAX + 1; i++) {
+		m = miss_of(&lis, (uint16_t)(40000 + i), 10 + i);
+		xf_missq_saw(&h.c->mq, m.stamp);
+		answer_miss(h.c, h.d, &m, h.d->walk_seq, now_ms());
+	}
+	assert_int_equal(nsent, 0);
+	assert_int_equal(h.d->dl.n, DEFER_MAX);
+	assert_int_equal(h.d->dl.added, DEFER_MAX);
+	assert_int_equal(h.d->dl.lost, 1);
+	walk_when_due(&h);
+	k = after_commit();
+	assert_int_equal(nsent, k + DEFER_MAX);
+	for (i = 0; i < DEFER_MAX; i++) {
+		m = miss_of(&lis, (uint16_t)(40000 + i), 10 + i);
+		assert_answer(&sent[k + i], &m, &lis);
+	}
+	assert_int_equal(h.d->dl.n, 0);
+	assert_int_equal(h.d->dl.lost, 1);
+	assert_int_equal(h.d->resolved, DEFER_MAX);
+	h_close(&h);
+}
+
+/* A miss older than the module's hold deadline is not kept: decided already. */
+static void test_defer_too_old(void **state)
+{
+	struct xf_sock_info est;
+	struct xf_miss m;
+	struct h h;
+
+	h_open(&h);
+	est = sock_where(&h, 6, 1, 0);
+	hide(&h, est.sk);
+	m = miss_of(&est, 0, 5);
+	clock_now += 10;
+	answer_miss(h.c, h.d, &m, h.d->walk_seq, clock_now - MISS_MAX_AGE_MS);
+	assert_int_equal(h.d->dl.n, 0);
+	assert_int_equal(h.d->dl.lost, 1);
+	assert_int_equal(nsent, 0);
+	h_close(&h);
+}
+
+/*
+ * The walk they wait for fails (the guest went away): the waiting misses
+ * are dropped and counted, nothing is answered from the failed walk.
+ */
+static void test_defer_walk_fails(void **state)
+{
+	struct xf_sock_info lis;
+	struct xf_miss m;
+	struct h h;
+	unsigned int i;
+
+	h_open(&h);
+	lis = sock_where(&h, 6, 10, 8080);
+	hide(&h, lis.sk);
+	clock_now += 1;
+	for (i = 0; i < 3; i++) {
+		m = miss_of(&lis, (uint16_t)(50000 + i), 1);
+		answer_miss(h.c, h.d, &m, h.d->walk_seq, now_ms());
+	}
+	assert_int_equal(h.d->dl.n, 3);
+	dom_detach(h.d);
+	h.d->core = "/nonexistent/xfilterd-test.core";
+	clock_now += MIN_REFRESH_MS;
+	assert_true(refresh_dom(h.c, h.d) != 0);
+	assert_int_equal(h.d->dl.n, 0);
+	assert_int_equal(h.d->dl.lost, 3);
+	assert_int_equal(nsent, 0);
+	h_close(&h);
+}
+
+/*
+ * A domain that goes away with misses waiting: they are dropped and
+ * counted (no allocation to leak: ASan would say), its queued misses are
+ * not answered, and a domain served in its slot starts with none.
+ */
+static void test_defer_domain_gone(void **state)
+{
+	struct xf_sock_info lis;
+	struct xf_miss m;
+	struct dom *d;
+	struct h h;
+	unsigned int i;
+
+	h_open(&h);
+	lis = sock_where(&h, 6, 10, 8080);
+	hide(&h, lis.sk);
+	clock_now += 1;
+	for (i = 0; i < 5; i++) {
+		m = miss_of(&lis, (uint16_t)(60000 + i), 1);
+		answer_miss(h.c, h.d, &m, h.d->walk_seq, now_ms());
+	}
+	/* and one still queued for its turn */
+	m = miss_of(&lis, 61000, 2);
+	assert_int_equal(xf_missq_push(&h.c->mq, &m, now_ms()), 0);
+	assert_int_equal(h.d->dl.n, 5);
+	dom_remove(h.d);
+	assert_false(h.d->used);
+	assert_int_equal(h.d->dl.n, 0);
+	assert_int_equal(h.d->dl.lost, 5);
+	assert_null(dom_find(h.c, DOMID));
+	serve_turn(h.c);
+	assert_int_equal(nsent, 0);
+	/* the slot serves another domain: nothing of the old one waits there */
+	d = dom_add(h.c, DOMID + 1, SEED);
+	assert_ptr_equal(d, h.d);
+	assert_int_equal(d->dl.n, 0);
+	assert_int_equal(d->dl.lost, 0);
+	h_close(&h);
+}
+
+/*
+ * A guest that cannot be attached (no kernel found, no BTF: the guest's
+ * own memory decides) and makes packets miss: each miss may not cost an
+ * attach attempt, at most one per MIN_REFRESH_MS, misses waiting between.
+ */
+static void test_unattachable_rate_limited(void **state)
+{
+	struct xf_sock_info lis;
+	struct xf_miss m;
+	struct dom *d;
+	struct h h;
+	unsigned int i;
+
+	h_open(&h);
+	lis = sock_where(&h, 6, 10, 8080);
+	d = dom_add(h.c, DOMID + 1, "/nonexistent/xfilterd-test.core");
+	assert_non_null(d);
+	assert_true(refresh_dom(h.c, d) != 0);	/* the main loop's first try */
+	assert_int_equal(d->failures, 1);
+	clock_now += MIN_REFRESH_MS;
+	for (i = 0; i < DEFER_MAX; i++) {
+		m = miss_of(&lis, (uint16_t)(40000 + i), 1);
+		m.domid = d->domid;
+		assert_int_equal(xf_missq_push(&h.c->mq, &m, now_ms()), 0);
+	}
+	serve_turn(h.c);
+	assert_int_equal(d->misses, DEFER_MAX);
+	assert_int_equal(d->failures, 2);	/* one attempt for the whole turn */
+	assert_int_equal(d->dl.n, DEFER_MAX);	/* waiting for the next one */
+	clock_now += 1;
+	for (i = 0; i < DEFER_MAX; i++) {
+		m = miss_of(&lis, (uint16_t)(40000 + i), 2);
+		answer_miss(h.c, d, &m, d->walk_seq, now_ms());
+	}
+	assert_int_equal(d->failures, 2);
+	assert_int_equal(d->dl.joined, DEFER_MAX);
+	/* due 100 ms after the failed attempt, not at once */
+	assert_true(defer_due(&d->dl, d->last_try_ms) == clock_now - 1 + MIN_REFRESH_MS);
+	clock_now += MIN_REFRESH_MS;
+	assert_true(refresh_dom(h.c, d) != 0);
+	assert_int_equal(d->failures, 3);
+	assert_int_equal(d->dl.n, 0);
+	assert_int_equal(d->dl.lost, DEFER_MAX);
+	assert_int_equal(nsent, 0);
+	h_close(&h);
+}
+
+/*
+ * A walk that read no socket, incomplete (a bound hit): nothing is sent,
+ * no OWNER_ADD without owners (the module refuses it: missing attribute)
+ * and no commit (an incomplete walk removes nothing). Complete with no
+ * socket: only the commit.
+ */
+static void test_empty_push(void **state)
+{
+	struct h h;
+
+	h_open(&h);
+	h.d->g.walker.lim.max_socks = 0;	/* every socket over the bound */
+	clock_now += MIN_REFRESH_MS;
+	assert_int_equal(refresh_dom(h.c, h.d), 0);
+	assert_true(h.d->t.st.incomplete);
+	assert_int_equal(h.d->t.nr_socks, 0);
+	assert_false(h.d->walk_complete);
+	assert_int_equal(refused, 0);
+	assert_int_equal(nsent, 0);
+	/* the same table pushed as a complete walk */
+	push_table(h.c, h.d, true, scan_begins(h.c));
+	assert_int_equal(refused, 0);
+	assert_int_equal(nsent, 1);
+	assert_int_equal(sent[0].cmd, XFILTER_CMD_OWNER_COMMIT);
+	assert_int_equal(sent[0].gen, h.d->gen);
+	h_close(&h);
+}
+
+/* A walk's owners in one generation: every socket once, shared ones marked. */
+static void test_push_table(void **state)
+{
+	size_t i, j, n = 0, uniq = 0;
+	struct h h;
+
+	h_open(&h);
+	for (i = 0; i < h.d->t.nr_socks; i++) {
+		for (j = 0; j < i; j++)
+			if (h.d->t.socks[j].sk == h.d->t.socks[i].sk)
+				break;
+		uniq += j == i;
+	}
+	push_table(h.c, h.d, true, scan_begins(h.c));
+	assert_true(nsent >= 2);
+	for (i = 0; i + 1 < nsent; i++) {
+		assert_int_equal(sent[i].cmd, XFILTER_CMD_OWNER_ADD);
+		assert_int_equal(sent[i].gen, h.d->gen);
+		assert_true(sent[i].nowners > 0);
+		n += sent[i].nowners;
+	}
+	assert_int_equal(n, uniq);
+	assert_int_equal(h.d->pushed, 2 * uniq);	/* this push and the first walk's */
+	assert_int_equal(sent[nsent - 1].cmd, XFILTER_CMD_OWNER_COMMIT);
+	assert_int_equal(sent[nsent - 1].gen, h.d->gen);
+	h_close(&h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defer_list),
+		cmocka_unit_test(test_deferred_answered),
+		cmocka_unit_test(test_not_rate_limited),
+		cmocka_unit_test(test_defer_full),
+		cmocka_unit_test(test_defer_too_old),
+		cmocka_unit_test(test_defer_walk_fails),
+		cmocka_unit_test(test_defer_domain_gone),
+		cmocka_unit_test(test_unattachable_rate_limited),
+		cmocka_unit_test(test_empty_push),
+		cmocka_unit_test(test_push_table),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
