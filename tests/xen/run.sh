@@ -8,7 +8,7 @@
 # of this tree as it is, else the packages are built here (out/xen-lab/deb).
 # Prints "xen: N passed, N failed"; fails when a test failed, nothing ran, a
 # kernel splatted, or the lab did not finish within XEN_TIMEOUT seconds
-# (1800) or a domU did not answer within XEN_BOOT_TIMEOUT seconds (900).
+# (2400) or a domU did not answer within XEN_BOOT_TIMEOUT seconds (900).
 # XEN_GUESTS overrides the domUs (scripts/xen-lab.sh --guests syntax).
 set -u
 cd "$(dirname "$0")/../.."
@@ -68,4 +68,4 @@ log "packages ready in $((SECONDS - t0)) s: $root"
 exec scripts/xen-lab.sh --tier xen --quiet --pkg-root "$(cd "$root" && pwd)" \
 	--guests "${XEN_GUESTS:-pv:pv:serve+procview pvh:pvh:serve+procview hvm:hvm:serve+procview}" \
 	--test tests/xen/check.sh --post tests/xen/compare-scan.sh \
-	--timeout "${XEN_TIMEOUT:-1800}" --boot-timeout "${XEN_BOOT_TIMEOUT:-900}" "$@"
+	--timeout "${XEN_TIMEOUT:-2400}" --boot-timeout "${XEN_BOOT_TIMEOUT:-900}" "$@"
