@@ -4,6 +4,7 @@
 #define _XF_DOMAIN_H
 
 #include <linux/types.h>
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -64,6 +65,23 @@ struct xf_domain {
 	bool kobj_added;
 };
 
+/* Which settings of struct xf_dom_conf an operator made. */
+#define XF_CONF_FAIL_MODE	BIT(0)
+#define XF_CONF_ENABLED		BIT(1)
+#define XF_CONF_MAX_ENTRIES	BIT(2)
+
+/*
+ * The settings an operator made for a domain (DOMAIN_SET), kept apart from
+ * its state so that they outlive it: see "DOC: Domain lifetime".
+ */
+struct xf_dom_conf {
+	u32 domid;
+	u8 set;			/* XF_CONF_* */
+	u8 fail_mode;
+	bool enabled;
+	u32 max_entries;
+};
+
 /*
  * The one writer lock: domain creation and settings, owner table writes,
  * rulesets, the vif lists. See "DOC: Locking" in main.c.
@@ -84,9 +102,15 @@ static inline struct xf_table *xf_dom_table(const struct xf_domain *dom)
 int xf_domain_set_max(struct xf_domain *dom, u32 max_entries);
 struct xf_domain *xf_domain_get(u32 domid);
 struct xf_domain *xf_domain_get_or_create(u32 domid);
-void xf_domain_for_each(void (*fn)(struct xf_domain *, void *), void *arg);
+void xf_domain_reap(struct xf_domain *dom);
 struct xf_domain *xf_domain_next(unsigned long *index);
 void xf_domain_exit(void);
+
+struct xf_dom_conf *xf_conf_get(u32 domid);
+struct xf_dom_conf *xf_conf_next(unsigned long *index);
+struct xf_dom_conf *xf_conf_update(u32 domid, const struct xf_dom_conf *c);
+void xf_conf_settings(const struct xf_dom_conf *c, u8 *fail_mode,
+		      bool *enabled, u32 *max_entries);
 struct xf_domain *xf_domain_alloc(u32 domid);
 void xf_domain_free(struct xf_domain *dom);
 

@@ -18,7 +18,8 @@
  * per-domain vif lists. Owner entries and rulesets are never changed in
  * place: a writer builds a new object, publishes it (hlist_replace_rcu,
  * rcu_assign_pointer) and frees the old one after a grace period
- * (kfree_rcu, call_rcu). Domains live until module exit.
+ * (kfree_rcu, call_rcu). A domain's state lives while it has a vif and is
+ * freed after a grace period too ("DOC: Domain lifetime" in domain.c).
  *
  * Nesting: RTNL -> xf_lock (the netdevice notifier attaches vifs under
  * RTNL and takes xf_lock); netlink commands take xf_lock and never RTNL.
@@ -26,8 +27,9 @@
  *
  * Teardown of a vif: unregister its hooks, synchronize_net() so no hook of
  * it runs, unlink it under xf_lock, stop its hold work and free the held
- * packets. Module exit does that for every vif, then unregisters the
- * family, waits for RCU callbacks (rcu_barrier) and frees the domains.
+ * packets; if it was its domain's last vif, free the domain's state. Module
+ * exit does that for every vif, then unregisters the family, frees the
+ * recorded domain settings and waits for RCU callbacks (rcu_barrier).
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -99,7 +101,7 @@ static void __exit xf_exit(void)
 {
 	xf_vif_exit();		/* no hook left, no packet held */
 	xf_nl_exit();		/* no command or dump running */
-	xf_domain_exit();	/* removes the sysfs directories */
+	xf_domain_exit();	/* the recorded settings */
 	xf_sysfs_exit();
 	xf_rules_exit();
 	rcu_barrier();		/* every kfree_rcu/call_rcu has run */

@@ -493,18 +493,22 @@ static int xf_rule_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
-static struct xf_domain *get_domain(struct genl_info *info, bool create)
+/*
+ * The state of the domain a command names: there is none unless a vif of
+ * it is attached (see "DOC: Domain lifetime" in domain.c). Context: xf_lock
+ * held.
+ */
+static struct xf_domain *get_domain(struct genl_info *info, bool owners)
 {
-	u32 domid = nla_get_u32(info->attrs[XFILTER_A_DOMID]);
+	struct nlattr *d = info->attrs[XFILTER_A_DOMID];
 	struct xf_domain *dom;
 
-	dom = create ? xf_domain_get_or_create(domid) : xf_domain_get(domid);
-	if (!dom && create)
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[XFILTER_A_DOMID],
-				    "cannot create the domain");
+	dom = xf_domain_get(nla_get_u32(d));
+	if (!dom && owners)
+		NL_SET_ERR_MSG_ATTR(info->extack, d,
+				    "domain has no vif: no owner entries for it");
 	else if (!dom)
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[XFILTER_A_DOMID],
-				    "no such domain");
+		NL_SET_ERR_MSG_ATTR(info->extack, d, "no such domain");
 	return dom;
 }
 
@@ -597,7 +601,7 @@ static int xf_owner_add(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&xf_lock);
 	dom = get_domain(info, true);
 	if (!dom) {
-		err = -ENOMEM;
+		err = -ENOENT;
 		goto out;
 	}
 	nla_for_each_nested(a, owners, rem) {
@@ -654,7 +658,7 @@ static int xf_owner_commit(struct sk_buff *skb, struct genl_info *info)
 		xf_hold_kick(dom);
 	}
 	mutex_unlock(&xf_lock);
-	return dom ? 0 : -ENOMEM;
+	return dom ? 0 : -ENOENT;
 }
 
 static int xf_owner_del(struct sk_buff *skb, struct genl_info *info)
@@ -808,31 +812,50 @@ static int xf_miss_resolve(struct sk_buff *skb, struct genl_info *info)
 	return dom ? 0 : -ENOENT;
 }
 
-/* Context: xf_lock held (the vif list). */
-static int domain_fill(struct sk_buff *skb, struct xf_domain *dom)
+/*
+ * A domain as DOMAIN_GET shows it: its state when a vif of it is attached
+ * (@dom), otherwise what it will be when one is: the recorded settings
+ * (@conf, or the defaults) and nothing else. Context: xf_lock held (the vif
+ * list, the records).
+ */
+static int domain_fill(struct sk_buff *skb, u32 domid, struct xf_domain *dom,
+		       const struct xf_dom_conf *conf)
 {
 	struct nlattr *nest, *vifs;
 	struct xf_vif *vif;
+	u32 max_entries;
+	bool enabled;
+	u8 fail_mode;
 
+	if (dom) {
+		fail_mode = dom->fail_mode;
+		enabled = dom->enabled;
+		max_entries = dom->max_entries;
+	} else {
+		xf_conf_settings(conf, &fail_mode, &enabled, &max_entries);
+	}
 	nest = nla_nest_start(skb, XFILTER_A_DOMAIN);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, XFILTER_DOMAIN_A_DOMID, dom->domid) ||
-	    nla_put_u8(skb, XFILTER_DOMAIN_A_FAIL_MODE, dom->fail_mode) ||
-	    nla_put_u8(skb, XFILTER_DOMAIN_A_ENABLED, dom->enabled) ||
-	    nla_put_u32(skb, XFILTER_DOMAIN_A_MAX_ENTRIES, dom->max_entries) ||
+	if (nla_put_u32(skb, XFILTER_DOMAIN_A_DOMID, domid) ||
+	    nla_put_u8(skb, XFILTER_DOMAIN_A_FAIL_MODE, fail_mode) ||
+	    nla_put_u8(skb, XFILTER_DOMAIN_A_ENABLED, enabled) ||
+	    nla_put_u32(skb, XFILTER_DOMAIN_A_MAX_ENTRIES, max_entries) ||
 	    nla_put_u32(skb, XFILTER_DOMAIN_A_ENTRIES,
-			atomic_read(&xf_dom_table(dom)->count)) ||
+			dom ? atomic_read(&xf_dom_table(dom)->count) : 0) ||
 	    nla_put_u64_64bit(skb, XFILTER_DOMAIN_A_GENERATION,
-			      dom->generation, XFILTER_DOMAIN_A_PAD) ||
-	    nla_put_u32(skb, XFILTER_DOMAIN_A_HELD, atomic_read(&dom->held)))
+			      dom ? dom->generation : 0, XFILTER_DOMAIN_A_PAD) ||
+	    nla_put_u32(skb, XFILTER_DOMAIN_A_HELD,
+			dom ? atomic_read(&dom->held) : 0))
 		goto cancel;
 	vifs = nla_nest_start(skb, XFILTER_DOMAIN_A_VIFS);
 	if (!vifs)
 		goto cancel;
-	list_for_each_entry(vif, &dom->vifs, dom_node)
-		if (nla_put_string(skb, XFILTER_DOMAIN_A_IFNAME, vif->ifname))
-			goto cancel;
+	if (dom)
+		list_for_each_entry(vif, &dom->vifs, dom_node)
+			if (nla_put_string(skb, XFILTER_DOMAIN_A_IFNAME,
+					   vif->ifname))
+				goto cancel;
 	nla_nest_end(skb, vifs);
 	nla_nest_end(skb, nest);
 	return 0;
@@ -841,8 +864,9 @@ cancel:
 	return -EMSGSIZE;
 }
 
-static struct sk_buff *domain_msg(struct genl_info *info, u8 cmd,
-				  struct xf_domain *dom)
+static struct sk_buff *domain_msg(struct genl_info *info, u8 cmd, u32 domid,
+				  struct xf_domain *dom,
+				  const struct xf_dom_conf *conf)
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -851,7 +875,7 @@ static struct sk_buff *domain_msg(struct genl_info *info, u8 cmd,
 	if (!msg)
 		return NULL;
 	hdr = genlmsg_put_reply(msg, info, &xf_genl_family, 0, cmd);
-	if (!hdr || domain_fill(msg, dom)) {
+	if (!hdr || domain_fill(msg, domid, dom, conf)) {
 		nlmsg_free(msg);
 		return NULL;
 	}
@@ -861,37 +885,58 @@ static struct sk_buff *domain_msg(struct genl_info *info, u8 cmd,
 
 static int xf_domain_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct xf_dom_conf *conf;
 	struct xf_domain *dom;
 	struct sk_buff *msg = NULL;
+	u32 domid;
 
 	if (NEED(info, XFILTER_A_DOMID))
 		return -EINVAL;
+	domid = nla_get_u32(info->attrs[XFILTER_A_DOMID]);
 	mutex_lock(&xf_lock);
-	dom = get_domain(info, false);
-	if (dom)
-		msg = domain_msg(info, XFILTER_CMD_DOMAIN_GET, dom);
+	dom = xf_domain_get(domid);
+	conf = xf_conf_get(domid);
+	if (dom || conf)
+		msg = domain_msg(info, XFILTER_CMD_DOMAIN_GET, domid, dom, conf);
 	mutex_unlock(&xf_lock);
-	if (!dom)
+	if (!dom && !conf) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[XFILTER_A_DOMID],
+				    "no such domain");
 		return -ENOENT;
+	}
 	if (!msg)
 		return -ENOMEM;
 	return genlmsg_reply(msg, info);
 }
 
+/* The domains with state or recorded settings, in domid order. */
 static int xf_domain_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	unsigned long index = cb->args[0];
-	struct xf_domain *dom;
 
 	mutex_lock(&xf_lock);
-	while ((dom = xf_domain_next(&index))) {
-		void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-					cb->nlh->nlmsg_seq, &xf_genl_family,
-					NLM_F_MULTI, XFILTER_CMD_DOMAIN_GET);
+	for (;;) {
+		unsigned long di = index, ci = index;
+		struct xf_domain *dom = xf_domain_next(&di);
+		struct xf_dom_conf *conf = xf_conf_next(&ci);
+		void *hdr;
 
+		if (!dom && !conf)
+			break;
+		if (!dom || (conf && ci < di)) {
+			index = ci;
+			dom = NULL;
+		} else {
+			index = di;
+			if (conf && ci != di)
+				conf = NULL;
+		}
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &xf_genl_family,
+				  NLM_F_MULTI, XFILTER_CMD_DOMAIN_GET);
 		if (!hdr)
 			break;
-		if (domain_fill(skb, dom)) {
+		if (domain_fill(skb, index, dom, conf)) {
 			genlmsg_cancel(skb, hdr);
 			break;
 		}
@@ -903,12 +948,19 @@ static int xf_domain_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/*
+ * The settings are recorded for the domid, whether a vif of it is attached
+ * or not, and apply to its state now if there is some and whenever a vif of
+ * it registers again (see "DOC: Domain lifetime" in domain.c).
+ */
 static int xf_domain_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[XFILTER_DOMAIN_A_MAX + 1];
 	struct nlattr *nest = info->attrs[XFILTER_A_DOMAIN];
+	struct xf_dom_conf c = {}, *conf;
 	struct xf_domain *dom;
 	struct sk_buff *msg;
+	u32 domid;
 	int err;
 
 	if (NEED(info, XFILTER_A_DOMAIN))
@@ -927,25 +979,41 @@ static int xf_domain_set(struct sk_buff *skb, struct genl_info *info)
 				    "table limit too large");
 		return -ERANGE;
 	}
-	mutex_lock(&xf_lock);
-	dom = xf_domain_get_or_create(nla_get_u32(tb[XFILTER_DOMAIN_A_DOMID]));
-	if (!dom) {
-		mutex_unlock(&xf_lock);
-		return -ENOMEM;
+	domid = nla_get_u32(tb[XFILTER_DOMAIN_A_DOMID]);
+	if (tb[XFILTER_DOMAIN_A_FAIL_MODE]) {
+		c.set |= XF_CONF_FAIL_MODE;
+		c.fail_mode = nla_get_u8(tb[XFILTER_DOMAIN_A_FAIL_MODE]);
 	}
-	if (tb[XFILTER_DOMAIN_A_FAIL_MODE])
-		WRITE_ONCE(dom->fail_mode,
-			   nla_get_u8(tb[XFILTER_DOMAIN_A_FAIL_MODE]));
-	if (tb[XFILTER_DOMAIN_A_ENABLED])
-		WRITE_ONCE(dom->enabled,
-			   !!nla_get_u8(tb[XFILTER_DOMAIN_A_ENABLED]));
-	if (tb[XFILTER_DOMAIN_A_MAX_ENTRIES] &&
-	    xf_domain_set_max(dom, nla_get_u32(tb[XFILTER_DOMAIN_A_MAX_ENTRIES])))
-		pr_warn_ratelimited("domain %u: no memory to grow the table\n",
-				    dom->domid);
-	/* Held packets of a domain no longer filtered go now. */
-	xf_hold_kick(dom);
-	msg = domain_msg(info, XFILTER_CMD_DOMAIN_SET, dom);
+	if (tb[XFILTER_DOMAIN_A_ENABLED]) {
+		c.set |= XF_CONF_ENABLED;
+		c.enabled = !!nla_get_u8(tb[XFILTER_DOMAIN_A_ENABLED]);
+	}
+	if (tb[XFILTER_DOMAIN_A_MAX_ENTRIES]) {
+		c.set |= XF_CONF_MAX_ENTRIES;
+		c.max_entries = nla_get_u32(tb[XFILTER_DOMAIN_A_MAX_ENTRIES]);
+	}
+	mutex_lock(&xf_lock);
+	conf = xf_conf_update(domid, &c);
+	if (IS_ERR(conf)) {
+		mutex_unlock(&xf_lock);
+		NL_SET_ERR_MSG_ATTR(info->extack, nest,
+				    "cannot record the domain's settings");
+		return PTR_ERR(conf);
+	}
+	dom = xf_domain_get(domid);
+	if (dom) {
+		if (c.set & XF_CONF_FAIL_MODE)
+			WRITE_ONCE(dom->fail_mode, c.fail_mode);
+		if (c.set & XF_CONF_ENABLED)
+			WRITE_ONCE(dom->enabled, c.enabled);
+		if ((c.set & XF_CONF_MAX_ENTRIES) &&
+		    xf_domain_set_max(dom, c.max_entries))
+			pr_warn_ratelimited("domain %u: no memory to grow the table\n",
+					    dom->domid);
+		/* Held packets of a domain no longer filtered go now. */
+		xf_hold_kick(dom);
+	}
+	msg = domain_msg(info, XFILTER_CMD_DOMAIN_SET, domid, dom, conf);
 	mutex_unlock(&xf_lock);
 	if (msg)
 		notify_config(msg, info);
@@ -1038,7 +1106,13 @@ bool xf_nl_miss_listeners(void)
 	return genl_has_listeners(&xf_genl_family, &init_net, XF_MCGRP_MISS);
 }
 
-/* @stamp: the hold's (see xf_table_insert()). Context: softirq or BH off. */
+/*
+ * @stamp: the hold's (see xf_table_insert()). An event that does not reach
+ * the daemon group (no memory, no listener left, a listener's buffer full)
+ * is counted in miss_lost; its packets stay held and are decided at their
+ * deadline by the fail mode, as if the daemon had not answered.
+ * Context: softirq or BH off.
+ */
 void xf_nl_miss_event(const struct xf_vif *vif, const struct xf_pkt *pkt,
 		      u64 stamp)
 {
@@ -1047,7 +1121,7 @@ void xf_nl_miss_event(const struct xf_vif *vif, const struct xf_pkt *pkt,
 
 	msg = genlmsg_new(NLMSG_GOODSIZE / 4, GFP_ATOMIC);
 	if (!msg)
-		return;
+		goto lost;
 	hdr = genlmsg_put(msg, 0, 0, &xf_genl_family, 0, XFILTER_CMD_MISS);
 	if (!hdr ||
 	    nla_put_u32(msg, XFILTER_A_DOMID, vif->dom->domid) ||
@@ -1056,10 +1130,14 @@ void xf_nl_miss_event(const struct xf_vif *vif, const struct xf_pkt *pkt,
 	    nla_put_string(msg, XFILTER_A_IFNAME, vif->ifname) ||
 	    nla_put_u64_64bit(msg, XFILTER_A_HOLD_STAMP, stamp, XFILTER_A_PAD)) {
 		nlmsg_free(msg);
-		return;
+		goto lost;
 	}
 	genlmsg_end(msg, hdr);
-	genlmsg_multicast(&xf_genl_family, msg, 0, XF_MCGRP_MISS, GFP_ATOMIC);
+	if (!genlmsg_multicast(&xf_genl_family, msg, 0, XF_MCGRP_MISS,
+			       GFP_ATOMIC))
+		return;
+lost:
+	xf_stat_inc(vif->dom, XFILTER_STATS_A_MISS_LOST);
 }
 
 /* Context: any; does nothing unless someone listens. */

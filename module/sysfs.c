@@ -4,7 +4,7 @@
  * the sum over every domain, and /sys/kernel/xfilter/domains/<domid>/ with
  * the domain's counters and settings (fail_mode, enabled, max_entries).
  * File names are those of enum xfilter_stats_attr. A domain directory owns
- * its domain: the kobject release frees it.
+ * its domain: the kobject release frees it (see "DOC: Domain lifetime").
  */
 #include <linux/kobject.h>
 #include <linux/sysfs.h>
@@ -71,6 +71,7 @@ static const char *const xf_stat_names[XF_NSTATS] = {
 	[XFILTER_STATS_A_AUDIT_SUPPRESSED]	= "audit_suppressed",
 	[XFILTER_STATS_A_FLOWS_CUT]		= "flows_cut",
 	[XFILTER_STATS_A_MALFORMED]		= "malformed",
+	[XFILTER_STATS_A_MISS_LOST]		= "miss_lost",
 };
 
 #define XF_FIRST_STAT XFILTER_STATS_A_PACKETS
@@ -155,11 +156,13 @@ void xf_sysfs_domain_add(struct xf_domain *dom)
 	dom->kobj_added = true;
 }
 
-/* Removes the directory and frees the domain. */
-void xf_sysfs_domain_del(struct xf_domain *dom)
+/*
+ * Removes the directory; once it returns no reader of its files is left.
+ * The domain is freed by the last kobject_put(). Context: process.
+ */
+void xf_sysfs_domain_unlink(struct xf_domain *dom)
 {
 	kobject_del(&dom->kobj);
-	kobject_put(&dom->kobj);
 }
 
 int xf_sysfs_init(void)

@@ -8,6 +8,6 @@ struct xf_domain;
 int xf_sysfs_init(void);
 void xf_sysfs_exit(void);
 void xf_sysfs_domain_add(struct xf_domain *dom);
-void xf_sysfs_domain_del(struct xf_domain *dom);
+void xf_sysfs_domain_unlink(struct xf_domain *dom);
 
 #endif /* _XF_SYSFS_H */

@@ -143,12 +143,17 @@ struct xf_table *xf_table_alloc(unsigned int max_entries)
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_table_alloc);
 
+/*
+ * Frees an unreachable table. The entries' kfree_rcu() callbacks touch
+ * neither the table nor this module's code, so none is waited for here
+ * (module exit has its rcu_barrier()): a domain freed under RTNL does not
+ * wait for every callback in the system. Context: process.
+ */
 void xf_table_free(struct xf_table *t)
 {
 	if (!t)
 		return;
 	xf_table_flush(t);
-	rcu_barrier();	/* the entries' kfree_rcu callbacks */
 	kvfree(t);
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_table_free);

@@ -6,7 +6,8 @@
  * also how tests mark a veth) and attaches two NFPROTO_NETDEV hooks to it:
  * ingress sees what the guest sends (OUT), egress what it receives (IN).
  * The hooks sit on the vif itself, so bridged and routed dom0 set-ups are
- * treated alike. A rename is an unregister and a register.
+ * treated alike. A rename is an unregister and a register. A domain's state
+ * goes when its last vif does (see "DOC: Domain lifetime" in domain.c).
  */
 #include <linux/netdevice.h>
 #include <linux/if_arp.h>
@@ -126,7 +127,7 @@ static struct xf_vif *vif_find(const struct net_device *dev)
 /* Context: process, RTNL held. */
 static int vif_attach(struct net_device *dev)
 {
-	struct xf_domain *dom;
+	struct xf_domain *dom = NULL;
 	struct xf_vif *vif;
 	u32 domid;
 	int err;
@@ -169,22 +170,24 @@ err_unlock:
 	mutex_unlock(&xf_lock);
 	kfree(vif);
 	pr_warn("cannot attach to %s: %d\n", dev->name, err);
+	/* State created for this vif alone goes with it. */
+	if (dom)
+		xf_domain_reap(dom);
 	return err;
 }
 
 /*
- * @gone: the device is unregistering, not being renamed. When it was the
- * domain's last vif the guest went away (destroyed, or its network
- * detached): its sockets went with it, so its owner entries and negative
- * cache are dropped now rather than left to answer for whatever flow a
- * re-created domain or a reattached vif brings. The daemon refills the table
- * of a guest that is still running on its next walk.
+ * Unhooks and frees @vif. Returns its domain, whose state the caller hands
+ * to xf_domain_reap() once nothing more may attach to it: when this was
+ * its last vif the guest went away (destroyed, or its network detached),
+ * and its sockets with it, so its owner entries and negative cache must
+ * not answer for whatever flow a re-created domain brings. The daemon
+ * refills the table of a guest that is still running on its next walk.
  * Context: process, RTNL held.
  */
-static void vif_detach(struct xf_vif *vif, bool gone)
+static struct xf_domain *vif_detach(struct xf_vif *vif)
 {
 	struct xf_domain *dom = vif->dom;
-	unsigned int n = 0;
 
 	nf_unregister_net_hooks(dev_net(vif->dev), vif->ops,
 				ARRAY_SIZE(vif->ops));
@@ -193,23 +196,18 @@ static void vif_detach(struct xf_vif *vif, bool gone)
 	mutex_lock(&xf_lock);
 	list_del(&vif->dom_node);
 	list_del(&vif->all_node);
-	if (gone && list_empty(&dom->vifs)) {
-		n = xf_table_flush(xf_dom_table(dom));
-		xf_neg_flush(dom);
-	}
 	mutex_unlock(&xf_lock);
-	if (n)
-		pr_debug("domain %u has no vif left: %u owner entries dropped\n",
-			 dom->domid, n);
 	xf_hold_vif_drain(vif);
 	pr_debug("detached from %s\n", vif->ifname);
 	kfree(vif);
+	return dom;
 }
 
 static int xf_netdev_event(struct notifier_block *nb, unsigned long event,
 			   void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct xf_domain *dom = NULL;
 	struct xf_vif *vif;
 
 	switch (event) {
@@ -219,15 +217,21 @@ static int xf_netdev_event(struct notifier_block *nb, unsigned long event,
 	case NETDEV_UNREGISTER:
 		vif = vif_find(dev);
 		if (vif)
-			vif_detach(vif, true);
+			dom = vif_detach(vif);
 		break;
 	case NETDEV_CHANGENAME:
+		/*
+		 * Attached again before the old domain is looked at: a rename
+		 * within the domain keeps its state and table.
+		 */
 		vif = vif_find(dev);
 		if (vif)
-			vif_detach(vif, false);
+			dom = vif_detach(vif);
 		vif_attach(dev);
 		break;
 	}
+	if (dom)
+		xf_domain_reap(dom);
 	return NOTIFY_DONE;
 }
 

@@ -1471,6 +1471,8 @@ static void xf_hold_deadline_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, send(test, e, 40000, XFILTER_DIR_OUT), NF_STOLEN);
 	KUNIT_EXPECT_EQ(test, send(test, e, 40001, XFILTER_DIR_IN), NF_STOLEN);
 	xf_hold_ms = saved;
+	/* Nobody really listens: both events are lost, and counted. */
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_MISS_LOST), 2ULL);
 	msleep(100);
 	flush_delayed_work(&e->vif.hold_work);
 	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 0U);
@@ -1983,6 +1985,137 @@ static void xf_vif_device_test(struct kunit *test)
 			before[XFILTER_STATS_A_DROPPED] + 1);
 }
 
+static struct net_device *tdev_new(const char *name)
+{
+	struct net_device *dev;
+
+	dev = alloc_netdev(sizeof(struct tdev_priv), name, NET_NAME_USER,
+			   tdev_setup);
+	if (dev && register_netdev(dev)) {
+		free_netdev(dev);
+		dev = NULL;
+	}
+	return dev;
+}
+
+static void tdev_del(struct net_device *dev)
+{
+	unregister_netdev(dev);
+	free_netdev(dev);
+}
+
+static struct xf_domain *dom_lookup(u32 domid)
+{
+	struct xf_domain *dom;
+
+	mutex_lock(&xf_lock);
+	dom = xf_domain_get(domid);
+	mutex_unlock(&xf_lock);
+	return dom;
+}
+
+/*
+ * A domain's state lives while it has a vif: a rename within the domain
+ * keeps it, the last vif's unregistration frees it (the global counters
+ * keep what it counted), and a vif of the same domid starts clean but with
+ * the settings an operator made. A rename away frees it too.
+ */
+static void xf_domain_lifetime_test(struct kunit *test)
+{
+	const u32 domid = 4001;
+	struct xf_dom_conf c = { .set = XF_CONF_FAIL_MODE,
+				 .fail_mode = XFILTER_FAIL_CLOSED };
+	struct xf_key k = mkkey(A, 40000, B, 25);
+	struct xf_owner_info oi = mkinfo(77, 1002, "ok");
+	u64 before[XF_NSTATS], after[XF_NSTATS], v[XF_NSTATS];
+	struct xf_dom_conf *conf;
+	struct net_device *dev;
+	struct xf_domain *dom;
+	u32 max_entries;
+	bool enabled;
+	u8 fail_mode;
+
+	/* Settings made, none recorded: nothing to keep. */
+	mutex_lock(&xf_lock);
+	KUNIT_EXPECT_NULL(test, xf_conf_update(domid, &(struct xf_dom_conf){}));
+	KUNIT_EXPECT_NULL(test, xf_conf_get(domid));
+	mutex_unlock(&xf_lock);
+	KUNIT_EXPECT_NULL(test, dom_lookup(domid));
+
+	dev = tdev_new("vif4001.0");
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	dom = dom_lookup(domid);
+	KUNIT_EXPECT_NOT_NULL(test, dom);
+	if (!dom) {
+		tdev_del(dev);
+		return;
+	}
+	KUNIT_EXPECT_TRUE(test, dom->kobj_added);
+	KUNIT_EXPECT_EQ(test, dom->fail_mode, (u8)XFILTER_FAIL_OPEN);
+	mutex_lock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, xf_table_insert(xf_dom_table(dom), &k, &oi, 1,
+					      100, U64_MAX), 0);
+	conf = xf_conf_update(domid, &c);
+	KUNIT_EXPECT_FALSE(test, IS_ERR_OR_NULL(conf));
+	mutex_unlock(&xf_lock);
+	xf_stat_add(dom, XFILTER_STATS_A_PACKETS, 5);
+	xf_stat_add(dom, XFILTER_STATS_A_MISS_LOST, 2);
+
+	/* A rename within the domain keeps its state. */
+	rtnl_lock();
+	KUNIT_EXPECT_EQ(test, dev_change_name(dev, "vif4001.1"), 0);
+	rtnl_unlock();
+	KUNIT_EXPECT_PTR_EQ(test, dom_lookup(domid), dom);
+	KUNIT_EXPECT_TRUE(test, dom_has_vif(domid, "vif4001.1"));
+	rcu_read_lock();
+	KUNIT_EXPECT_EQ(test, atomic_read(&xf_dom_table(dom)->count), 1);
+	rcu_read_unlock();
+
+	/* The last vif goes: so does the state; the global sums stay. */
+	xf_global_stats_read(before);
+	tdev_del(dev);
+	KUNIT_EXPECT_NULL(test, dom_lookup(domid));
+	xf_global_stats_read(after);
+	KUNIT_EXPECT_EQ(test, after[XFILTER_STATS_A_PACKETS],
+			before[XFILTER_STATS_A_PACKETS]);
+	KUNIT_EXPECT_EQ(test, after[XFILTER_STATS_A_MISS_LOST],
+			before[XFILTER_STATS_A_MISS_LOST]);
+	KUNIT_EXPECT_EQ(test, after[XFILTER_STATS_A_ENTRIES],
+			before[XFILTER_STATS_A_ENTRIES] - 1);
+
+	/* Back with the same domid: clean, with the recorded fail mode. */
+	dev = tdev_new("vif4001.0");
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	dom = dom_lookup(domid);
+	KUNIT_EXPECT_NOT_NULL(test, dom);
+	if (dom) {
+		KUNIT_EXPECT_TRUE(test, dom->kobj_added);
+		KUNIT_EXPECT_EQ(test, dom->fail_mode, (u8)XFILTER_FAIL_CLOSED);
+		KUNIT_EXPECT_TRUE(test, dom->enabled);
+		KUNIT_EXPECT_EQ(test, dom->max_entries, READ_ONCE(xf_max_entries));
+		rcu_read_lock();
+		KUNIT_EXPECT_NULL(test, xf_table_lookup_exact(xf_dom_table(dom),
+							      &k));
+		rcu_read_unlock();
+		xf_domain_stats_read(dom, v);
+		KUNIT_EXPECT_EQ(test, v[XFILTER_STATS_A_PACKETS], 0ULL);
+		KUNIT_EXPECT_EQ(test, v[XFILTER_STATS_A_ENTRIES], 0ULL);
+	}
+	mutex_lock(&xf_lock);
+	xf_conf_settings(xf_conf_get(domid), &fail_mode, &enabled,
+			 &max_entries);
+	mutex_unlock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, fail_mode, (u8)XFILTER_FAIL_CLOSED);
+	KUNIT_EXPECT_TRUE(test, enabled);
+
+	/* Renamed to no vif's name: the domain has no vif left. */
+	rtnl_lock();
+	KUNIT_EXPECT_EQ(test, dev_change_name(dev, "other4001"), 0);
+	rtnl_unlock();
+	KUNIT_EXPECT_NULL(test, dom_lookup(domid));
+	tdev_del(dev);
+}
+
 /* A miss storm keeps at most dom_miss_inflight keys at the daemon. */
 static void xf_hold_inflight_test(struct kunit *test)
 {
@@ -2029,6 +2162,7 @@ static struct kunit_case xf_hold_cases[] = {
 	KUNIT_CASE(xf_no_socket_scan_stamp_test),
 	KUNIT_CASE(xf_no_socket_one_key_test),
 	KUNIT_CASE(xf_vif_device_test),
+	KUNIT_CASE(xf_domain_lifetime_test),
 	{}
 };
 

@@ -539,6 +539,7 @@ static const char *const stats_names[] = {
 	[XFILTER_STATS_A_AUDIT_SUPPRESSED]	= "audit_suppressed",
 	[XFILTER_STATS_A_FLOWS_CUT]		= "flows_cut",
 	[XFILTER_STATS_A_MALFORMED]		= "malformed",
+	[XFILTER_STATS_A_MISS_LOST]		= "miss_lost",
 };
 
 const char *xf_stats_name(unsigned int attr)

@@ -413,6 +413,7 @@ enum xfilter_stats_attr {
 	XFILTER_STATS_A_AUDIT_SUPPRESSED, /* audit_suppressed */
 	XFILTER_STATS_A_FLOWS_CUT,	/* flows_cut */
 	XFILTER_STATS_A_MALFORMED,	/* malformed: unparsable packets */
+	XFILTER_STATS_A_MISS_LOST,	/* miss_lost: miss events not delivered */
 	__XFILTER_STATS_A_LAST
 };
 #define XFILTER_STATS_A_MAX (__XFILTER_STATS_A_LAST - 1)
