@@ -46,7 +46,8 @@
 #define MAX_DOMS		256
 #define MIN_REFRESH_MS		100	/* miss-triggered refreshes, at most this often */
 #define RETRY_MS		2000	/* attach retries (a guest still booting) */
-#define MISS_MAX_AGE_MS		900	/* the module's hold deadline */
+#define MISS_MAX_AGE_MS		900	/* the module's default hold deadline */
+#define HOLD_MS_PARAM		"/sys/module/xfilter/parameters/hold_ms"
 #define MISS_DRAIN		1024	/* events read before a turn, at most */
 #define DEFER_MAX		XF_MISSQ_DEPTH	/* misses waiting for a walk, per domain */
 
@@ -57,6 +58,31 @@
  * deadline, is never answered (the module decides it by the domain's fail
  * mode) and is counted.
  */
+/* how long the module holds a packet (its hold_ms), read at start */
+static double miss_max_age_ms = MISS_MAX_AGE_MS;
+
+/*
+ * A miss is worth answering only while the module still holds its packets;
+ * the deadline is the module's hold_ms parameter, which an operator (or a
+ * slow test kernel) may have raised. Out of range or unreadable: the default.
+ */
+static void read_hold_ms(const char *path)
+{
+	char buf[32], *end;
+	unsigned long v;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f)) {
+		errno = 0;
+		v = strtoul(buf, &end, 10);
+		if (!errno && end != buf && (*end == '\n' || !*end) && v >= 10 && v <= 600000)
+			miss_max_age_ms = (double)v;
+	}
+	fclose(f);
+}
+
 struct defer_list {
 	unsigned int n;
 	struct xf_miss m[DEFER_MAX];
@@ -82,7 +108,7 @@ static enum defer_res defer_add(struct defer_list *q, const struct xf_miss *m, u
 {
 	unsigned int i;
 
-	if (now - at >= MISS_MAX_AGE_MS) {
+	if (now - at >= miss_max_age_ms) {
 		q->lost++;	/* the module has decided it by now */
 		return DEFER_LOST;
 	}
@@ -895,7 +921,9 @@ int xfd_run(const struct xfd_opts *o)
 	if (!c)
 		return 1;
 	c->o = o;
-	xf_missq_init(&c->mq, XF_MISSQ_TURNS, XF_MISSQ_PERIOD_MS, MISS_MAX_AGE_MS);
+	if (!o->dry_run)
+		read_hold_ms(HOLD_MS_PARAM);
+	xf_missq_init(&c->mq, XF_MISSQ_TURNS, XF_MISSQ_PERIOD_MS, miss_max_age_ms);
 	xf_profile_cache = true;
 	if (!o->dry_run) {
 		if (xf_nl_open(&c->req) || xf_nl_get_info(&c->req, &info)) {
@@ -911,8 +939,8 @@ int xfd_run(const struct xfd_opts *o)
 		}
 		c->nl = true;
 		c->scan_stamps = !!(info.features & XFILTER_FEAT_SCAN_STAMP);
-		xfd_log(XFD_INFO, "module %s, protocol %u-%u", info.version, info.proto_min,
-			info.proto_max);
+		xfd_log(XFD_INFO, "module %s, protocol %u-%u, packets held up to %.0f ms",
+			info.version, info.proto_min, info.proto_max, miss_max_age_ms);
 	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);

@@ -669,9 +669,42 @@ static void test_push_table(void **state)
 	h_close(&h);
 }
 
+/* the deadline follows the module's hold_ms; nonsense in the file changes nothing */
+static void test_hold_ms_param(void **state)
+{
+	char path[] = "/tmp/xfd-hold-ms.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	miss_max_age_ms = MISS_MAX_AGE_MS;
+	read_hold_ms("/nonexistent/hold_ms");
+	assert_true(miss_max_age_ms == MISS_MAX_AGE_MS);
+	f = fopen(path, "w");
+	fputs("7200\n", f);
+	fclose(f);
+	read_hold_ms(path);
+	assert_true(miss_max_age_ms == 7200);
+	f = fopen(path, "w");
+	fputs("junk\n", f);
+	fclose(f);
+	read_hold_ms(path);
+	assert_true(miss_max_age_ms == 7200);
+	f = fopen(path, "w");
+	fputs("99999999999999999999999\n", f);
+	fclose(f);
+	read_hold_ms(path);
+	assert_true(miss_max_age_ms == 7200);
+	unlink(path);
+	miss_max_age_ms = MISS_MAX_AGE_MS;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hold_ms_param),
 		cmocka_unit_test(test_defer_list),
 		cmocka_unit_test(test_deferred_answered),
 		cmocka_unit_test(test_not_rate_limited),
