@@ -20,6 +20,9 @@ entries() { xfilterctl -j conns dom $DOM | grep -o "\"dom\":$DOM," | wc -l; }
 
 t_module() {
 	t_cmd insmod /lib/xfilter/xfilter.ko	# the DKMS build from xfilter-dkms
+	# domain 3's vif: the module keeps a domain's owners while it has one
+	t_cmd ip link add vif$DOM.0 type dummy
+	ip link set vif$DOM.0 up
 	t_eq "module version" "$(cat /sys/module/xfilter/version)" "$VER"
 	xfilterctl info | grep -q "$VER" || { xfilterctl info; t_fail "info without $VER"; }
 	t_eq "xfilterctl" "$(xfilterctl --version | cut -d' ' -f1-2)" "xfilterctl $VER"
