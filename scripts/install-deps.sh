@@ -21,8 +21,9 @@ PKGS=(
 	# scripting
 	python3 perl-base gzip xz-utils util-linux coreutils procps
 	valgrind linux-perf
-	# packaging (check-pkg): .debs, DKMS, lintian, systemd-analyze
-	dkms dh-dkms debhelper dpkg-dev fakeroot lintian systemd
+	# packaging (check-pkg): .debs, DKMS, lintian, systemd-analyze; the units
+	# under systemd in a guest: bpftool shows their cgroup programs
+	dkms dh-dkms debhelper dpkg-dev fakeroot lintian systemd bpftool
 )
 
 if [ "${1:-}" = --print ]; then

@@ -4,7 +4,8 @@
 # a copy of the tree, lints them, installs them on this machine (dpkg -i),
 # has DKMS build the module against Debian's 6.1 headers, verifies the
 # systemd units, the configuration file and that every piece reports the
-# same version (VERSION). Prints "pkg: N passed, N failed".
+# same version (VERSION), then boots the installed units under systemd
+# (tests/pkg/systemd.sh). Prints "pkg: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
 top=$PWD
@@ -184,7 +185,7 @@ printf '# saved by xfilterctl save\nrule add dom 3 uid 1001 drop\n%s\n%s\n' \
 printf 'period_ms = 500\nfail_mode = closed\ndom.3.max_entries = 1234\n' > "$out/test.conf"
 glog=$top/out/qemu/pkg/console.log
 if [ -f "$r/usr/sbin/xfilterd" ] && [ -f "$r/lib/modules/$KVER/updates/dkms/xfilter.ko" ]; then
-	scripts/qemu-run.sh -q -n pkg -t 600 -m 512 --kver "$KVER" \
+	scripts/qemu-run.sh -q -n pkg -t 600 -m 512 --kver "$KVER" --kmod dummy \
 		--ko "$r/lib/modules/$KVER/updates/dkms/xfilter.ko" \
 		--bin "$r/usr/sbin/xfilterd" --bin "$r/usr/sbin/xfilterctl" \
 		--file "$r/usr/sbin/xfilterd:/usr/sbin/xfilterd" \
@@ -202,6 +203,17 @@ if [ -f "$r/usr/sbin/xfilterd" ] && [ -f "$r/lib/modules/$KVER/updates/dkms/xfil
 	splat_check "$glog" > /dev/null || fail pkg-guest-splat "(see $glog)"
 else
 	fail pkg-guest "no packaged root"
+fi
+
+# ---- the installed units under systemd (QEMU: this machine's root, read-only) ----
+# the packages installed above (xfilter-tools, xfilter-dkms's module) boot
+# under systemd with their sandboxing; see tests/pkg/systemd.sh
+if [ -f /lib/systemd/system/xfilterd.service ] && [ -n "$(modinfo -k "$KVER" -n xfilter 2>/dev/null)" ]; then
+	t0=$SECONDS
+	tests/pkg/systemd.sh "$out/systemd" "$KVER" "$out/rules" 2>&1 | tee -a "$log"
+	echo "    pkg-systemd: $((SECONDS - t0)) s"
+else
+	fail pkg-systemd-guest "xfilter-tools or the DKMS module not installed here"
 fi
 
 echo XFTEST-DONE >> "$log"
