@@ -18,3 +18,8 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0)
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0)
+# Header dependencies from the compiler (the UAPI header included): objects
+# are rebuilt when a header they use changes.
+CPPFLAGS += -MMD -MP
+.DEFAULT_GOAL := all
+-include $(wildcard build/*.d build-san/*.d build-fuzz/*.d tests/build/*.d)

@@ -180,6 +180,7 @@ struct dom {
 	uint64_t walk_seq;		/* walks learnt so far */
 	uint64_t walk_scan;		/* scan stamp taken when the last one began */
 	bool walk_complete;		/* ... and it read the whole guest */
+	bool no_vif;			/* the module said it has no vif (logged once) */
 	struct defer_list dl;		/* misses waiting for the next walk */
 	uint64_t walks, pushed, misses, resolved, negative, pauses;
 };
@@ -341,6 +342,18 @@ static int dom_attach(struct dom *d)
 
 /* ---- owners to the module ---- */
 
+/*
+ * The module keeps owners only for a domain that has a vif: one without a
+ * network (or whose vif is not up yet, or already gone) is walked for
+ * nothing. Said once, then at debug level until a push is taken again.
+ */
+static void no_vif(struct dom *d, const char *msg)
+{
+	xfd_log(d->no_vif ? XFD_DEBUG : XFD_INFO, "dom %u: %s; its owners wait for a vif",
+		d->domid, msg);
+	d->no_vif = true;
+}
+
 static void owner_of(const struct xf_sock_info *s, uint32_t flags, struct xf_owner *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -490,8 +503,12 @@ static int batch_send(struct batch *b)
 		b->full = true;
 		xfd_log(XFD_WARN, "dom %u: owner table full: %s", b->d->domid,
 			b->c->req.err.msg);
+	} else if (ret == -ENOENT) {
+		no_vif(b->d, b->c->req.err.msg);
 	} else if (ret && ret != -ENOSPC) {
 		xfd_log(XFD_WARN, "dom %u: OWNER_ADD: %s", b->d->domid, b->c->req.err.msg);
+	} else {
+		b->d->no_vif = false;
 	}
 	return ret;
 }
@@ -541,7 +558,9 @@ static int send_simple(struct ctx *c, uint8_t cmd, struct dom *d, const struct x
 	}
 	ret = xf_nl_request(&c->req, msg, NULL, NULL);
 	scan_refused(c, ret);
-	if (ret)
+	if (ret == -ENOENT)
+		no_vif(d, c->req.err.msg);
+	else if (ret)
 		xfd_log(XFD_WARN, "dom %u: %s: %s", d->domid,
 			cmd == XFILTER_CMD_OWNER_COMMIT ? "OWNER_COMMIT" : "MISS_RESOLVE",
 			c->req.err.msg);
