@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <linux/netlink.h>
 #include <netlink/genl/ctrl.h>
@@ -111,9 +112,18 @@ int xf_nl_open(struct xf_nl *nl)
 
 	nl->family = genl_ctrl_resolve(nl->sk, XFILTER_GENL_NAME);
 	if (nl->family < 0) {
-		if (nl->family == -NLE_OBJ_NOTFOUND)
+		/*
+		 * libnl says "not found" also when its request could not be
+		 * sent (a seccomp filter, an LSM): with the module loaded,
+		 * name that instead of sending the operator to modprobe.
+		 */
+		if (nl->family == -NLE_OBJ_NOTFOUND && access("/sys/module/xfilter", F_OK))
 			err = set_error(&nl->err, -ENOENT,
 					"xfilter module not loaded (modprobe xfilter)");
+		else if (nl->family == -NLE_OBJ_NOTFOUND)
+			err = set_error(&nl->err, -EACCES,
+					"the xfilter module is loaded but its netlink family "
+					"cannot be reached (netlink blocked for this process?)");
 		else
 			err = libnl_error(nl, nl->family,
 					  "cannot resolve the xfilter netlink family");
