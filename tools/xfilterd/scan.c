@@ -124,7 +124,9 @@ static void refresh_translation(struct xf_guest *g)
 	xf_vm_flush(g->vm);
 	if (g->mem->ops->vcpu(g->mem, g->vcpu_idx, &v))
 		return;
-	if (xf_vm_repin_top(g->vm, v.cr3 & XF_PTE_ADDR, g->prof.text))
+	/* a 4 KiB-aligned PGD without PTI, else the kernel half of a PTI pair */
+	if (xf_vm_repin_top(g->vm, v.cr3 & XF_PTE_ADDR, g->prof.text) &&
+	    (v.cr3 & XF_PTE_ADDR) != (v.cr3 & XF_CR3_MASK))
 		xf_vm_repin_top(g->vm, v.cr3 & XF_CR3_MASK, g->prof.text);
 }
 

@@ -397,9 +397,11 @@ static int add_task(struct xf_walker *w, uint64_t task, struct xf_table *t, uint
 /*
  * The latest task of this walk that is still on the list and still the same
  * task (its memory may have been freed and reused by a new one, which would
- * sit at the tail): 0 and *node set to its list node, or -EAGAIN.
+ * sit at the tail): 0 with *node set to its list node and *next to the node
+ * after it, or -EAGAIN.
  */
-static int resume_point(struct xf_walker *w, const struct xf_table *t, uint64_t *node)
+static int resume_point(struct xf_walker *w, const struct xf_table *t, uint64_t *node,
+			uint64_t *next_out)
 {
 	const struct xf_offsets *o = &w->p->off;
 	struct xf_vm *vm = w->vm;
@@ -417,6 +419,7 @@ static int resume_point(struct xf_walker *w, const struct xf_table *t, uint64_t 
 		    start != ti->start_time)
 			continue;
 		*node = n;
+		*next_out = next;
 		return 0;
 	}
 	return -EAGAIN;
@@ -470,8 +473,7 @@ static int walk_once(struct xf_walker *w, uint64_t start, struct xf_table *t, ui
 		if (xf_read_kptr(vm, cur, &next) || xf_read_u64(vm, next + 8, &back) ||
 		    back != cur) {
 			/* cur left the list (or the link is forged): step back */
-			if (resumes >= w->lim.max_resumes || resume_point(w, t, &cur) ||
-			    xf_read_kptr(vm, cur, &next)) {
+			if (resumes >= w->lim.max_resumes || resume_point(w, t, &cur, &next)) {
 				ret = -EAGAIN;
 				break;
 			}
