@@ -518,6 +518,59 @@ t_storm_fair() {
 	resolver_start
 }
 
+# A miss event that reaches no listener is counted in miss_lost: here the
+# only listener is a monitor that never reads, so its buffer fills. The
+# packets of a lost event still wait for the deadline and the fail mode,
+# and nothing stays held. The same stalled listener beside a working
+# resolver costs nothing: the resolver gets every event, none is lost.
+t_miss_lost() {
+	local l0 t0 r0 out queued lost r spid
+	resolver_stop
+	bait
+	rm -f /tmp/stall.ready
+	xfnl stall --seconds $((6 * SLOW)) --rcvbuf 2048 --ready /tmp/stall.ready \
+		> /tmp/stall.log 2>&1 &
+	spid=$!
+	t_wait 10 test -e /tmp/stall.ready || t_fail "the stalled listener did not start"
+	l0=$(ctr miss_lost $DOM) t0=$(ctr hold_timeouts $DOM)
+	ip netns exec guest xfnet storm $P4 1 > /tmp/storm.log 2>&1
+	lost=$(($(ctr miss_lost $DOM) - l0))
+	say "storm: $(cat /tmp/storm.log); domain $DOM miss_lost +$lost" \
+		"global miss_lost=$(ctr miss_lost)"
+	[ "$lost" -gt 0 ] || t_fail "no miss event counted lost"
+	[ "$(ctr miss_lost)" -ge "$lost" ] || t_fail "the global miss_lost is below the domain's"
+	# held packets are decided at their deadline: timed out, not kept
+	t_wait $((5 * SLOW)) eval "xfnl domain $DOM | grep -q ' held=0 '" ||
+		t_fail "packets still held after the deadline"
+	[ "$(ctr hold_timeouts $DOM)" -gt "$t0" ] || t_fail "no hold timed out"
+	wait "$spid"
+	out=$(cat /tmp/stall.log)
+	say "stalled listener: $out"
+	expect "the stalled listener's socket" "$out" 'stall queued=[1-9][0-9]* overrun=1'
+	queued=$(echo "$out" | sed -n 's/.*queued=\([0-9]*\).*/\1/p')
+	# what it holds is far from everything: the rest was lost, not queued
+	[ "$queued" -lt 64 ] || t_fail "a 2 KiB buffer queued $queued events"
+
+	# a stalled listener beside a working resolver
+	resolver_start
+	rm -f /tmp/stall.ready
+	xfnl stall --seconds $((3 * SLOW)) --rcvbuf 2048 --ready /tmp/stall.ready \
+		> /tmp/stall.log 2>&1 &
+	spid=$!
+	t_wait 10 test -e /tmp/stall.ready || t_fail "the stalled listener did not start"
+	l0=$(ctr miss_lost $DOM) r0=$(ctr hold_resolved $DOM) t0=$(ctr hold_timeouts $DOM)
+	for r in 1 2 3 4 5 6; do
+		out=$(tcp_as $UA $P4 1000)
+		expect "connection $r beside a stalled listener" "$out" 'result=ok'
+	done
+	wait "$spid"
+	t_eq "miss_lost beside a working resolver" $(($(ctr miss_lost $DOM) - l0)) 0
+	t_eq "hold timeouts beside a working resolver" $(($(ctr hold_timeouts $DOM) - t0)) 0
+	[ $(($(ctr hold_resolved $DOM) - r0)) -ge 6 ] ||
+		t_fail "only $(($(ctr hold_resolved $DOM) - r0)) of 6 first packets resolved"
+	flush
+}
+
 # A full table refuses more entries, says so, counts them, and only there.
 t_table_full() {
 	local out e
@@ -1080,7 +1133,7 @@ t_kmemleak() {
 
 ALL="t_load t_hooks_follow t_owner_push t_uid_rule t_pid_rule t_comm_rule
 t_reject t_counters_audit t_resolver t_hold_until_entry t_no_daemon t_flow_cut
-t_expiry t_replace t_miss_storm t_storm_fair t_table_full t_dump_abort t_netlink_hostile
+t_expiry t_replace t_miss_storm t_storm_fair t_miss_lost t_table_full t_dump_abort t_netlink_hostile
 t_churn t_stale_reuse t_owner_replace t_table_flood t_cp_abuse ctl
 t_domain_gone t_domain_churn t_unload_traffic t_reload"
 if [ "${XF_TIER:-}" = debug ]; then

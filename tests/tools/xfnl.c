@@ -43,6 +43,11 @@
  *   xfnl unpriv               privileged requests: each must get EPERM
  *   xfnl dump-abort N         N owner and rule dumps, each abandoned after
  *                             its first message (the socket closed mid-dump)
+ *   xfnl stall [--seconds S] [--rcvbuf BYTES] [--ready FILE]
+ *                             a miss-group listener that never reads (a hung
+ *                             monitor) for S seconds (10), then counts the
+ *                             events left in its buffer: prints
+ *                             "stall queued=N overrun=0|1"
  * Exit codes: 0 ok, 1 error, 2 usage.
  */
 #include <arpa/inet.h>
@@ -54,6 +59,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include <netlink/attr.h>
 #include <netlink/genl/genl.h>
@@ -1604,6 +1610,69 @@ static int cmd_dump_abort(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * A listener whose buffer fills: events that reach no other listener are
+ * lost to the module (counted in miss_lost), and the kernel marks this
+ * socket overrun (one ENOBUFS on the next read).
+ */
+static int cmd_stall(int argc, char **argv)
+{
+	static char buf[65536];
+	const char *ready = NULL;
+	double seconds = 10, t0;
+	int i, rcvbuf = 0, overrun = 0;
+	long queued = 0;
+	struct xf_nl ev;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
+			seconds = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--rcvbuf") && i + 1 < argc)
+			rcvbuf = (int)num(argv[++i]);
+		else if (!strcmp(argv[i], "--ready") && i + 1 < argc)
+			ready = argv[++i];
+		else
+			usage();
+	}
+	if (xf_nl_open(&ev) || xf_nl_subscribe(&ev, XFILTER_MCGRP_MISS)) {
+		nl.err = ev.err;
+		die("subscribe to the miss group");
+	}
+	if (rcvbuf && setsockopt(xf_nl_fd(&ev), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+				 sizeof(rcvbuf))) {
+		perror("xfnl: SO_RCVBUF");
+		return 1;
+	}
+	if (ready) {
+		FILE *f = fopen(ready, "w");
+
+		if (f)
+			fclose(f);
+	}
+	t0 = mono_ms();
+	while (mono_ms() - t0 < seconds * 1000) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+	/* one datagram per event; an overrun shows once, as ENOBUFS */
+	for (i = 0; i < 1000000; i++) {
+		ssize_t n = recv(xf_nl_fd(&ev), buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n > 0)
+			queued++;
+		else if (n < 0 && errno == ENOBUFS)
+			overrun = 1;
+		else if (n < 0 && errno == EINTR)
+			continue;
+		else
+			break;
+	}
+	printf("stall queued=%ld overrun=%d\n", queued, overrun);
+	xf_nl_close(&ev);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -1627,6 +1696,7 @@ static const struct {
 	{ "hostile", cmd_hostile },
 	{ "unpriv", cmd_unpriv },
 	{ "dump-abort", cmd_dump_abort },
+	{ "stall", cmd_stall },
 };
 
 int main(int argc, char **argv)
