@@ -138,4 +138,17 @@ static inline void xf_stat_inc(struct xf_domain *dom, int idx)
 	xf_stat_add(dom, idx, 1);
 }
 
+/* Two counters of one packet in one per-CPU update. */
+static inline void xf_stat_add2(struct xf_domain *dom, int i, u64 a, int j,
+				u64 b)
+{
+	struct xf_pcpu_stats *s = this_cpu_ptr(dom->stats);
+	unsigned long flags;
+
+	flags = u64_stats_update_begin_irqsave(&s->syncp);
+	u64_stats_add(&s->c[i], a);
+	u64_stats_add(&s->c[j], b);
+	u64_stats_update_end_irqrestore(&s->syncp, flags);
+}
+
 #endif /* _XF_DOMAIN_H */

@@ -42,6 +42,7 @@
 #include "netlink.h"
 #include "sysfs.h"
 #include "audit.h"
+#include "table.h"
 
 module_param_named(max_entries, xf_max_entries, uint, 0644);
 MODULE_PARM_DESC(max_entries, "Owner table limit of a new domain (default 16384)");
@@ -71,6 +72,9 @@ static int __init xf_init(void)
 	int err;
 
 	xf_audit_init();
+	err = xf_flow_init();
+	if (err)
+		return err;
 	err = xf_rules_init();
 	if (err)
 		goto err_rules;
@@ -94,6 +98,7 @@ err_nl:
 err_sysfs:
 	xf_rules_exit();
 err_rules:
+	xf_flow_exit();
 	return err;
 }
 
@@ -105,6 +110,7 @@ static void __exit xf_exit(void)
 	xf_sysfs_exit();
 	xf_rules_exit();
 	rcu_barrier();		/* every kfree_rcu/call_rcu has run */
+	xf_flow_exit();
 	pr_info("xFilter unloaded\n");
 }
 

@@ -116,6 +116,23 @@ static bool cache_unpack(u64 c, const struct xf_ruleset *rs,
 	return true;
 }
 
+/*
+ * Most hits: the entry's cached decision for this direction is current
+ * and is the default accept, with no rule to count and nothing to log, of
+ * an attributed owner. xf_decide_owner() would then only count the packet
+ * (owner, hits, accepted) and accept it; the caller does that itself.
+ */
+static bool cached_plain_accept(const struct xf_owner *o,
+				const struct xf_pkt *pkt,
+				const struct xf_ruleset *rs)
+{
+	u64 c = READ_ONCE(o->cache[pkt->dir == XFILTER_DIR_IN]);
+
+	return c == ((u64)XFILTER_VERDICT_ACCEPT << XF_CACHE_VERDICT_SHIFT |
+		     (u32)rs->gen) &&
+	       !(o->info.flags & XFILTER_OWNER_F_UNATTRIBUTED);
+}
+
 /**
  * xf_decide_owner - decide a packet whose owner entry was found
  * @vif: the vif
@@ -225,16 +242,17 @@ static unsigned int xf_decide_fail(struct xf_vif *vif, struct sk_buff *skb,
 }
 
 /**
- * xf_packet_owner - the owner entry that may decide a packet
+ * packet_owner - the owner entry that may decide a packet
  * @t: the domain's table
  * @pkt: the packet's parse (has_key set)
  *
  * Any packet but a TCP SYN without ACK: xf_table_lookup(), exact 5-tuple
- * first. A SYN starts a connection, and an exact entry of its key is an
- * earlier connection's: it stays until the daemon's next batch sweep even
- * when its socket is gone, and anyone may reuse the 5-tuple (binding the
- * source port is enough), so it would hand the new connection someone
- * else's owner. Hence:
+ * first, through this CPU's flow cache (xf_flow_lookup()). A SYN is never
+ * decided through the cache: it starts a connection, and an exact entry
+ * of its key is an earlier connection's: it stays until the daemon's next
+ * batch sweep even when its socket is gone, and anyone may reuse the
+ * 5-tuple (binding the source port is enough), so it would hand the new
+ * connection someone else's owner. Hence:
  *
  * - OUT (the guest connects): no entry decides it until the packet is
  *   held; the miss asks the daemon, whose targeted lookup finds the new
@@ -251,7 +269,8 @@ static unsigned int xf_decide_fail(struct xf_vif *vif, struct sk_buff *skb,
  *   decides it as "owner unknown".
  * - IN (the world connects to the guest): a listener decides it, i.e. the
  *   wildcard entries; a held one also takes an exact entry not older than
- *   the hold.
+ *   the hold. It leaves what the table says of its key in the cache, for
+ *   the rest of its flow (xf_flow_syn_in()).
  *
  * This costs one targeted lookup per new outgoing connection, which a new
  * connection pays anyway: its socket is not in the table until the next
@@ -261,22 +280,29 @@ static unsigned int xf_decide_fail(struct xf_vif *vif, struct sk_buff *skb,
  * reused until the next batch sweep, so for at most the daemon's refresh
  * period.
  *
- * Context: RCU read side.
+ * Context: BH disabled, RCU read side.
  */
-struct xf_owner *xf_packet_owner(struct xf_table *t, const struct xf_pkt *pkt)
+static __always_inline struct xf_owner *packet_owner(struct xf_table *t,
+						     const struct xf_pkt *pkt)
 {
 	struct xf_owner *o;
 
 	if (likely(!pkt->syn))
-		return xf_table_lookup(t, &pkt->key);
+		return xf_flow_lookup(t, &pkt->key);
 	if (pkt->held_at) {
 		o = xf_table_lookup_exact(t, &pkt->key);
 		if (o && o->stamp >= pkt->held_at)
 			return o;
 	}
 	if (pkt->dir == XFILTER_DIR_IN)
-		return xf_table_lookup_wild(t, &pkt->key);
+		return xf_flow_syn_in(t, &pkt->key);
 	return NULL;
+}
+
+/* packet_owner(), out of line. Context: BH disabled, RCU read side. */
+struct xf_owner *xf_packet_owner(struct xf_table *t, const struct xf_pkt *pkt)
+{
+	return packet_owner(t, pkt);
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_packet_owner);
 
@@ -320,31 +346,18 @@ unsigned int xf_packet_resolve(struct xf_vif *vif, struct sk_buff *skb,
 	return xf_decide_fail(vif, skb, pkt, rs, fail);
 }
 
-/**
- * xf_packet_hook - decide one packet seen on a vif
- * @vif: the vif (the hook's private data)
- * @skb: the packet
- * @dir: XFILTER_DIR_OUT on the vif's ingress, XFILTER_DIR_IN on its egress
- *
- * Returns NF_ACCEPT, NF_DROP or NF_STOLEN (held until its owner is known).
- * Context: softirq or BH disabled, RCU read side (the netdev hooks).
+/*
+ * The part of xf_packet_hook() for a domain that rules may concern. Apart,
+ * so that the other packets do not pay for its stack frame: the kernel
+ * may zero every local variable on entry (CONFIG_INIT_STACK_ALL_ZERO), and
+ * xf_parse() writes all of @pkt anyway.
  */
-unsigned int xf_packet_hook(struct xf_vif *vif, struct sk_buff *skb, u8 dir)
+static noinline unsigned int decide(struct xf_vif *vif, struct sk_buff *skb,
+				    u8 dir, const struct xf_ruleset *rs)
 {
 	struct xf_domain *dom = vif->dom;
-	const struct xf_ruleset *rs;
+	struct xf_pkt pkt __xf_noinit;
 	struct xf_owner *o;
-	struct xf_pkt pkt;
-
-	xf_stat_inc(dom, XFILTER_STATS_A_PACKETS);
-	xf_stat_add(dom, XFILTER_STATS_A_BYTES, skb->len);
-	rs = ruleset();
-	/* Disabled, or no rule could concern this domain: nothing to decide. */
-	if (unlikely(!rs) || !READ_ONCE(dom->enabled) ||
-	    !xf_rules_apply(rs, dom->domid)) {
-		xf_stat_inc(dom, XFILTER_STATS_A_ACCEPTED);
-		return NF_ACCEPT;
-	}
 
 	if (xf_parse(skb, dir, &pkt))
 		xf_stat_inc(dom, XFILTER_STATS_A_MALFORMED);
@@ -360,8 +373,15 @@ unsigned int xf_packet_hook(struct xf_vif *vif, struct sk_buff *skb, u8 dir)
 		return xf_decide_unknown(vif, skb, &pkt, rs,
 					 XFILTER_REASON_RULE, false);
 
-	o = xf_packet_owner(xf_dom_table(dom), &pkt);
+	o = packet_owner(xf_dom_table(dom), &pkt);
 	if (likely(o)) {
+		if (likely(cached_plain_accept(o, &pkt, rs))) {
+			atomic64_inc(&o->packets);
+			atomic64_add(pkt.len, &o->bytes);
+			xf_stat_add2(dom, XFILTER_STATS_A_HITS, 1,
+				     XFILTER_STATS_A_ACCEPTED, 1);
+			return NF_ACCEPT;
+		}
 		xf_stat_inc(dom, XFILTER_STATS_A_HITS);
 		return xf_decide_owner(vif, skb, &pkt, rs, o);
 	}
@@ -399,5 +419,31 @@ unsigned int xf_packet_hook(struct xf_vif *vif, struct sk_buff *skb, u8 dir)
 		break;
 	}
 	return xf_hold(vif, skb, &pkt);
+}
+
+/**
+ * xf_packet_hook - decide one packet seen on a vif
+ * @vif: the vif (the hook's private data)
+ * @skb: the packet
+ * @dir: XFILTER_DIR_OUT on the vif's ingress, XFILTER_DIR_IN on its egress
+ *
+ * Returns NF_ACCEPT, NF_DROP or NF_STOLEN (held until its owner is known).
+ * Context: softirq or BH disabled, RCU read side (the netdev hooks).
+ */
+unsigned int xf_packet_hook(struct xf_vif *vif, struct sk_buff *skb, u8 dir)
+{
+	struct xf_domain *dom = vif->dom;
+	const struct xf_ruleset *rs;
+
+	xf_stat_add2(dom, XFILTER_STATS_A_PACKETS, 1, XFILTER_STATS_A_BYTES,
+		     skb->len);
+	rs = ruleset();
+	/* Disabled, or no rule could concern this domain: nothing to decide. */
+	if (unlikely(!rs) || !READ_ONCE(dom->enabled) ||
+	    !xf_rules_apply(rs, dom->domid)) {
+		xf_stat_inc(dom, XFILTER_STATS_A_ACCEPTED);
+		return NF_ACCEPT;
+	}
+	return decide(vif, skb, dir, rs);
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_packet_hook);

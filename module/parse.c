@@ -154,16 +154,11 @@ bad:
 	return -EINVAL;
 }
 
-/**
- * xf_parse - parse a packet seen on a vif into a flow key
- * @skb: the packet, with its MAC header set (both netdev hooks have it)
- * @dir: XFILTER_DIR_OUT (vif ingress) or XFILTER_DIR_IN (vif egress)
- * @pkt: result; has_key is set only for TCP/UDP with ports
- *
- * Context: any, never sleeps. Returns 0, or -EINVAL for a malformed packet
- * (pkt->malformed set). Non-IP packets return 0 with family 0.
+/*
+ * Everything xf_parse_fast4() leaves: tags, options, IPv6, fragments,
+ * short heads. See xf_parse().
  */
-int xf_parse(const struct sk_buff *skb, u8 dir, struct xf_pkt *pkt)
+int xf_parse_slow(const struct sk_buff *skb, u8 dir, struct xf_pkt *pkt)
 {
 	__be16 proto;
 	int off, depth;
@@ -215,4 +210,4 @@ int xf_parse(const struct sk_buff *skb, u8 dir, struct xf_pkt *pkt)
 		return 0;
 	}
 }
-EXPORT_SYMBOL_IF_KUNIT(xf_parse);
+EXPORT_SYMBOL_IF_KUNIT(xf_parse_slow);

@@ -7,6 +7,11 @@
 #include <linux/in6.h>
 #include <net/ipv6.h>
 #include <linux/skbuff.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <net/ip.h>
+#include <net/tcp.h>
+#include <asm/unaligned.h>
 #include <linux/xfilter.h>
 
 union xf_addr {
@@ -46,7 +51,110 @@ struct xf_pkt {
 	u64 held_at;		/* its own stamp when held, 0 if never held */
 };
 
-int xf_parse(const struct sk_buff *skb, u8 dir, struct xf_pkt *pkt);
+int xf_parse_slow(const struct sk_buff *skb, u8 dir, struct xf_pkt *pkt);
+
+/*
+ * The common packet, in one pass over the linear header: untagged IPv4
+ * without options, not a later fragment, TCP or UDP, with 14 bytes past
+ * the IP header (up to the TCP flags) in the skb's head. It writes every
+ * field of @pkt, and exactly what the general parse would; anything else
+ * returns false and takes the general parse.
+ */
+static __always_inline bool xf_parse_fast4(const struct sk_buff *skb, u8 dir,
+					   struct xf_pkt *pkt)
+{
+	struct xf_key *k = &pkt->key;
+	const struct ethhdr *eth;
+	const struct iphdr *iph;
+	__be32 gaddr, paddr;
+	__be16 gport, pport;
+	const u8 *l4;
+	u8 proto;
+
+	if (!skb_mac_header_was_set(skb))
+		return false;
+	eth = (const struct ethhdr *)skb_mac_header(skb);
+	iph = (const struct iphdr *)(eth + 1);
+	l4 = (const u8 *)(iph + 1);
+	/* Nothing is read before the head is known to hold all of it. */
+	if (skb->data + skb_headlen(skb) - l4 < 14 ||
+	    eth->h_proto != htons(ETH_P_IP) || *(const u8 *)iph != 0x45 ||
+	    ntohs(iph->tot_len) < sizeof(*iph) ||
+	    (iph->frag_off & htons(IP_OFFSET)))
+		return false;
+	proto = iph->protocol;
+	if (proto == IPPROTO_TCP)
+		pkt->syn = (l4[13] & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN;
+	else if (proto == IPPROTO_UDP)
+		pkt->syn = false;
+	else
+		return false;
+
+	if (dir == XFILTER_DIR_OUT) {
+		gaddr = iph->saddr;
+		paddr = iph->daddr;
+		gport = get_unaligned((const __be16 *)l4);
+		pport = get_unaligned((const __be16 *)(l4 + 2));
+	} else {
+		gaddr = iph->daddr;
+		paddr = iph->saddr;
+		gport = get_unaligned((const __be16 *)(l4 + 2));
+		pport = get_unaligned((const __be16 *)l4);
+	}
+	k->gaddr.ip6.s6_addr32[0] = gaddr;
+	k->gaddr.ip6.s6_addr32[1] = 0;
+	k->gaddr.ip6.s6_addr32[2] = 0;
+	k->gaddr.ip6.s6_addr32[3] = 0;
+	k->paddr.ip6.s6_addr32[0] = paddr;
+	k->paddr.ip6.s6_addr32[1] = 0;
+	k->paddr.ip6.s6_addr32[2] = 0;
+	k->paddr.ip6.s6_addr32[3] = 0;
+	k->gport = gport;
+	k->pport = pport;
+	k->family = AF_INET;
+	k->proto = proto;
+	k->pad[0] = 0;
+	k->pad[1] = 0;
+	pkt->ethertype = ETH_P_IP;
+	pkt->family = AF_INET;
+	pkt->l4proto = proto;
+	pkt->dir = dir;
+	pkt->has_key = true;
+	pkt->malformed = false;
+	pkt->fragment = false;
+	pkt->len = skb->len;
+	pkt->nhoff = skb_mac_offset(skb) + ETH_HLEN;
+	pkt->held_at = 0;
+	return true;
+}
+
+/**
+ * xf_parse - parse a packet seen on a vif into a flow key
+ * @skb: the packet, with its MAC header set (both netdev hooks have it)
+ * @dir: XFILTER_DIR_OUT (vif ingress) or XFILTER_DIR_IN (vif egress)
+ * @pkt: result; has_key is set only for TCP/UDP with ports
+ *
+ * Every field of @pkt is written, whatever its contents before.
+ * Context: any, never sleeps. Returns 0, or -EINVAL for a malformed packet
+ * (pkt->malformed set). Non-IP packets return 0 with family 0.
+ */
+static __always_inline int xf_parse(const struct sk_buff *skb, u8 dir,
+				    struct xf_pkt *pkt)
+{
+	if (likely(xf_parse_fast4(skb, dir, pkt)))
+		return 0;
+	return xf_parse_slow(skb, dir, pkt);
+}
+
+/*
+ * A local that its first user writes whole (struct xf_pkt, by xf_parse()):
+ * spares it the zeroing that CONFIG_INIT_STACK_ALL_ZERO adds on entry.
+ */
+#if __has_attribute(__uninitialized__)
+#define __xf_noinit __attribute__((__uninitialized__))
+#else
+#define __xf_noinit
+#endif
 
 static inline bool xf_key_peer_wild(const struct xf_key *k)
 {

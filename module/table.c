@@ -11,6 +11,7 @@
 #include <linux/net.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/random.h>
 #include <kunit/visibility.h>
 
 #include "table.h"
@@ -21,12 +22,19 @@
 
 /* One key per L4 protocol class: the protocol need not be hashed. */
 static hsiphash_key_t xf_table_keys[2] __read_mostly;
-static atomic_t xf_table_changes = ATOMIC_INIT(1);
 
-/* Bumped on every table change: dumps use it to flag an inconsistent read. */
+/*
+ * Bumped on every change of any table, after the change is visible to
+ * readers and before anything it unlinked can be freed: dumps use it to
+ * flag an inconsistent read, the flow cache to know that what it
+ * remembers still holds (see "DOC: Flow cache"). 64 bits: it never wraps,
+ * so a remembered value can never come round again.
+ */
+atomic64_t xf_table_changes = ATOMIC64_INIT(1);
+
 u32 xf_table_seq(void)
 {
-	return atomic_read(&xf_table_changes);
+	return (u32)atomic64_read(&xf_table_changes);
 }
 
 /*
@@ -53,16 +61,22 @@ u64 xf_table_stamp_next(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_table_stamp_next);
 
+/* Context: xf_lock held (or the table unreachable). */
 static void table_changed(void)
 {
-	atomic_inc(&xf_table_changes);
+	/*
+	 * The change before the bump: a reader that sees the new count
+	 * (acquire, in xf_flow_lookup()) sees the change too.
+	 */
+	smp_mb__before_atomic();
+	atomic64_inc(&xf_table_changes);
 }
 
 /*
  * A table hash needs no more than HalfSipHash (the result never leaves the
  * kernel). It hashes only what can differ between keys of one shape: an
  * IPv4 key has 12 bytes that matter of its 40, a wildcard fewer, and the
- * protocol picks the hash key. Hashing a subset of what key_eq() compares
+ * protocol picks the hash key. Hashing a subset of what xf_key_eq() compares
  * is always correct, as long as a key's shape decides what is hashed; and
  * the hash is most of the per-packet cost, so every round saved counts.
  */
@@ -89,17 +103,6 @@ static u32 key_hash(const struct xf_key *key)
 	return hsiphash(key, sizeof(*key), hk);
 }
 
-static bool key_eq(const struct xf_key *a, const struct xf_key *b)
-{
-	const u64 *x = (const u64 *)a, *y = (const u64 *)b;
-	unsigned int i;
-
-	BUILD_BUG_ON(sizeof(*a) % sizeof(u64));
-	for (i = 0; i < sizeof(*a) / sizeof(u64); i++)
-		if (x[i] != y[i])
-			return false;
-	return true;
-}
 
 /**
  * xf_key_shape - which probe of xf_table_lookup() can find a key
@@ -209,7 +212,7 @@ struct xf_owner *xf_table_lookup_exact(struct xf_table *t,
 
 	hlist_for_each_entry_rcu(o, bucket(t, key), node,
 				 lockdep_is_held(&xf_lock)) {
-		if (key_eq(&o->key, key))
+		if (xf_key_eq(&o->key, key))
 			return o;
 	}
 	return NULL;
@@ -277,6 +280,116 @@ struct xf_owner *xf_table_lookup(struct xf_table *t, const struct xf_key *key)
 EXPORT_SYMBOL_IF_KUNIT(xf_table_lookup);
 
 /**
+ * DOC: Flow cache
+ *
+ * Most packets belong to a flow whose owner this CPU looked up a moment
+ * ago. Each CPU keeps its last lookups that found an entry in a small
+ * direct-mapped cache: (key, table) -> entry, with the value the change
+ * counter (xf_table_changes) had when the lookup began. A slot answers
+ * only while that value is still current: no table changed since, so the
+ * table would answer the same (no more specific entry was inserted, the
+ * entry was not replaced or removed) and the entry is still linked in it.
+ *
+ * The entry was found in an earlier RCU read-side section, yet it is safe
+ * to use in this one: every change bumps the counter after it unlinks an
+ * entry and before it hands the entry to kfree_rcu() (table_changed()).
+ * A reader that reads the old value inside its read-side section (the
+ * hooks run in an RCU-BH section, which is one) read it before that bump,
+ * so before that kfree_rcu() began its grace period, and RCU lets no
+ * grace period end before a section that began ahead of it ends: the
+ * entry is freed after the reader is done with it. A table that goes (its
+ * domain's last vif, or a grown copy takes its place) is flushed first,
+ * entry by entry, so a slot of it never matches again, not even a new
+ * table allocated at the same address: the slot's table pointer is
+ * compared, never followed.
+ *
+ * The lookup that fills a slot reads the counter (acquire) before it
+ * probes the table: if it saw a bump, it sees the change that came before
+ * it. A change it did not see leaves the slot stale from the start, and
+ * the next lookup that sees it misses.
+ *
+ * Per CPU, with BH disabled: a slot is read, or written, with no call in
+ * between, so a nested hook invocation on this CPU (xf_reject() transmits
+ * toward the guest from inside a hook; a held packet is re-injected) runs
+ * only between whole lookups and never sees a half-written slot. The slot
+ * index is a keyed mix, not a hash that resists a guest choosing its
+ * ports: a guest that finds colliding flows makes them evict each other,
+ * and pays the table lookup it would pay without the cache. A TCP SYN
+ * is never decided by it (xf_packet_owner()); a SYN from the world fills
+ * it for the rest of its flow (xf_flow_syn_in()).
+ */
+struct xf_flow_slot __percpu *xf_flows __read_mostly;
+u64 xf_flow_seed __read_mostly;
+
+/* Context: process (module init). */
+int xf_flow_init(void)
+{
+	xf_flows = __alloc_percpu(sizeof(struct xf_flow_slot) << XF_FLOW_BITS,
+				  SMP_CACHE_BYTES);
+	if (!xf_flows)
+		return -ENOMEM;
+	get_random_bytes(&xf_flow_seed, sizeof(xf_flow_seed));
+	return 0;
+}
+
+/* Context: process, no hook left (module exit). */
+void xf_flow_exit(void)
+{
+	free_percpu(xf_flows);
+	xf_flows = NULL;
+}
+
+static void flow_set(struct xf_flow_slot *s, struct xf_table *t,
+		     const struct xf_key *key, struct xf_owner *o, u64 seq)
+{
+	s->key = *key;
+	s->t = t;
+	s->o = o;
+	s->seq = seq;
+}
+
+/*
+ * The miss half of xf_flow_lookup(): the table's answer, remembered in @s
+ * when it found an entry. @seq was read before the probes.
+ */
+struct xf_owner *xf_flow_fill(struct xf_flow_slot *s, struct xf_table *t,
+			      const struct xf_key *key, u64 seq)
+{
+	struct xf_owner *o = xf_table_lookup(t, key);
+
+	if (o)
+		flow_set(s, t, key, o, seq);
+	return o;
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_flow_fill);
+
+/**
+ * xf_flow_syn_in - the owner of a TCP SYN from the world
+ * @t: the domain's table
+ * @key: the SYN's key
+ *
+ * What xf_table_lookup_wild() returns: a listener decides a connection
+ * that starts, never an exact entry of its key (xf_packet_owner()). The
+ * cache is not read. It is filled with what xf_table_lookup() says of the
+ * key, exact entry first, as for any other packet: the rest of the flow
+ * (the guest's SYN-ACK first) then finds its owner in the cache.
+ * Context: BH disabled, RCU read side.
+ */
+struct xf_owner *xf_flow_syn_in(struct xf_table *t, const struct xf_key *key)
+{
+	u64 seq = (u64)atomic64_read_acquire(&xf_table_changes);
+	struct xf_owner *e, *w;
+
+	/* xf_table_lookup()'s two steps, both taken. */
+	e = probe(t, key);
+	w = xf_table_lookup_wild(t, key);
+	if (e || w)
+		flow_set(xf_flow_slot(key), t, key, e ?: w, seq);
+	return w;
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_flow_syn_in);
+
+/**
  * xf_table_insert - insert or replace the entry of a key
  * @t: the table
  * @key: the flow key
@@ -318,22 +431,26 @@ int xf_table_insert(struct xf_table *t, const struct xf_key *key,
 		atomic64_set(&o->packets, atomic64_read(&old->packets));
 		atomic64_set(&o->bytes, atomic64_read(&old->bytes));
 		hlist_replace_rcu(&old->node, &o->node);
+		/* Before the free: see "DOC: Flow cache". */
+		table_changed();
 		kfree_rcu(old, rcu);
-	} else {
-		shape_add(t, key, 1);
-		hlist_add_head_rcu(&o->node, bucket(t, key));
-		atomic_inc(&t->count);
+		return 0;
 	}
+	shape_add(t, key, 1);
+	hlist_add_head_rcu(&o->node, bucket(t, key));
+	atomic_inc(&t->count);
 	table_changed();
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_table_insert);
 
+/* The change is counted before the free: see "DOC: Flow cache". */
 static void entry_remove(struct xf_table *t, struct xf_owner *o)
 {
 	hlist_del_rcu(&o->node);
 	atomic_dec(&t->count);
 	shape_add(t, &o->key, -1);
+	table_changed();
 	kfree_rcu(o, rcu);
 }
 
@@ -347,7 +464,6 @@ int xf_table_delete(struct xf_table *t, const struct xf_key *key)
 	if (!o)
 		return -ENOENT;
 	entry_remove(t, o);
-	table_changed();
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_table_delete);

@@ -5,6 +5,10 @@
 
 #include <linux/types.h>
 #include <linux/rculist.h>
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/hash.h>
+#include <linux/percpu.h>
 #include <linux/xfilter.h>
 
 #include "parse.h"
@@ -73,6 +77,64 @@ struct xf_owner *xf_table_lookup_exact(struct xf_table *t,
 struct xf_owner *xf_table_lookup(struct xf_table *t, const struct xf_key *key);
 struct xf_owner *xf_table_lookup_wild(struct xf_table *t,
 				      const struct xf_key *key);
+int xf_flow_init(void);
+void xf_flow_exit(void);
+struct xf_owner *xf_flow_syn_in(struct xf_table *t, const struct xf_key *key);
+
+/* The flow cache: see "DOC: Flow cache" in table.c. */
+#define XF_FLOW_BITS	8
+
+struct xf_flow_slot {
+	struct xf_key key;
+	const struct xf_table *t;
+	struct xf_owner *o;
+	u64 seq;		/* xf_table_changes when filled; 0 = empty */
+};
+
+extern atomic64_t xf_table_changes;
+extern struct xf_flow_slot __percpu *xf_flows;
+extern u64 xf_flow_seed;
+
+struct xf_owner *xf_flow_fill(struct xf_flow_slot *s, struct xf_table *t,
+			      const struct xf_key *key, u64 seq);
+
+/* Without a branch per word: most compares on the packet path are equal. */
+static inline bool xf_key_eq(const struct xf_key *a, const struct xf_key *b)
+{
+	const u64 *x = (const u64 *)a, *y = (const u64 *)b;
+
+	BUILD_BUG_ON(sizeof(*a) != 5 * sizeof(u64));
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+		 (x[3] ^ y[3]) | (x[4] ^ y[4]));
+}
+
+/* This CPU's slot of a key. Context: BH disabled. */
+static inline struct xf_flow_slot *xf_flow_slot(const struct xf_key *key)
+{
+	const u64 *w = (const u64 *)key;
+	u64 x = w[0] ^ w[1] ^ ror64(w[2] ^ w[3], 29) ^ ror64(w[4], 47);
+
+	return this_cpu_ptr(xf_flows) + hash_64(x ^ xf_flow_seed, XF_FLOW_BITS);
+}
+
+/**
+ * xf_flow_lookup - xf_table_lookup(), through this CPU's flow cache
+ * @t: the domain's table
+ * @key: the packet's key, peer filled in
+ *
+ * Returns what xf_table_lookup() returns (see "DOC: Flow cache").
+ * Context: BH disabled, RCU read side.
+ */
+static inline struct xf_owner *xf_flow_lookup(struct xf_table *t,
+					      const struct xf_key *key)
+{
+	struct xf_flow_slot *s = xf_flow_slot(key);
+	u64 seq = (u64)atomic64_read_acquire(&xf_table_changes);
+
+	if (likely(s->seq == seq && s->t == t && xf_key_eq(&s->key, key)))
+		return s->o;
+	return xf_flow_fill(s, t, key, seq);
+}
 int xf_table_insert(struct xf_table *t, const struct xf_key *key,
 		    const struct xf_owner_info *info, u64 generation,
 		    unsigned int max_entries, u64 scan);

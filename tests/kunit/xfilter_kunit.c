@@ -611,6 +611,206 @@ static void xf_table_grow_test(struct kunit *test)
 	}
 }
 
+/* ------------------------------------------------------------ flow cache */
+
+/* xf_flow_lookup() as the hooks call it: BH disabled, RCU read side. */
+static u32 flow_pid(struct xf_table *t, const struct xf_key *k)
+{
+	struct xf_owner *o;
+	u32 pid;
+
+	rcu_read_lock_bh();
+	o = xf_flow_lookup(t, k);
+	pid = o ? o->info.pid : 0;
+	rcu_read_unlock_bh();
+	return pid;
+}
+
+/*
+ * A second lookup of a flow is answered by the cache without probing the
+ * table: with the table's shape counts hidden (no probe can find anything
+ * then), the cached flow is still found, an uncached one is not. Many
+ * flows through the 256 slots: evicted ones are found in the table again.
+ */
+static void xf_flow_cache_hit_test(struct kunit *test)
+{
+	struct xf_table *t = test_table(test, 4096);
+	struct xf_key k = mkkey(A, 40000, B, 80);
+	struct xf_key other = mkkey(A, 40001, B, 80);
+	unsigned int shapes[XF_NSHAPES];
+	int i;
+
+	KUNIT_ASSERT_EQ(test, insert(t, k, 812, 1, 4096), 0);
+	KUNIT_ASSERT_EQ(test, insert(t, other, 813, 1, 4096), 0);
+	KUNIT_EXPECT_EQ(test, flow_pid(t, &k), 812U);
+	memcpy(shapes, t->shapes, sizeof(shapes));
+	memset(t->shapes, 0, sizeof(t->shapes));
+	KUNIT_EXPECT_EQ(test, flow_pid(t, &k), 812U);
+	KUNIT_EXPECT_EQ(test, flow_pid(t, &other), 0U);
+	memcpy(t->shapes, shapes, sizeof(shapes));
+
+	for (i = 0; i < 2000; i++)
+		KUNIT_ASSERT_EQ(test, insert(t, mkkey(B, i + 1, A, 443), i + 1,
+					     1, 4096), 0);
+	for (i = 0; i < 2000; i++) {
+		struct xf_key f = mkkey(B, i + 1, A, 443);
+
+		KUNIT_EXPECT_EQ(test, flow_pid(t, &f), (u32)i + 1);
+	}
+	for (i = 1999; i >= 0; i -= 3) {
+		struct xf_key f = mkkey(B, i + 1, A, 443);
+
+		KUNIT_EXPECT_EQ(test, flow_pid(t, &f), (u32)i + 1);
+	}
+	/* Nothing found is nothing cached: found once inserted. */
+	other.gport = htons(9);
+	KUNIT_EXPECT_EQ(test, flow_pid(t, &other), 0U);
+	KUNIT_ASSERT_EQ(test, insert(t, other, 9, 1, 4096), 0);
+	KUNIT_EXPECT_EQ(test, flow_pid(t, &other), 9U);
+}
+
+/*
+ * A flow cached on the listener's entry meets a more specific entry
+ * inserted since (the guest address, then the connection itself): the
+ * new one decides, as the table would.
+ */
+static void xf_flow_cache_insert_test(struct kunit *test)
+{
+	struct xf_table *t = test_table(test, 64);
+	struct xf_key k = mkkey(A, 22, B, 50000);
+
+	KUNIT_ASSERT_EQ(test, insert(t, mkkey(0, 22, 0, 0), 1, 1, 64), 0);
+	KUNIT_EXPECT_EQ(test, flow_pid(t, &k), 1U);
+	KUNIT_EXPECT_EQ(test, flow_pid(t, &k), 1U);
+	KUNIT_ASSERT_EQ(test, insert(t, mkkey(A, 22, 0, 0), 2, 1, 64), 0);
+	KUNIT_EXPECT_EQ(test, flow_pid(t, &k), 2U);
+	KUNIT_ASSERT_EQ(test, insert(t, k, 3, 1, 64), 0);
+	KUNIT_EXPECT_EQ(test, flow_pid(t, &k), 3U);
+	/* A replaced entry (new owner, same key) is not the cached one. */
+	KUNIT_ASSERT_EQ(test, insert(t, k, 4, 1, 64), 0);
+	KUNIT_EXPECT_EQ(test, flow_pid(t, &k), 4U);
+}
+
+/* Deleted or swept entries are never returned, even once freed. */
+static void xf_flow_cache_delete_test(struct kunit *test)
+{
+	struct xf_table *t = test_table(test, 64);
+	struct xf_key k = mkkey(A, 22, B, 50000);
+	struct xf_key lk = mkkey(0, 22, 0, 0);
+
+	KUNIT_ASSERT_EQ(test, insert(t, lk, 1, 1, 64), 0);
+	KUNIT_ASSERT_EQ(test, insert(t, k, 2, 1, 64), 0);
+	KUNIT_EXPECT_EQ(test, flow_pid(t, &k), 2U);
+	mutex_lock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, xf_table_delete(t, &k), 0);
+	mutex_unlock(&xf_lock);
+	/* Past a grace period: the cached entry's memory is gone too. */
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, flow_pid(t, &k), 1U);
+
+	KUNIT_EXPECT_EQ(test, flow_pid(t, &k), 1U);
+	mutex_lock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, xf_table_sweep(t, 2), 1U);
+	mutex_unlock(&xf_lock);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, flow_pid(t, &k), 0U);
+}
+
+/*
+ * A domain's table goes with its last vif: flushed, then freed. A flow
+ * cached on it finds nothing in the flushed table, and nothing in the
+ * next domain's table either, even at the same address.
+ */
+static void xf_flow_cache_table_gone_test(struct kunit *test)
+{
+	struct xf_table *t = test_table(test, 64);
+	struct xf_key k = mkkey(A, 22, B, 50000);
+	struct xf_domain *dom;
+	struct xf_table *dt;
+	int i;
+
+	KUNIT_ASSERT_EQ(test, insert(t, k, 2, 1, 64), 0);
+	KUNIT_EXPECT_EQ(test, flow_pid(t, &k), 2U);
+	mutex_lock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, xf_table_flush(t), 1U);
+	mutex_unlock(&xf_lock);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, flow_pid(t, &k), 0U);
+
+	for (i = 0; i < 4; i++) {
+		dom = xf_domain_alloc(12);
+		KUNIT_ASSERT_NOT_NULL(test, dom);
+		mutex_lock(&xf_lock);
+		dt = xf_dom_table(dom);
+		mutex_unlock(&xf_lock);
+		/* The first domain's owner; the next ones have none. */
+		if (!i)
+			KUNIT_EXPECT_EQ(test, insert(dt, k, 3, 1, 64), 0);
+		KUNIT_EXPECT_EQ(test, flow_pid(dt, &k), i ? 0U : 3U);
+		xf_domain_free(dom);
+		rcu_barrier();
+	}
+}
+
+/* The owner xf_packet_owner() gives a TCP packet of @k, as the hooks call it. */
+static u32 owner_pid(struct xf_table *t, const struct xf_key *k, u8 dir,
+		     bool syn, u64 held_at)
+{
+	struct xf_owner *o;
+	struct xf_pkt *p;
+	u32 pid;
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return U32_MAX;
+	p->key = *k;
+	p->family = AF_INET;
+	p->l4proto = IPPROTO_TCP;
+	p->dir = dir;
+	p->has_key = true;
+	p->syn = syn;
+	p->held_at = held_at;
+	rcu_read_lock_bh();
+	o = xf_packet_owner(t, p);
+	pid = o ? o->info.pid : 0;
+	rcu_read_unlock_bh();
+	kfree(p);
+	return pid;
+}
+
+/*
+ * A SYN neither reads nor fills the cache: with the exact entry of an
+ * earlier connection cached, a SYN in is decided by the listener and a
+ * SYN out by nobody (held); after the SYN in, the flow's other packets
+ * still find the exact entry.
+ */
+static void xf_flow_cache_syn_test(struct kunit *test)
+{
+	struct xf_table *t = test_table(test, 64);
+	struct xf_key k = mkkey(A, 22, B, 50000);
+	const u8 in = XFILTER_DIR_IN, out = XFILTER_DIR_OUT;
+	u64 held;
+
+	KUNIT_ASSERT_EQ(test, insert(t, mkkey(0, 22, 0, 0), 1, 1, 64), 0);
+	KUNIT_ASSERT_EQ(test, insert(t, k, 2, 1, 64), 0);
+	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, in, false, 0), 2U);
+	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, in, false, 0), 2U);
+	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, in, true, 0), 1U);
+	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, out, true, 0), 0U);
+	/* Held after the entry came: only a newer entry decides it. */
+	held = xf_table_stamp_next();
+	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, out, true, held), 0U);
+	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, in, false, 0), 2U);
+
+	mutex_lock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, xf_table_delete(t, &k), 0);
+	mutex_unlock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, in, true, 0), 1U);
+	KUNIT_ASSERT_EQ(test, insert(t, k, 3, 1, 64), 0);
+	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, in, false, 0), 3U);
+	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, out, true, held), 3U);
+}
+
 static struct kunit_case xf_table_cases[] = {
 	KUNIT_CASE(xf_table_insert_lookup_test),
 	KUNIT_CASE(xf_table_wildcard_test),
@@ -618,6 +818,11 @@ static struct kunit_case xf_table_cases[] = {
 	KUNIT_CASE(xf_table_sweep_test),
 	KUNIT_CASE(xf_table_limit_test),
 	KUNIT_CASE(xf_table_grow_test),
+	KUNIT_CASE(xf_flow_cache_hit_test),
+	KUNIT_CASE(xf_flow_cache_insert_test),
+	KUNIT_CASE(xf_flow_cache_delete_test),
+	KUNIT_CASE(xf_flow_cache_table_gone_test),
+	KUNIT_CASE(xf_flow_cache_syn_test),
 	{}
 };
 
