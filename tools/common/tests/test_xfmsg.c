@@ -3,11 +3,13 @@
  * Unit tests of xfmsg.c: every object survives encode -> decode, and hostile
  * nests (wrong lengths, families, overlong strings) are refused whole.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -305,6 +307,92 @@ static void test_stats(void **state)
 	nlmsg_free(msg);
 }
 
+/*
+ * The counter names live in three places: the UAPI header (the comment of
+ * each XFILTER_STATS_A_* enumerator), the module's sysfs files
+ * (module/sysfs.c) and this library (xf_stats_name()). They must agree, and
+ * every counter must have a name in each. XF_TOP is the source tree.
+ */
+#define MAX_STATS 64
+
+struct stat_name {
+	char id[64];
+	char name[32];
+};
+
+/* "XFILTER_STATS_A_FOO" and the first word after it in the comment. */
+static int header_names(struct stat_name *v, int max)
+{
+	FILE *f = fopen(XF_TOP "/include/uapi/linux/xfilter.h", "r");
+	char line[256];
+	int n = -1;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *c;
+
+		if (strstr(line, "enum xfilter_stats_attr {")) {
+			n = 0;
+			continue;
+		}
+		if (n < 0)
+			continue;
+		if (strchr(line, '}'))
+			break;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (strncmp(p, "XFILTER_STATS_A_", 16))
+			continue;
+		/* implicit values only: the position is the value */
+		assert_null(strchr(p, '='));
+		assert_true(n < max);
+		sscanf(p, "%63[A-Z_]", v[n].id);
+		v[n].name[0] = 0;
+		c = strstr(p, "/*");
+		if (c)
+			sscanf(c + 2, " %31[a-z_]", v[n].name);
+		n++;
+	}
+	fclose(f);
+	assert_true(n > 0);
+	return n;
+}
+
+static void test_stat_names_agree(void **state)
+{
+	struct stat_name hdr[MAX_STATS];
+	int n = header_names(hdr, MAX_STATS), i, in_module = 0;
+	FILE *f = fopen(XF_TOP "/module/sysfs.c", "r");
+	char line[256];
+
+	(void)state;
+	assert_int_equal(n, XFILTER_STATS_A_MAX + 1);
+	for (i = XFILTER_STATS_A_PACKETS; i < n; i++) {
+		const char *lib = xf_stats_name((unsigned int)i);
+
+		if (!hdr[i].name[0] || !lib || strcmp(lib, hdr[i].name))
+			fail_msg("%s: header says '%s', xf_stats_name() '%s'",
+				 hdr[i].id, hdr[i].name, lib ? lib : "(none)");
+	}
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char id[64], name[32];
+
+		if (sscanf(line, " [%63[A-Z_]] = \"%31[a-z_]\"", id, name) != 2 ||
+		    strncmp(id, "XFILTER_STATS_A_", 16))
+			continue;
+		for (i = 0; i < n; i++)
+			if (!strcmp(hdr[i].id, id))
+				break;
+		if (i == n || strcmp(hdr[i].name, name))
+			fail_msg("module/sysfs.c: %s is '%s', the header says '%s'",
+				 id, name, i == n ? "(no such counter)" : hdr[i].name);
+		in_module++;
+	}
+	fclose(f);
+	assert_int_equal(in_module, n - XFILTER_STATS_A_PACKETS);
+}
+
 static void test_event_and_miss(void **state)
 {
 	struct nlattr *tb[XFILTER_A_MAX + 1];
@@ -370,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_domain_vifs_bounded),
 		cmocka_unit_test(test_domain_put_only_settings),
 		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_stat_names_agree),
 		cmocka_unit_test(test_event_and_miss),
 		cmocka_unit_test(test_put_overflow),
 	};
