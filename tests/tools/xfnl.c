@@ -603,7 +603,8 @@ static uint64_t domain_gen(uint32_t domid)
  * stamp taken just before that scan (missq.h): the module lets the answer
  * decide only the packets held up to it.
  */
-static void answer_one(const struct xf_miss *m, const struct pn_table *t, uint64_t scan)
+/* Returns whether the miss found its owner. */
+static bool answer_one(const struct xf_miss *m, const struct pn_table *t, uint64_t scan)
 {
 	const struct pn_sock *s;
 	struct nl_msg *msg;
@@ -642,6 +643,7 @@ static void answer_one(const struct xf_miss *m, const struct pn_table *t, uint64
 	}
 	if (rc)
 		fprintf(stderr, "xfnl: answer: %s %s\n", strerror(-nl.err.error), nl.err.msg);
+	return s && s->inode;
 }
 
 /* One turn: one scan of the namespace answers n misses of one domain. */
@@ -649,7 +651,7 @@ static int answer_misses(struct resolver *r, const struct xf_miss *m, size_t n)
 {
 	struct pn_table t = { 0 };
 	uint64_t netns = r->netns, scan;
-	size_t i;
+	size_t i, found = 0;
 	int rc;
 
 	for (i = 0; i < r->nr_ns; i++)
@@ -665,8 +667,10 @@ static int answer_misses(struct resolver *r, const struct xf_miss *m, size_t n)
 		return rc;
 	}
 	for (i = 0; i < n; i++)
-		answer_one(&m[i], &t, scan);
+		found += answer_one(&m[i], &t, scan);
 	pn_free(&t);
+	/* a turn that found nobody: the domain's budget halves (missq.h) */
+	xf_missq_found(&r->q, m[0].domid, found);
 	return 0;
 }
 
@@ -805,9 +809,10 @@ static int cmd_resolve(int argc, char **argv)
 			answer_misses(&r, batch, n);
 	}
 	printf("resolver done misses=%ld turns=%llu coalesced=%llu dropped=%llu expired=%llu "
-	       "deferred=%llu\n", r.seen, (unsigned long long)r.q.st.walks,
+	       "deferred=%llu fruitless=%llu\n", r.seen, (unsigned long long)r.q.st.walks,
 	       (unsigned long long)r.q.st.coalesced, (unsigned long long)r.q.st.dropped,
-	       (unsigned long long)r.q.st.expired, (unsigned long long)r.q.st.deferred);
+	       (unsigned long long)r.q.st.expired, (unsigned long long)r.q.st.deferred,
+	       (unsigned long long)r.q.st.fruitless);
 	xf_missq_free(&r.q);
 	xf_nl_close(&ev);
 	return 0;

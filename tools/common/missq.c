@@ -40,9 +40,10 @@ static bool key_eq(const struct xf_key *a, const struct xf_key *b)
 }
 
 /*
- * A new period gives every domain its budget again; domains with nothing
- * queued give their place back (not before: emptying its queue must not
- * reset what a domain spent).
+ * A new period gives every domain its budget again; a domain with nothing
+ * queued takes one halving of its budget back, and gives its place back
+ * once it has none left (not before: emptying its queue must not reset
+ * what a domain spent, nor a storm's pause its back-off).
  */
 static void roll(struct xf_missq *q, double now)
 {
@@ -57,7 +58,9 @@ static void roll(struct xf_missq *q, double now)
 		if (!d)
 			continue;
 		d->spent = 0;
-		if (!d->n) {
+		if (!d->n && d->fruitless)
+			d->fruitless--;
+		if (!d->n && !d->fruitless) {
 			free(d);
 			q->dom[i] = NULL;
 		}
@@ -133,9 +136,55 @@ static void expire(struct xf_missq *q, struct xf_missq_dom *d, double now)
 	}
 }
 
+static unsigned int dom_budget(const struct xf_missq *q,
+			       const struct xf_missq_dom *d)
+{
+	unsigned int shift = d->fruitless < XF_MISSQ_BACKOFF ?
+			     d->fruitless : XF_MISSQ_BACKOFF;
+	unsigned int b = q->budget >> shift;
+
+	if (!q->budget)
+		return 0;
+	return b ? b : 1;
+}
+
 static bool may_serve(const struct xf_missq *q, const struct xf_missq_dom *d)
 {
-	return d && d->n && (!q->budget || d->spent < q->budget);
+	return d && d->n && (!q->budget || d->spent < dom_budget(q, d));
+}
+
+static struct xf_missq_dom *find(const struct xf_missq *q, uint32_t domid)
+{
+	unsigned int i;
+
+	for (i = 0; i < XF_MISSQ_DOMS; i++)
+		if (q->dom[i] && q->dom[i]->domid == domid)
+			return q->dom[i];
+	return NULL;
+}
+
+void xf_missq_found(struct xf_missq *q, uint32_t domid, size_t found)
+{
+	struct xf_missq_dom *d = find(q, domid);
+
+	if (!d)
+		return;
+	if (found) {
+		d->fruitless = 0;
+		return;
+	}
+	q->st.fruitless++;
+	if (d->fruitless < XF_MISSQ_BACKOFF)
+		d->fruitless++;
+}
+
+unsigned int xf_missq_budget(const struct xf_missq *q, uint32_t domid)
+{
+	const struct xf_missq_dom *d = find(q, domid);
+
+	if (!d)
+		return q->budget;
+	return dom_budget(q, d);
 }
 
 size_t xf_missq_take(struct xf_missq *q, double now, struct xf_miss *out,

@@ -26,11 +26,22 @@
  */
 #define XF_MISSQ_TURNS		20
 #define XF_MISSQ_PERIOD_MS	100
+/*
+ * A guest that makes its packets miss on purpose (random ports, no socket
+ * behind them) gets nothing from its turns but costs dom0 the most. Each
+ * turn in a row that found no owner halves the domain's budget, down to
+ * budget >> XF_MISSQ_BACKOFF (2 turns per period): a turn still answers
+ * all of its queued misses, so a storming guest's real connections wait at
+ * most a period more. A turn that finds an owner gives the whole budget
+ * back, and a period with nothing queued takes one halving back.
+ */
+#define XF_MISSQ_BACKOFF	3
 
 struct xf_missq_dom {
 	uint32_t domid;
 	unsigned int head, n;		/* ring of n misses from head */
 	unsigned int spent;		/* walks in the current period */
+	unsigned int fruitless;		/* turns in a row that found no owner */
 	struct xf_miss q[XF_MISSQ_DEPTH];
 	double at[XF_MISSQ_DEPTH];	/* arrival, ms */
 };
@@ -42,6 +53,7 @@ struct xf_missq_stats {
 	uint64_t expired;	/* older than max_age_ms when their turn came */
 	uint64_t walks;		/* turns served */
 	uint64_t deferred;	/* turns a domain waited for its budget */
+	uint64_t fruitless;	/* turns that found no owner */
 };
 
 struct xf_missq {
@@ -76,6 +88,16 @@ int xf_missq_push(struct xf_missq *q, const struct xf_miss *m, double now);
  */
 size_t xf_missq_take(struct xf_missq *q, double now, struct xf_miss *out,
 		     size_t max);
+
+/*
+ * After a turn of domid (and after misses of it answered later): how many
+ * of its misses found an owner. None: the domain's budget halves (see
+ * XF_MISSQ_BACKOFF); any: it is whole again.
+ */
+void xf_missq_found(struct xf_missq *q, uint32_t domid, size_t found);
+
+/* The domain's budget now: turns per period, 0 for no limit. */
+unsigned int xf_missq_budget(const struct xf_missq *q, uint32_t domid);
 
 /*
  * How long the caller may sleep before a turn is due: -1 when nothing is

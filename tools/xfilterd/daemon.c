@@ -707,7 +707,8 @@ static int refresh_dom(struct ctx *c, struct dom *d)
  * after_seq: the walks up to this one do not count as fresh for m (they
  * may have begun before its hold); at: when m arrived.
  */
-static void answer_miss(struct ctx *c, struct dom *d, const struct xf_miss *m,
+/* Returns whether the miss found its owner. */
+static bool answer_miss(struct ctx *c, struct dom *d, const struct xf_miss *m,
 			uint64_t after_seq, double at)
 {
 	struct xf_sock_info s;
@@ -759,19 +760,19 @@ static void answer_miss(struct ctx *c, struct dom *d, const struct xf_miss *m,
 	switch (act) {
 	case XF_MISS_NONE:
 		if (!d->attached)
-			return;
+			return false;
 		d->negative++;
 		send_simple(c, XFILTER_CMD_MISS_RESOLVE, d, &m->key, scan);
-		return;
+		return false;
 	case XF_MISS_DEFER:
 		if (defer_add(&d->dl, m, d->walk_seq, at, now_ms()) == DEFER_LOST)
 			xfd_log(XFD_DEBUG, "dom %u: miss not kept for the next walk (%u wait)",
 				d->domid, d->dl.n);
-		return;
+		return false;
 	case XF_MISS_OWNER:
 		break;
 	default:
-		return;		/* cannot tell: the module's fail mode decides */
+		return false;	/* cannot tell: the module's fail mode decides */
 	}
 	{
 		struct batch b = { .c = c, .d = d, .scan = scan };
@@ -790,6 +791,7 @@ static void answer_miss(struct ctx *c, struct dom *d, const struct xf_miss *m,
 		}
 		d->resolved++;
 	}
+	return true;
 }
 
 /* After a walk: every miss that waited for one (a later walk is fresh for each). */
@@ -798,10 +800,13 @@ static void answer_deferred(struct ctx *c, struct dom *d)
 	struct xf_miss m[DEFER_MAX];
 	uint64_t seq[DEFER_MAX];
 	double at[DEFER_MAX];
-	unsigned int n = defer_take(&d->dl, m, seq, at), i;
+	unsigned int n = defer_take(&d->dl, m, seq, at), i, found = 0;
 
 	for (i = 0; i < n; i++)
-		answer_miss(c, d, &m[i], seq[i], at[i]);
+		found += answer_miss(c, d, &m[i], seq[i], at[i]);
+	/* an owner found gives the domain its whole budget back */
+	if (found)
+		xf_missq_found(&c->mq, d->domid, found);
 }
 
 static int on_event(const struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
@@ -849,6 +854,7 @@ static void serve_turn(struct ctx *c)
 {
 	static struct xf_miss batch[XF_MISSQ_DEPTH];
 	size_t n = xf_missq_take(&c->mq, now_ms(), batch, XF_MISSQ_DEPTH), i;
+	size_t found = 0;
 	struct dom *d;
 
 	if (!n)
@@ -856,8 +862,10 @@ static void serve_turn(struct ctx *c)
 	d = dom_find(c, batch[0].domid);
 	for (i = 0; d && i < n; i++) {
 		d->misses++;
-		answer_miss(c, d, &batch[i], d->walk_seq, now_ms());
+		found += answer_miss(c, d, &batch[i], d->walk_seq, now_ms());
 	}
+	/* a turn that found nobody: the domain's budget halves (missq.h) */
+	xf_missq_found(&c->mq, batch[0].domid, found);
 }
 
 /* ---- domains from xenstore ---- */
@@ -1038,9 +1046,10 @@ out:
 			dom_remove(&c->doms[i]);
 	if (c->mq.st.queued)
 		xfd_log(XFD_INFO, "misses: %" PRIu64 " queued, %" PRIu64 " coalesced, %" PRIu64
-			" dropped (queue full), %" PRIu64 " expired, %" PRIu64 " turns, %" PRIu64
-			" deferred (budget)", c->mq.st.queued, c->mq.st.coalesced, c->mq.st.dropped,
-			c->mq.st.expired, c->mq.st.walks, c->mq.st.deferred);
+			" dropped (queue full), %" PRIu64 " expired, %" PRIu64 " turns (%" PRIu64
+			" found no owner), %" PRIu64 " deferred (budget)", c->mq.st.queued,
+			c->mq.st.coalesced, c->mq.st.dropped, c->mq.st.expired, c->mq.st.walks,
+			c->mq.st.fruitless, c->mq.st.deferred);
 	xf_missq_free(&c->mq);
 	xf_profile_cache_clear();
 	xf_xendoms_close(c->xs);

@@ -3,7 +3,8 @@
  * Unit tests of missq.c, the daemon's miss scheduling: a storming domain
  * delays another by one turn at most, a turn answers all of a domain's
  * queued misses, duplicates coalesce, the budget defers only the domain
- * that spent it, and every miss that will not be answered is counted.
+ * that spent it, turns that find nobody shrink it, and every miss that
+ * will not be answered is counted.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -259,6 +260,87 @@ static void test_scan_stamp(void **state)
 	xf_missq_free(&q);
 }
 
+/*
+ * Serves turns of domid, one miss each, while its budget (as it changes
+ * with the answers) allows in this period; returns how many.
+ */
+static unsigned int spend(struct xf_missq *q, uint32_t domid, double now,
+			  uint16_t *port, size_t found)
+{
+	struct xf_miss m, out[XF_MISSQ_DEPTH];
+	unsigned int turns = 0;
+
+	while (turns < xf_missq_budget(q, domid)) {
+		m = miss(domid, (*port)++);
+		assert_int_equal(xf_missq_push(q, &m, now), 0);
+		assert_int_equal(xf_missq_take(q, now, out, XF_MISSQ_DEPTH), 1);
+		xf_missq_found(q, domid, found);
+		turns++;
+	}
+	return turns;
+}
+
+/*
+ * Turns that find no owner halve the domain's budget down to its floor; a
+ * turn that finds one gives it all back; periods with nothing queued take
+ * the halvings back one by one, and only then is the domain forgotten.
+ * Another domain's budget never moves.
+ */
+static void test_fruitless_backoff(void **state)
+{
+	unsigned int floor = XF_MISSQ_TURNS >> XF_MISSQ_BACKOFF;
+	struct xf_miss m, out[XF_MISSQ_DEPTH];
+	struct xf_missq q;
+	uint16_t port = 1;
+	double t = 0;
+	unsigned int p;
+
+	(void)state;
+	assert_true(floor >= 1);
+	xf_missq_init(&q, XF_MISSQ_TURNS, 100, 0);
+	/* the first period's turns find nothing: the budget falls as they do */
+	assert_int_equal(spend(&q, 5, t, &port, 0), 3);
+	assert_int_equal(xf_missq_budget(&q, 5), floor);
+	assert_int_equal(q.st.fruitless, 3);
+	/* spent: the next miss waits for the next period */
+	m = miss(5, port++);
+	assert_int_equal(xf_missq_push(&q, &m, t), 0);
+	assert_int_equal(xf_missq_take(&q, t, out, XF_MISSQ_DEPTH), 0);
+	assert_int_equal(xf_missq_take(&q, t += 100, out, XF_MISSQ_DEPTH), 1);
+	xf_missq_found(&q, 5, 0);
+	/* a storm goes on: the floor, period after period */
+	for (p = 1; p <= 5; p++)
+		assert_int_equal(spend(&q, 5, t += 100, &port, 0), floor);
+	/* another domain keeps its whole budget */
+	assert_int_equal(spend(&q, 6, t, &port, 1), XF_MISSQ_TURNS);
+	/* one owner found: the whole budget again at once */
+	m = miss(5, port++);
+	assert_int_equal(xf_missq_push(&q, &m, t += 100), 0);
+	assert_int_equal(xf_missq_take(&q, t, out, XF_MISSQ_DEPTH), 1);
+	xf_missq_found(&q, 5, 1);
+	assert_int_equal(xf_missq_budget(&q, 5), XF_MISSQ_TURNS);
+	/* back to the floor, then quiet periods give it back one halving each */
+	spend(&q, 5, t += 100, &port, 0);
+	assert_int_equal(xf_missq_budget(&q, 5), floor);
+	for (p = 0; p < XF_MISSQ_BACKOFF; p++) {
+		assert_int_equal(xf_missq_take(&q, t += 100, out, XF_MISSQ_DEPTH), 0);
+		assert_int_equal(xf_missq_budget(&q, 5),
+				 XF_MISSQ_TURNS >> (XF_MISSQ_BACKOFF - p - 1));
+	}
+	assert_int_equal(xf_missq_wait_ms(&q, t += 100), -1);
+	for (p = 0; p < XF_MISSQ_DOMS; p++)
+		assert_null(q.dom[p]);
+	xf_missq_free(&q);
+	/* no limit: nothing to halve */
+	xf_missq_init(&q, 0, 100, 0);
+	m = miss(5, 1);
+	assert_int_equal(xf_missq_push(&q, &m, 0), 0);
+	assert_int_equal(xf_missq_take(&q, 0, out, XF_MISSQ_DEPTH), 1);
+	xf_missq_found(&q, 5, 0);
+	assert_int_equal(xf_missq_budget(&q, 5), 0);
+	xf_missq_free(&q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_full_and_expired),
 		cmocka_unit_test(test_many_domains),
 		cmocka_unit_test(test_scan_stamp),
+		cmocka_unit_test(test_fruitless_backoff),
 	};
 
 	return cmocka_run_group_tests_name("missq", tests, NULL, NULL);
