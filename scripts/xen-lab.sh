@@ -29,7 +29,13 @@
 #        is loaded once the toolstack is up, e.g. for fault injection),
 #        XFLAB_DOMU_CMDLINE (appended to every domU's kernel command line),
 #        XFLAB_OUT (default out/xen-lab), KVER, XFLAB_MEM (MiB, default
-#        1024 + 320 per domU + 512), XFLAB_SMP (default 1 + one per domU).
+#        1024 + 320 per domU + 512), XFLAB_SMP (default 1 + one per domU),
+#        XFLAB_ICOUNT (off by default; 1: QEMU runs with -icount
+#        shift=0,sleep=off, other words are taken as -icount's options:
+#        guest time counts guest instructions, one a nanosecond, and skips
+#        idle time, so timings in the guests do not depend on the host's
+#        load; one host thread runs every vCPU. The lab's deadline then
+#        follows guest time no more, only --timeout bounds the run).
 #
 # Exit: 0 when every marker passed and no kernel splat was seen, 1 otherwise,
 # 2 on usage errors. The console log (with host time stamps) is in
@@ -107,6 +113,11 @@ MEM=${XFLAB_MEM:-$((1024 + 320 * NG + 512))}
 # the host nothing. (dom0 with two pinned vCPUs and 5 CPUs hung at boot.)
 SMP=${XFLAB_SMP:-$((NG + 1))}
 CPU=${XFLAB_CPU:-max}
+ICOUNT=${XFLAB_ICOUNT:-0}
+case $ICOUNT in
+0|'') ICOUNT= ;;
+1) ICOUNT=shift=0,sleep=off ;;
+esac
 
 # --- initramfs helpers ------------------------------------------------------
 ROOT=
@@ -353,7 +364,9 @@ build_overlay() {
 		echo "XFLAB_TEST_TIMEOUT=${TEST_TIMEOUT:-$TIMEOUT}"
 		# dom0's uptime trails QEMU's start by Xen's boot: leave a margin so
 		# the test's own timeout fires before the host kills QEMU
-		echo "XFLAB_DEADLINE=$((TIMEOUT - 45))"
+		# (under icount guest time is instructions, not host time: the host's
+		# timeout alone bounds the run)
+		echo "XFLAB_DEADLINE=$([ -n "$ICOUNT" ] && echo $((TIMEOUT * 100)) || echo $((TIMEOUT - 45)))"
 		echo "XFLAB_HAVE='${have# }'"
 		echo "XFLAB_PKG=$([ -n "$PKG_ROOT" ] && echo 1 || echo 0)"
 		echo "XFLAB_DOMU_CPUS='${XFLAB_DOMU_CPUS-own}'"
@@ -413,13 +426,16 @@ boot() {
 	# TCG (#PF in Xen's create_bounce_frame writing the guest stack).
 	local xen_cmd="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=1 dom0_vcpus_pin smap=0 loglvl=all guest_loglvl=all"
 	local dom0_cmd="console=hvc0 earlyprintk=xen rdinit=/init oops=panic panic=5 $DOM0_EXTRA"
-	local qemu=(qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu "$CPU" -smp "$SMP"
+	# icount needs single-threaded TCG: one host thread runs the vCPUs in turn
+	local accel=(-accel tcg,thread=multi)
+	[ -z "$ICOUNT" ] || accel=(-accel tcg,thread=single -icount "$ICOUNT")
+	local qemu=(qemu-system-x86_64 -machine pc "${accel[@]}" -cpu "$CPU" -smp "$SMP"
 		-m "$MEM" -display none -monitor none -serial stdio -nic none -no-reboot
 		-kernel "$OUT/base/xen" -append "$xen_cmd"
 		-initrd "$OUT/base/vmlinux $dom0_cmd,$OUT/dom0.cpio")
 	local rc=0
 	rm -f "$OUT/console.log" "$OUT/console-raw.log"
-	log "booting: ${NG} domU(s) [$(echo "$GUEST_LINES" | awk 'NF{printf "%s%s:%s", s, $1, $2; s=" "}')], QEMU -m $MEM -smp $SMP, timeout ${TIMEOUT}s"
+	log "booting: ${NG} domU(s) [$(echo "$GUEST_LINES" | awk 'NF{printf "%s%s:%s", s, $1, $2; s=" "}')], QEMU -m $MEM -smp $SMP${ICOUNT:+ -icount $ICOUNT}, timeout ${TIMEOUT}s"
 	log "console: $OUT/console.log"
 	# Each console line gets the host's seconds since QEMU start; progress
 	# lines (lab stages, markers, guest ups, panics) are shown as they come.

@@ -20,38 +20,49 @@ bx_say() { echo "XFLAB-BENCH $*"; }
 bx_die() { t_fail "$@"; exit 1; }
 
 # bx_httperf RATE N OUT: one httperf run against the domU's server. httperf
-# spins on its sockets; at nice 19 it leaves dom0's one vCPU to the packet
-# path (netback, the bridge, xFilter's hooks) and xfilterd whenever they
-# have work, so that it times the server and not its own contention.
+# spins on its sockets: /xflab/httperf-preload.so
+# (tests/bench/xen-httperf-preload.c) makes it wait in select() instead and
+# times each connection to the nanosecond into OUT.ct (httperf's own report
+# has 0.1 ms). At nice 19 httperf leaves dom0's one vCPU to the packet path
+# (netback, the bridge, xFilter's hooks) and xfilterd whenever they have
+# work, so that it times the server and not its own contention.
 bx_httperf() {
 	local rate=$1 n=$2 out=$3
-	timeout $((n / rate * 3 + 60)) nice -n 19 httperf --hog --server "$BX_IP" --port "$BX_PORT" --uri / \
+	rm -f "$out.ct"
+	XF_CONNTIME=$out.ct LD_PRELOAD=/xflab/httperf-preload.so timeout $((n / rate * 3 + 60)) nice -n 19 \
+		httperf --hog --server "$BX_IP" --port "$BX_PORT" --uri / \
 		--rate "$rate" --num-conns "$n" --num-calls 1 --timeout 5 -v -v > "$out" 2>&1
 }
 
 # bx_fields OUT: "conns= replies= errors= conn_rate= min= avg= max= median=
-# stddev=" from an httperf report (missing figures are "nan")
+# stddev= timed= hp_avg= hp_stddev=" from an httperf report; the connection
+# times [ms] from the preload's OUT.ct (hp_*: httperf's own, kept for the
+# record only: 0.1 ms steps, and stamped before select()'s waits).
+# Missing figures are "nan".
 bx_fields() {
 	awk '
+	FILENAME ~ /\.ct$/ && $1 == "ct" {
+		for (i = 2; i <= NF; i++) { split($i, p, "="); ct[p[1]] = p[2] }
+		next
+	}
 	/^Total: connections/ { c = $3; r = $7 }
 	/^Connection rate:/ { cr = $3 }
-	/^Connection time \[ms\]: min/ { mn = $5; av = $7; mx = $9; md = $11; sd = $13 }
+	/^Connection time \[ms\]: min/ { av = $7; sd = $13 }
 	/^Errors: total/ { e = $3 }
+	function v(x) { return x == "" ? "nan" : x }
 	END {
-		printf "conns=%s replies=%s errors=%s conn_rate=%s min=%s avg=%s max=%s median=%s stddev=%s\n",
-			c == "" ? "nan" : c, r == "" ? "nan" : r, e == "" ? "nan" : e,
-			cr == "" ? "nan" : cr, mn == "" ? "nan" : mn, av == "" ? "nan" : av,
-			mx == "" ? "nan" : mx, md == "" ? "nan" : md, sd == "" ? "nan" : sd
-	}' "$1"
+		printf "conns=%s replies=%s errors=%s conn_rate=%s min=%s avg=%s max=%s median=%s stddev=%s timed=%s hp_avg=%s hp_stddev=%s\n",
+			v(c), v(r), v(e), v(cr), v(ct["min"]), v(ct["avg"]), v(ct["max"]),
+			v(ct["median"]), v(ct["stddev"]), v(ct["n"]), v(av), v(sd)
+	}' "$1" $([ -s "$1.ct" ] && echo "$1.ct")
 }
 
-# bx_hist OUT: the connection lifetime histogram (1 ms bins), "bin:count"
-# words, 25 a line
+# bx_hist OUT: the connection times in 1 us bins from OUT.ct, "bin:count"
+# words (the bin's centre in ms), 20 a line
 bx_hist() {
-	awk '/^Connection lifetime histogram/ { on = 1; next }
-	     on && /^[[:space:]]+[0-9.]+ [0-9]+$/ { printf "%s:%s%s", $1, $2, (++n % 25) ? " " : "\n" }
-	     on && /^Total:/ { exit }
-	     END { if (n % 25) printf "\n" }' "$1"
+	awk '$1 == "hist" { s = ""
+		for (i = 2; i <= NF; i++) { split($i, p, ":"); s = s sprintf("%s%.4f:%s", s == "" ? "" : " ", (p[1] + 0.5) / 1000, p[2]) }
+		print s }' "$1.ct" 2>/dev/null
 }
 
 # bx_sustained RATE N OUT IDLE_MS: every connection answered, at the rate, and
@@ -138,6 +149,7 @@ bx_walks() {
 t_bench_setup() {
 	command -v httperf > /dev/null || bx_die "httperf is not in dom0"
 	nice -n 19 true || bx_die "no nice in dom0"
+	[ -e /xflab/httperf-preload.so ] || bx_die "no /xflab/httperf-preload.so"
 	[ -e /xflab/www/xfhttpd ] || bx_die "no /xflab/www/xfhttpd"
 	[ -e "$BX_KO" ] || bx_die "module/xfilter.ko is not built"
 	command -v xfilterd > /dev/null || bx_die "xfilterd is not built"
@@ -189,7 +201,7 @@ t_bench_probe() {
 }
 
 t_bench_runs() {
-	local rate round cfg i n cfgs per from before after f total nr
+	local rate round cfg i n cfgs per from before after f total nr quiet
 	rate=$(cat /tmp/bx-rate) || bx_die "no rate from the probe"
 	per=$(( (BX_CONNS + BX_ROUNDS - 1) / BX_ROUNDS ))
 	read -r -a cfgs <<<"$BX_CONFIGS"
@@ -204,15 +216,22 @@ t_bench_runs() {
 			nr=$((nr + 1))
 			bx_state "$cfg" "$round"
 			sleep 3
+			# the domU keeps still during the run: its lab agent would
+			# otherwise start a process every 3 s (a 2-3 ms stall of
+			# the server, once in every ~500 connections at 150/s)
+			quiet=1
+			lab_snapshot "$BX_G" > /dev/null 2>&1 || quiet=0
 			from=$(wc -l < "/tmp/bx-xfd-$cfg-$round.log" 2>/dev/null || echo 0)
 			before=$(bx_counters)
 			bx_httperf "$rate" "$per" "/tmp/bx-$cfg-$round.txt" || true
 			after=$(bx_counters)
+			[ "$quiet" = 0 ] || lab_thaw "$BX_G"
 			f=$(bx_fields "/tmp/bx-$cfg-$round.txt")
-			echo "BXRES cfg=$cfg round=$round rate=$rate $f $(bx_walks "/tmp/bx-xfd-$cfg-$round.log" "$from")"
+			echo "BXRES cfg=$cfg round=$round rate=$rate quiet=$quiet $f $(bx_walks "/tmp/bx-xfd-$cfg-$round.log" "$from")"
 			echo "BXCNT cfg=$cfg round=$round before: $before"
 			echo "BXCNT cfg=$cfg round=$round after:  $after"
 			bx_hist "/tmp/bx-$cfg-$round.txt" | sed "s/^/BXHIST cfg=$cfg round=$round /"
+			sed -n "s/^slow/BXSLOW cfg=$cfg round=$round/p" "/tmp/bx-$cfg-$round.txt.ct" 2>/dev/null
 			bx_say "run $nr/$total round $round $cfg: $(awk '{print $1, $2, $3, $5, $6, $7, $8, $9}' <<<"$f")"
 			grep -q '^Total: connections' "/tmp/bx-$cfg-$round.txt" ||
 				{ cat "/tmp/bx-$cfg-$round.txt" | tail -n 5; t_fail "$cfg round $round: no httperf report"; }

@@ -2,9 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 """bench-xen's table: combines the rounds of each configuration (the BXRES and
 BXHIST lines of tests/bench/xen-dom0.sh) into min / mean / max / median /
-std-dev of httperf's connection time, prints them beside the original
-design's published figures with each column's ratio to no xFilter, and one
-PASS/MISS line per column against the goal (mean and std-dev within 1.05x).
+std-dev of the connection time of httperf's connections (timed to the
+nanosecond by tests/bench/xen-httperf-preload.c: httperf's own report has
+0.1 ms steps and, once it waits in select(), reads its clock only once per
+turn of its event loop), prints them beside the original design's published figures with
+each column's ratio to no xFilter, how much no xFilter itself moves from
+round to round, and one PASS/MISS/UNDECIDED line per column against the
+goal (mean and std-dev within 1.05x), judged only as far as that noise
+allows.
 
 Exit: 0 when every column has figures (a MISS is a finding, not an error),
 1 when a column has none or a run lost connections, 2 on usage errors."""
@@ -72,6 +77,7 @@ def main():
     ap.add_argument("--requested-rate", default="150")
     ap.add_argument("--configs", default="base xf5 xf3 xf2 xf1 miss pause")
     ap.add_argument("--md")
+    ap.add_argument("--icount", default="0")
     a = ap.parse_args()
     cfgs = a.configs.split()
     runs, hists, info, probes = {}, {}, {}, []
@@ -89,7 +95,8 @@ def main():
                     "n": n, "avg": num(d.get("avg")), "sd": num(d.get("stddev")),
                     "min": num(d.get("min")), "max": num(d.get("max")), "median": num(d.get("median")),
                     "walks": int(num(d.get("walks", 0))), "walk_ms": num(d.get("walk_ms_avg", 0)),
-                    "walk_max": num(d.get("walk_ms_max", 0)), "paused": int(num(d.get("paused", 0)))})
+                    "walk_max": num(d.get("walk_ms_max", 0)), "paused": int(num(d.get("paused", 0))),
+                    "quiet": d.get("quiet")})
             elif line.startswith("BXHIST "):
                 h = hists.setdefault((d["cfg"], int(d["round"])), {})
                 for b, c in re.findall(r"(\d+\.\d+):(\d+)", line):
@@ -141,20 +148,25 @@ def main():
 
     row("connections (timed / errors)", lambda c: f"{res[c]['n']} / {res[c]['errors']}" if res[c] else "-")
     for key, label in (("min", "min"), ("mean", "mean"), ("max", "max"),
-                       ("median", "median (1 ms bins)"), ("sd", "std-dev")):
-        row(label, lambda c, k=key: f(res[c][k], 2) if res[c] else "-")
-    row("mean / no xFilter", lambda c: f(ratio(c, "mean"), 2) + "x")
-    row("std-dev / no xFilter", lambda c: f(ratio(c, "sd"), 2) + "x")
-    row("median / no xFilter", lambda c: f(ratio(c, "median"), 2) + "x")
+                       ("median", "median (1 us bins)"), ("sd", "std-dev")):
+        row(label, lambda c, k=key: f(res[c][k], 3) if res[c] else "-")
+    row("mean / no xFilter", lambda c: f(ratio(c, "mean"), 3) + "x")
+    row("std-dev / no xFilter", lambda c: f(ratio(c, "sd"), 3) + "x")
+    row("median / no xFilter", lambda c: f(ratio(c, "median"), 3) + "x")
     row("mean / no xFilter, per round: range (median)", lambda c: "-" if c == "base" or not round_ratios(c)
-        else f"{min(round_ratios(c)):.2f}-{max(round_ratios(c)):.2f}x "
-             f"({statistics.median(round_ratios(c)):.2f}x)")
+        else f"{min(round_ratios(c)):.3f}-{max(round_ratios(c)):.3f}x "
+             f"({statistics.median(round_ratios(c)):.3f}x)")
     row("median / no xFilter, per round: range (median)", lambda c: "-" if c == "base"
         or not round_ratios(c, "median")
-        else f"{min(round_ratios(c, 'median')):.2f}-{max(round_ratios(c, 'median')):.2f}x "
-             f"({statistics.median(round_ratios(c, 'median')):.2f}x)")
-    row("walks (mean ms, paused)", lambda c: "-" if not res[c] or not res[c]["walks"] else
-        f"{res[c]['walks']} ({res[c]['walk_ms']:.0f} ms, {res[c]['paused']} paused)")
+        else f"{min(round_ratios(c, 'median')):.3f}-{max(round_ratios(c, 'median')):.3f}x "
+             f"({statistics.median(round_ratios(c, 'median')):.3f}x)")
+    row("std-dev / no xFilter, per round: range (median)", lambda c: "-" if c == "base"
+        or not round_ratios(c, "sd")
+        else f"{min(round_ratios(c, 'sd')):.3f}-{max(round_ratios(c, 'sd')):.3f}x "
+             f"({statistics.median(round_ratios(c, 'sd')):.3f}x)")
+    row("walks during the runs (mean ms, paused)", lambda c: "-" if c == "base" or not res[c] else
+        "0" if not res[c]["walks"] else
+        f"{res[c]['walks']} ({res[c]['walk_ms']:.1f} ms, {res[c]['paused']} paused)")
     row("original design: mean / max / std-dev [ms]", lambda c: "/".join(
         f"{v:g}" for v in PAPER[c]) if c in PAPER else "-")
     row("original design: mean, std-dev / none", lambda c: (
@@ -165,7 +177,9 @@ def main():
     lines = [f"bench-xen {date}: httperf in dom0 -> web server in a {a.guest.upper()} domU "
              f"(1 KiB page, one request per connection; httperf at nice 19), {rate} connections/s"
              + ("" if rate == a.requested_rate else
-                f" (the highest the lab sustained with no xFilter; {a.requested_rate}/s was asked)"),
+                f" (the highest the lab sustained with no xFilter; {a.requested_rate}/s was asked)")
+             + ("; guest time counted in instructions (QEMU -icount: 1 ns each, idle skipped)"
+                if a.icount not in ("0", "") else "; real-time TCG"),
              "  ".join(h.ljust(w) for h, w in zip(head, widths)),
              "  ".join("-" * w for w in widths)]
     lines += ["  ".join(str(v).ljust(w) for v, w in zip(r, widths)) for r in rows]
@@ -175,19 +189,40 @@ def main():
         f"{'idle ' if p.get('idle') else ''}{p.get('rate')}/s: {p.get('replies')}/{p.get('conns')}"
         f" replies, {p.get('errors')} errors, {p.get('conn_rate')} conn/s, mean {p.get('avg')} ms"
         for p in probes))
+    allruns = [r for rs in runs.values() for r in rs]
+    loud = [r for r in allruns if r["quiet"] == "0"]
+    if any(r["quiet"] is not None for r in allruns):
+        lines.append(f"the domU's lab agent kept still during {len(allruns) - len(loud)} of "
+                     f"{len(allruns)} runs" + (" (in the others it starts a process every 3 s)"
+                                               if loud else ""))
     lines.append("")
-    # How much no xFilter itself moves from round to round on this host: a
-    # verdict on a 1.05x goal means little when that is far wider.
-    bm = [r["avg"] for r in runs.get("base", []) if r["n"]]
-    spread = (max(bm) / min(bm)) if len(bm) > 1 and min(bm) > 0 else math.nan
+    # How much no xFilter itself moves from round to round: a figure is
+    # judged against the 1.05x goal only when its ratio is further from the
+    # goal than no xFilter's own rounds are from each other (max / min - 1;
+    # conservative, since a column pools all its rounds). Real-time TCG on a
+    # shared host moves many times more than the goal; under icount a
+    # fraction of it.
+    def spread(key):
+        v = [r[key] for r in runs.get("base", []) if r["n"] and not math.isnan(r[key])]
+        return (max(v) / min(v)) if len(v) > 1 and min(v) > 0 else math.nan
+
+    sp = {"mean": spread("avg"), "sd": spread("sd")}
     base_lost = (base["conns"] - base["n"]) if base else 0
-    noisy = (not math.isnan(spread) and spread > GOAL) or base_lost > 0
-    verdicts = []
-    if noisy:
-        verdicts.append(
-            f"NOTE: no xFilter's own round means span {spread:.2f}x (min to max)"
-            + (f" and it lost {base_lost} connections" if base_lost else "")
-            + f": host noise is wider than the {GOAL}x goal, so the verdicts below say little")
+    verdicts = [f"noise: no xFilter's own rounds ({len(runs.get('base', []))}) span "
+                f"{sp['mean']:.3f}x in mean and {sp['sd']:.3f}x in std-dev (max / min)"
+                + (f"; it lost {base_lost} connections" if base_lost else "")
+                + f": a ratio is judged only when it is further from {GOAL}x than that"]
+
+    def judge(r, key):
+        m = sp[key] - 1
+        if math.isnan(m) or base_lost:
+            return "unjudged"
+        if r <= GOAL - m:
+            return "pass"
+        if r >= GOAL + m:
+            return "miss"
+        return "within noise"
+
     for c in cols:
         if c == "base":
             continue
@@ -195,9 +230,11 @@ def main():
         if math.isnan(rm) or math.isnan(rs):
             verdicts.append(f"MISS {NAMES.get(c, c)}: no figures")
             continue
-        ok = rm <= GOAL and rs <= GOAL
-        verdicts.append(f"{'PASS' if ok else 'MISS'} {NAMES.get(c, c):12s} mean {rm:.2f}x, "
-                        f"std-dev {rs:.2f}x (goal <= {GOAL}x both)"
+        jm, js = judge(rm, "mean"), judge(rs, "sd")
+        word = ("PASS" if jm == js == "pass" else
+                "MISS" if "miss" in (jm, js) else "UNDECIDED")
+        verdicts.append(f"{word:9s} {NAMES.get(c, c):12s} mean {rm:.3f}x ({jm}), "
+                        f"std-dev {rs:.3f}x ({js}) (goal <= {GOAL}x both)"
                         + (": the original design's pausing, shown for what it costs"
                            if c == "pause" else ""))
     lines += verdicts
