@@ -5,6 +5,7 @@
  * storming guest controls, does not decide who waits.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,7 @@ static void roll(struct xf_missq *q, double now)
 	if (now - q->period_start < q->period_ms && now >= q->period_start)
 		return;
 	q->period_start = now;
+	q->period_no++;
 	for (i = 0; i < XF_MISSQ_DOMS; i++) {
 		struct xf_missq_dom *d = q->dom[i];
 
@@ -136,6 +138,7 @@ static void expire(struct xf_missq *q, struct xf_missq_dom *d, double now)
 	}
 }
 
+/* Turns per period: halved per fruitless turn, down to the floor. */
 static unsigned int dom_budget(const struct xf_missq *q,
 			       const struct xf_missq_dom *d)
 {
@@ -143,14 +146,25 @@ static unsigned int dom_budget(const struct xf_missq *q,
 			     d->fruitless : XF_MISSQ_BACKOFF;
 	unsigned int b = q->budget >> shift;
 
-	if (!q->budget)
-		return 0;
 	return b ? b : 1;
+}
+
+/* Past the floor: served only every 2nd, 4th, ... period. */
+static bool waits_period(const struct xf_missq *q, const struct xf_missq_dom *d)
+{
+	unsigned int skip;
+
+	if (d->fruitless <= XF_MISSQ_BACKOFF)
+		return false;
+	skip = d->fruitless - XF_MISSQ_BACKOFF;
+	return q->period_no & ((1ULL << skip) - 1);
 }
 
 static bool may_serve(const struct xf_missq *q, const struct xf_missq_dom *d)
 {
-	return d && d->n && (!q->budget || d->spent < dom_budget(q, d));
+	if (!d || !d->n)
+		return false;
+	return !q->budget || (d->spent < dom_budget(q, d) && !waits_period(q, d));
 }
 
 static struct xf_missq_dom *find(const struct xf_missq *q, uint32_t domid)
@@ -174,7 +188,7 @@ void xf_missq_found(struct xf_missq *q, uint32_t domid, size_t found)
 		return;
 	}
 	q->st.fruitless++;
-	if (d->fruitless < XF_MISSQ_BACKOFF)
+	if (d->fruitless < XF_MISSQ_BACKOFF + XF_MISSQ_SKIP)
 		d->fruitless++;
 }
 
@@ -182,9 +196,13 @@ unsigned int xf_missq_budget(const struct xf_missq *q, uint32_t domid)
 {
 	const struct xf_missq_dom *d = find(q, domid);
 
+	if (!q->budget)
+		return UINT_MAX;
 	if (!d)
 		return q->budget;
-	return dom_budget(q, d);
+	if (waits_period(q, d) || d->spent >= dom_budget(q, d))
+		return 0;
+	return dom_budget(q, d) - d->spent;
 }
 
 size_t xf_missq_take(struct xf_missq *q, double now, struct xf_miss *out,

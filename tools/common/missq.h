@@ -30,12 +30,15 @@
  * A guest that makes its packets miss on purpose (random ports, no socket
  * behind them) gets nothing from its turns but costs dom0 the most. Each
  * turn in a row that found no owner halves the domain's budget, down to
- * budget >> XF_MISSQ_BACKOFF (2 turns per period): a turn still answers
- * all of its queued misses, so a storming guest's real connections wait at
- * most a period more. A turn that finds an owner gives the whole budget
- * back, and a period with nothing queued takes one halving back.
+ * budget >> XF_MISSQ_BACKOFF (2 turns per period); the next ones make it
+ * wait periods between its turns, up to 2^XF_MISSQ_SKIP periods (2 turns
+ * per 400 ms). A turn still answers all of its queued misses, so a
+ * storming guest's real connections wait at most that long (the module
+ * holds them 900 ms). A turn that finds an owner gives the whole budget
+ * back at once, and a period with nothing queued takes one step back.
  */
 #define XF_MISSQ_BACKOFF	3
+#define XF_MISSQ_SKIP		2
 
 struct xf_missq_dom {
 	uint32_t domid;
@@ -61,6 +64,7 @@ struct xf_missq {
 	double period_ms;
 	double max_age_ms;	/* the module decided by then; 0: no limit */
 	double period_start;
+	uint64_t period_no;	/* periods begun */
 	unsigned int next;	/* round-robin position in dom[] */
 	struct xf_missq_dom *dom[XF_MISSQ_DOMS];
 	struct xf_missq_stats st;
@@ -96,7 +100,10 @@ size_t xf_missq_take(struct xf_missq *q, double now, struct xf_miss *out,
  */
 void xf_missq_found(struct xf_missq *q, uint32_t domid, size_t found);
 
-/* The domain's budget now: turns per period, 0 for no limit. */
+/*
+ * The domain's budget in the current period: turns it may still take (0
+ * in a period it must wait out), or UINT_MAX for no limit.
+ */
 unsigned int xf_missq_budget(const struct xf_missq *q, uint32_t domid);
 
 /*

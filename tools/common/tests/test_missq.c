@@ -7,6 +7,7 @@
  * will not be answered is counted.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -261,8 +262,10 @@ static void test_scan_stamp(void **state)
 }
 
 /*
- * Serves turns of domid, one miss each, while its budget (as it changes
- * with the answers) allows in this period; returns how many.
+ * A storming domain in the period that is current at now: a new miss
+ * before each turn, turns while its budget (changing with the answers)
+ * allows; the miss it could not serve stays queued, as a storm's do.
+ * Returns the turns taken.
  */
 static unsigned int spend(struct xf_missq *q, uint32_t domid, double now,
 			  uint16_t *port, size_t found)
@@ -270,66 +273,90 @@ static unsigned int spend(struct xf_missq *q, uint32_t domid, double now,
 	struct xf_miss m, out[XF_MISSQ_DEPTH];
 	unsigned int turns = 0;
 
-	while (turns < xf_missq_budget(q, domid)) {
+	for (;;) {
 		m = miss(domid, (*port)++);
 		assert_int_equal(xf_missq_push(q, &m, now), 0);
-		assert_int_equal(xf_missq_take(q, now, out, XF_MISSQ_DEPTH), 1);
+		if (!xf_missq_take(q, now, out, XF_MISSQ_DEPTH))
+			return turns;
 		xf_missq_found(q, domid, found);
-		turns++;
+		assert_true(++turns <= XF_MISSQ_TURNS);
 	}
-	return turns;
+}
+
+static struct xf_missq_dom *dom_of(struct xf_missq *q, uint32_t domid)
+{
+	unsigned int i;
+
+	for (i = 0; i < XF_MISSQ_DOMS; i++)
+		if (q->dom[i] && q->dom[i]->domid == domid)
+			return q->dom[i];
+	return NULL;
 }
 
 /*
- * Turns that find no owner halve the domain's budget down to its floor; a
- * turn that finds one gives it all back; periods with nothing queued take
- * the halvings back one by one, and only then is the domain forgotten.
+ * Turns that find no owner halve the domain's budget down to its floor,
+ * then make it wait periods between turns; a turn that finds an owner
+ * gives the whole budget back at once; periods with nothing queued take
+ * the back-off back one step each, and only then is the domain forgotten.
  * Another domain's budget never moves.
  */
 static void test_fruitless_backoff(void **state)
 {
 	unsigned int floor = XF_MISSQ_TURNS >> XF_MISSQ_BACKOFF;
+	unsigned int every = 1U << XF_MISSQ_SKIP, p, n, served = 0, last = 0;
 	struct xf_miss m, out[XF_MISSQ_DEPTH];
 	struct xf_missq q;
 	uint16_t port = 1;
 	double t = 0;
-	unsigned int p;
 
 	(void)state;
 	assert_true(floor >= 1);
 	xf_missq_init(&q, XF_MISSQ_TURNS, 100, 0);
 	/* the first period's turns find nothing: the budget falls as they do */
 	assert_int_equal(spend(&q, 5, t, &port, 0), 3);
-	assert_int_equal(xf_missq_budget(&q, 5), floor);
 	assert_int_equal(q.st.fruitless, 3);
-	/* spent: the next miss waits for the next period */
-	m = miss(5, port++);
-	assert_int_equal(xf_missq_push(&q, &m, t), 0);
-	assert_int_equal(xf_missq_take(&q, t, out, XF_MISSQ_DEPTH), 0);
-	assert_int_equal(xf_missq_take(&q, t += 100, out, XF_MISSQ_DEPTH), 1);
-	xf_missq_found(&q, 5, 0);
-	/* a storm goes on: the floor, period after period */
-	for (p = 1; p <= 5; p++)
-		assert_int_equal(spend(&q, 5, t += 100, &port, 0), floor);
-	/* another domain keeps its whole budget */
-	assert_int_equal(spend(&q, 6, t, &port, 1), XF_MISSQ_TURNS);
-	/* one owner found: the whole budget again at once */
-	m = miss(5, port++);
-	assert_int_equal(xf_missq_push(&q, &m, t += 100), 0);
-	assert_int_equal(xf_missq_take(&q, t, out, XF_MISSQ_DEPTH), 1);
-	xf_missq_found(&q, 5, 1);
-	assert_int_equal(xf_missq_budget(&q, 5), XF_MISSQ_TURNS);
-	/* back to the floor, then quiet periods give it back one halving each */
-	spend(&q, 5, t += 100, &port, 0);
-	assert_int_equal(xf_missq_budget(&q, 5), floor);
-	for (p = 0; p < XF_MISSQ_BACKOFF; p++) {
-		assert_int_equal(xf_missq_take(&q, t += 100, out, XF_MISSQ_DEPTH), 0);
-		assert_int_equal(xf_missq_budget(&q, 5),
-				 XF_MISSQ_TURNS >> (XF_MISSQ_BACKOFF - p - 1));
+	assert_int_equal(xf_missq_budget(&q, 5), 0);
+	assert_true(xf_missq_wait_ms(&q, t) > 0);
+	/* past the floor, periods are skipped */
+	for (p = 0; dom_of(&q, 5)->fruitless < XF_MISSQ_BACKOFF + XF_MISSQ_SKIP; p++) {
+		assert_true(p < 4 * every);
+		spend(&q, 5, t += 100, &port, 0);
 	}
-	assert_int_equal(xf_missq_wait_ms(&q, t += 100), -1);
+	/* then the floor only every `every` periods while the storm goes on */
+	for (p = 1; p <= 4 * every; p++) {
+		n = spend(&q, 5, t += 100, &port, 0);
+		if (!n)
+			continue;
+		assert_int_equal(n, floor);
+		assert_true(!last || p - last == every);
+		last = p;
+		served++;
+	}
+	assert_int_equal(served, 4);
+	/* another domain keeps its whole budget meanwhile */
+	assert_int_equal(spend(&q, 6, t, &port, 1), XF_MISSQ_TURNS);
+	/* one owner found: the whole budget again at once, in the same period */
+	while (!xf_missq_budget(&q, 5))
+		xf_missq_wait_ms(&q, t += 100);
+	assert_true(xf_missq_take(&q, t, out, XF_MISSQ_DEPTH) >= 1);
+	xf_missq_found(&q, 5, 1);
+	assert_int_equal(xf_missq_budget(&q, 5), XF_MISSQ_TURNS - 1);
+	/* back down, then quiet periods give the back-off back one step each */
+	for (p = 0; dom_of(&q, 5)->fruitless < XF_MISSQ_BACKOFF + XF_MISSQ_SKIP; p++) {
+		assert_true(p < 4 * every);
+		spend(&q, 5, t += 100, &port, 0);
+	}
+	while (xf_missq_pending(&q)) {
+		if (xf_missq_take(&q, t += 100, out, XF_MISSQ_DEPTH))
+			xf_missq_found(&q, out[0].domid, 0);
+	}
+	for (p = 0; p < XF_MISSQ_BACKOFF + XF_MISSQ_SKIP; p++) {
+		assert_non_null(dom_of(&q, 5));
+		assert_int_equal(xf_missq_wait_ms(&q, t += 100), -1);
+	}
 	for (p = 0; p < XF_MISSQ_DOMS; p++)
 		assert_null(q.dom[p]);
+	assert_int_equal(xf_missq_budget(&q, 5), XF_MISSQ_TURNS);
 	xf_missq_free(&q);
 	/* no limit: nothing to halve */
 	xf_missq_init(&q, 0, 100, 0);
@@ -337,7 +364,7 @@ static void test_fruitless_backoff(void **state)
 	assert_int_equal(xf_missq_push(&q, &m, 0), 0);
 	assert_int_equal(xf_missq_take(&q, 0, out, XF_MISSQ_DEPTH), 1);
 	xf_missq_found(&q, 5, 0);
-	assert_int_equal(xf_missq_budget(&q, 5), 0);
+	assert_int_equal(xf_missq_budget(&q, 5), UINT_MAX);
 	xf_missq_free(&q);
 }
 
