@@ -205,35 +205,43 @@ unsigned int xf_missq_budget(const struct xf_missq *q, uint32_t domid)
 	return dom_budget(q, d) - d->spent;
 }
 
+/*
+ * Round robin, in two classes: domains whose last turn found an owner (or
+ * that had none yet) first, then those whose turns keep finding nobody.
+ * So a storming domain's turn never goes before another domain's queued
+ * miss; the second class is served whenever the first has nothing to do.
+ */
 size_t xf_missq_take(struct xf_missq *q, double now, struct xf_miss *out,
 		     size_t max)
 {
-	unsigned int i;
+	unsigned int i, pass;
 	size_t n = 0;
 
 	roll(q, now);
-	for (i = 0; i < XF_MISSQ_DOMS && max; i++) {
-		unsigned int slot = (q->next + i) % XF_MISSQ_DOMS;
-		struct xf_missq_dom *d = q->dom[slot];
+	for (pass = 0; pass < 2 && !n; pass++) {
+		for (i = 0; i < XF_MISSQ_DOMS && max; i++) {
+			unsigned int slot = (q->next + i) % XF_MISSQ_DOMS;
+			struct xf_missq_dom *d = q->dom[slot];
 
-		if (!d)
-			continue;
-		expire(q, d, now);
-		if (!d->n)
-			continue;
-		if (!may_serve(q, d)) {
-			q->st.deferred++;
-			continue;
+			if (!d || (d->fruitless > 0) != pass)
+				continue;
+			expire(q, d, now);
+			if (!d->n)
+				continue;
+			if (!may_serve(q, d)) {
+				q->st.deferred++;
+				continue;
+			}
+			while (d->n && n < max) {
+				out[n++] = d->q[d->head];
+				d->head = (d->head + 1) % XF_MISSQ_DEPTH;
+				d->n--;
+			}
+			d->spent++;
+			q->st.walks++;
+			q->next = (slot + 1) % XF_MISSQ_DOMS;
+			break;
 		}
-		while (d->n && n < max) {
-			out[n++] = d->q[d->head];
-			d->head = (d->head + 1) % XF_MISSQ_DEPTH;
-			d->n--;
-		}
-		d->spent++;
-		q->st.walks++;
-		q->next = (slot + 1) % XF_MISSQ_DOMS;
-		break;
 	}
 	return n;
 }

@@ -86,8 +86,9 @@ int xf_missq_push(struct xf_missq *q, const struct xf_miss *m, double now);
 
 /*
  * The next turn: the queued misses (at most max, oldest first) of the next
- * domain in round-robin order that has budget left in this period; misses
- * older than max_age_ms are dropped on the way. Returns how many were put
+ * domain in round-robin order that has budget left in this period, domains
+ * whose turns keep finding nobody last; misses older than max_age_ms are
+ * dropped on the way. Returns how many were put
  * in out (all of one domain), 0 when no domain may be served now.
  */
 size_t xf_missq_take(struct xf_missq *q, double now, struct xf_miss *out,

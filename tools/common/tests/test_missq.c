@@ -338,8 +338,10 @@ static void test_fruitless_backoff(void **state)
 	/* one owner found: the whole budget again at once, in the same period */
 	while (!xf_missq_budget(&q, 5))
 		xf_missq_wait_ms(&q, t += 100);
-	assert_true(xf_missq_take(&q, t, out, XF_MISSQ_DEPTH) >= 1);
-	xf_missq_found(&q, 5, 1);
+	do {	/* domain 6's last miss goes first */
+		assert_true(xf_missq_take(&q, t, out, XF_MISSQ_DEPTH) >= 1);
+		xf_missq_found(&q, out[0].domid, 1);
+	} while (out[0].domid != 5);
 	assert_int_equal(xf_missq_budget(&q, 5), XF_MISSQ_TURNS - 1);
 	/* back down, then quiet periods give the back-off back one step each */
 	for (p = 0; dom_of(&q, 5)->fruitless < XF_MISSQ_BACKOFF + XF_MISSQ_SKIP; p++) {
@@ -368,6 +370,45 @@ static void test_fruitless_backoff(void **state)
 	xf_missq_free(&q);
 }
 
+/*
+ * A domain whose turns find nobody is served after any other domain with a
+ * miss queued, wherever the round robin stands.
+ */
+static void test_fruitless_served_last(void **state)
+{
+	struct xf_miss m, out[XF_MISSQ_DEPTH];
+	struct xf_missq q;
+
+	(void)state;
+	xf_missq_init(&q, XF_MISSQ_TURNS, 100, 0);
+	m = miss(5, 1);
+	assert_int_equal(xf_missq_push(&q, &m, 0), 0);
+	assert_int_equal(xf_missq_take(&q, 0, out, XF_MISSQ_DEPTH), 1);
+	xf_missq_found(&q, 5, 0);
+	/* domain 6 arrives after domain 5's next miss, in the next slot */
+	m = miss(5, 2);
+	assert_int_equal(xf_missq_push(&q, &m, 1), 0);
+	m = miss(6, 1);
+	assert_int_equal(xf_missq_push(&q, &m, 1), 0);
+	q.next = 0;	/* the round robin points at domain 5 */
+	assert_int_equal(xf_missq_take(&q, 1, out, XF_MISSQ_DEPTH), 1);
+	assert_int_equal(out[0].domid, 6);
+	xf_missq_found(&q, 6, 1);
+	/* with nothing else queued, domain 5 is served */
+	assert_int_equal(xf_missq_take(&q, 1, out, XF_MISSQ_DEPTH), 1);
+	assert_int_equal(out[0].domid, 5);
+	/* an owner found: first class again, round robin with domain 6 */
+	xf_missq_found(&q, 5, 1);
+	m = miss(5, 3);
+	assert_int_equal(xf_missq_push(&q, &m, 2), 0);
+	m = miss(6, 2);
+	assert_int_equal(xf_missq_push(&q, &m, 2), 0);
+	q.next = 0;
+	assert_int_equal(xf_missq_take(&q, 2, out, XF_MISSQ_DEPTH), 1);
+	assert_int_equal(out[0].domid, 5);
+	xf_missq_free(&q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -379,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_many_domains),
 		cmocka_unit_test(test_scan_stamp),
 		cmocka_unit_test(test_fruitless_backoff),
+		cmocka_unit_test(test_fruitless_served_last),
 	};
 
 	return cmocka_run_group_tests_name("missq", tests, NULL, NULL);
