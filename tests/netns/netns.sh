@@ -560,7 +560,7 @@ t_miss_lost() {
 	t_wait 10 test -e /tmp/stall.ready || t_fail "the stalled listener did not start"
 	l0=$(ctr miss_lost $DOM) r0=$(ctr hold_resolved $DOM) t0=$(ctr hold_timeouts $DOM)
 	for r in 1 2 3 4 5 6; do
-		out=$(tcp_as $UA $P4 1000)
+		out=$(tcp_as $UA $P4 1000 -w $((3 * SLOW)))
 		expect "connection $r beside a stalled listener" "$out" 'result=ok'
 	done
 	wait "$spid"
