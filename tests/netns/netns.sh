@@ -518,20 +518,25 @@ t_storm_fair() {
 	resolver_start
 }
 
+# stall_start SECONDS: a miss-group listener that never reads, with a 2 KiB
+# buffer, for SECONDS; its pid in spid, its report in /tmp/stall.log
+stall_start() {
+	rm -f /tmp/stall.ready
+	xfnl stall --seconds "$1" --rcvbuf 2048 --ready /tmp/stall.ready > /tmp/stall.log 2>&1 &
+	spid=$!
+	t_wait 10 test -e /tmp/stall.ready || t_fail "the stalled listener did not start"
+}
+
 # A miss event that reaches no listener is counted in miss_lost: here the
 # only listener is a monitor that never reads, so its buffer fills. The
 # packets of a lost event still wait for the deadline and the fail mode,
 # and nothing stays held. The same stalled listener beside a working
 # resolver costs nothing: the resolver gets every event, none is lost.
 t_miss_lost() {
-	local l0 t0 r0 out queued lost r spid
+	local l0 t0 r0 out queued lost r
 	resolver_stop
 	bait
-	rm -f /tmp/stall.ready
-	xfnl stall --seconds $((6 * SLOW)) --rcvbuf 2048 --ready /tmp/stall.ready \
-		> /tmp/stall.log 2>&1 &
-	spid=$!
-	t_wait 10 test -e /tmp/stall.ready || t_fail "the stalled listener did not start"
+	stall_start $((6 * SLOW))
 	l0=$(ctr miss_lost $DOM) t0=$(ctr hold_timeouts $DOM)
 	ip netns exec guest xfnet storm $P4 1 > /tmp/storm.log 2>&1
 	lost=$(($(ctr miss_lost $DOM) - l0))
@@ -553,11 +558,7 @@ t_miss_lost() {
 
 	# a stalled listener beside a working resolver
 	resolver_start
-	rm -f /tmp/stall.ready
-	xfnl stall --seconds $((3 * SLOW)) --rcvbuf 2048 --ready /tmp/stall.ready \
-		> /tmp/stall.log 2>&1 &
-	spid=$!
-	t_wait 10 test -e /tmp/stall.ready || t_fail "the stalled listener did not start"
+	stall_start $((3 * SLOW))
 	l0=$(ctr miss_lost $DOM) r0=$(ctr hold_resolved $DOM) t0=$(ctr hold_timeouts $DOM)
 	for r in 1 2 3 4 5 6; do
 		out=$(tcp_as $UA $P4 1000 -w $((3 * SLOW)))
