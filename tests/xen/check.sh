@@ -120,10 +120,15 @@ t_scan() {
 	gt=$(LAB_EXEC_TIMEOUT=120 lab_snapshot "$g") || { lab_thaw "$g"; tf "snapshot of $g"; }
 	timeout 120 xfilterd scan --domain "$d" --json -q > "/tmp/scan-$g.json" 2> "/tmp/scan-$g.err"
 	local rc=$?
+	# Printed while the guest still keeps still, one write per line and
+	# the JSON in 1,000-byte lines: the guest's console shares the serial
+	# line, and what it prints when it thaws once landed inside a long line.
+	local l
+	while IFS= read -r l; do echo "XFGT $g $l"; done <<<"$gt"
+	tr -d '\n' < "/tmp/scan-$g.json" | fold -b -w 1000 |
+		while IFS= read -r l || [ -n "$l" ]; do echo "XFSCAN $g $l"; done
 	lab_thaw "$g"
-	sed "s/^/XFGT $g /" <<<"$gt"
-	echo "XFSCAN $g $(tr -d '\n' < "/tmp/scan-$g.json")"
-	cat "/tmp/scan-$g.err" | tail -n 5
+	tail -n 5 "/tmp/scan-$g.err"
 	[ $rc = 0 ] || tf "xfilterd scan --domain $d: rc=$rc"
 	jq -e '.tasks | length > 10' "/tmp/scan-$g.json" > /dev/null || tf "scan lists few tasks"
 	echo "  $g: $(jq -c '.kernel' "/tmp/scan-$g.json")"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Host side of the check-xen scan tests: for each domU, the guest's own /proc
-# view (XFGT lines) and `xfilterd scan --domain` (XFSCAN line) from the lab's
+# view (XFGT lines) and `xfilterd scan --domain` (XFSCAN lines) from the lab's
 # console go to tests/vmi/compare.py, which prints the XFTEST markers.
 # Usage: compare-scan.sh LAB_OUT_DIR
 set -u
@@ -12,10 +12,11 @@ dir=$out/scan
 rm -rf "$dir"
 mkdir -p "$dir"
 sed -E 's/^ *[0-9.]+ //' "$con" | tr -d '\r' > "$dir/console.txt"
-for g in $(sed -n 's/^XFSCAN \([^ ]*\) .*/\1/p' "$dir/console.txt"); do
+for g in $(sed -n 's/^XFSCAN \([^ ]*\) .*/\1/p' "$dir/console.txt" | sort -u); do
 	type=$(sed -n "s/^XFLAB-UP name=$g type=\([a-z]*\) .*/\1/p" "$dir/console.txt" | head -n 1)
 	sed -n "s/^XFGT $g //p" "$dir/console.txt" > "$dir/gt-$g.txt"
-	sed -n "s/^XFSCAN $g //p" "$dir/console.txt" | head -n 1 > "$dir/scan-$g.json"
+	# the JSON comes in lines of 1,000 bytes (tests/xen/check.sh)
+	sed -n "s/^XFSCAN $g //p" "$dir/console.txt" | tr -d '\n' > "$dir/scan-$g.json"
 	# only an HVM domU boots through the decompressor that randomizes
 	kaslr=off
 	[ "$type" = hvm ] && kaslr=on
