@@ -42,7 +42,7 @@ static bool key_eq(const struct xf_key *a, const struct xf_key *b)
 
 /*
  * A new period gives every domain its budget again; a domain with nothing
- * queued takes one halving of its budget back, and gives its place back
+ * queued takes one step of its back-off back, and gives its place back
  * once it has none left (not before: emptying its queue must not reset
  * what a domain spent, nor a storm's pause its back-off).
  */
