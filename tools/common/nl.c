@@ -299,7 +299,13 @@ void xf_nl_parse_ack(const struct nlmsghdr *nlh, size_t len,
 		memcpy(&orig, base + NLMSG_HDRLEN + sizeof(int), sizeof(orig));
 		tlv_off = NLMSG_HDRLEN + sizeof(struct nlmsgerr);
 		if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
-			if (orig.nlmsg_len < NLMSG_HDRLEN)
+			/*
+			 * Bounded before any arithmetic: NLMSG_ALIGN() masks
+			 * with a 32-bit constant, so a length near 4 GiB
+			 * would wrap to a small offset.
+			 */
+			if (orig.nlmsg_len < NLMSG_HDRLEN ||
+			    orig.nlmsg_len > len - NLMSG_HDRLEN - sizeof(int))
 				return;
 			tlv_off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(int) +
 							    orig.nlmsg_len);

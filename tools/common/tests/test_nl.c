@@ -184,6 +184,50 @@ static void test_ack_lying_echo(void **state)
 	nlmsg_free(req);
 }
 
+/*
+ * An echoed length near 4 GiB: NLMSG_ALIGN() would wrap the offset of the
+ * TLVs to the errno itself, and the echo would be taken for a request of
+ * that length. The bytes are a fuzzer's find; the buffer is exactly their
+ * size, so ASan sees any read past it.
+ */
+static void test_ack_wrapping_echo_len(void **state)
+{
+	static const unsigned char data[] = {
+		0x0a, 0x00, 0x06, 0x00, 0xfc, 0xff, 0xff, 0xff, 0x60, 0x00,
+		0x0b, 0x80, 0x34, 0x00, 0x02, 0x80, 0x05, 0x00, 0x01, 0x00,
+		0x02, 0x00, 0x00, 0x00, 0x05, 0x00, 0x02, 0x00, 0x06, 0x00,
+		0x00, 0x00, 0x00, 0x2c, 0x03, 0x00, 0x00, 0x08, 0x00, 0x05,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x32, 0x00, 0x00, 0x00, 0x0e, 0x00, 0x2c, 0x01, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x0c, 0x29, 0x0f, 0x00, 0x07,
+		0x00, 0x00, 0xb4, 0xf7, 0x6c, 0x1e, 0xfe, 0x7f, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00,
+	};
+	size_t len = NLMSG_HDRLEN + sizeof(data);
+	struct nlmsghdr *h = calloc(1, len);
+	struct xf_nl_error e;
+	uint32_t wrap;
+
+	assert_non_null(h);
+	h->nlmsg_len = (uint32_t)len;
+	h->nlmsg_type = NLMSG_ERROR;
+	h->nlmsg_flags = NLM_F_ACK_TLVS;
+	memcpy((char *)h + NLMSG_HDRLEN, data, sizeof(data));
+	xf_nl_parse_ack(h, len, NULL, 0, &e);
+	assert_int_equal(e.error, -0x0006000a);
+	assert_int_equal(e.attr.depth, 0);
+	/* Every length that wraps, the same way. */
+	for (wrap = 0xfffffff0; wrap != 0; wrap++) {
+		memcpy((char *)h + NLMSG_HDRLEN + sizeof(int), &wrap, sizeof(wrap));
+		xf_nl_parse_ack(h, len, NULL, 0, &e);
+		assert_int_equal(e.attr.depth, 0);
+		assert_int_equal(e.miss_nest.depth, 0);
+	}
+	free(h);
+}
+
 /* A dump that failed midway: NLMSG_DONE with the errno and TLVs. */
 static void test_done_with_error(void **state)
 {
@@ -302,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_ack_message_sanitized),
 		cmocka_unit_test(test_ack_truncated),
 		cmocka_unit_test(test_ack_lying_echo),
+		cmocka_unit_test(test_ack_wrapping_echo_len),
 		cmocka_unit_test(test_done_with_error),
 		cmocka_unit_test(test_attr_path_bounds),
 		cmocka_unit_test(test_attr_path_deep),
