@@ -1,37 +1,92 @@
 # SPDX-License-Identifier: GPL-2.0
 # bench-xen, dom0 side (bash, sourced by the Xen lab's /init with
-# scripts/xen-lab/lab.sh and tests/lib/guest.sh once the tenant domU
-# answers): httperf in dom0 against a web server in the domU, connection time
-# with no xFilter and with xFilter under each xfilterd setting, the settings
-# interleaved round by round. Settings come from /xflab/bench.conf
-# (tests/bench/xen.sh). Prints "BXRES ..." and "BXHIST ..." lines for the
-# host's table, "XFLAB-BENCH ..." progress lines, and one XFTEST marker per
-# phase: setup, rate probe, measurement (which fails only when a run produced
-# no figures; a slow column is for the host's table to report).
+# scripts/xen-lab/lab.sh and tests/lib/guest.sh once the domUs answer):
+# httperf against a web server in the tenant domU, from the client domU
+# (BX_CLIENT=domu: only the packets cross dom0) or from dom0 itself
+# (BX_CLIENT=dom0), connection time with no xFilter and with xFilter under
+# each xfilterd setting, the settings interleaved round by round. Settings
+# come from /xflab/bench.conf (tests/bench/xen.sh). Prints "BXRES ..." and
+# "BXHIST ..." lines for the host's table, "XFLAB-BENCH ..." progress lines,
+# and one XFTEST marker per phase: setup, rate probe, measurement (which
+# fails only when a run produced no figures; a slow column is for the host's
+# table to report).
 
 . /xflab/bench.conf
 BX_KO=/xflab/xfilter.ko
 BX_SYS=/sys/kernel/xfilter
-BX_G=$(lab_guests | head -n 1)
+BX_CLIENT=${BX_CLIENT:-dom0}
+BX_G=tenant
 BX_IP=$(lab_ip "$BX_G")
 BX_DOM=$(lab_domid "$BX_G")
+BX_C=client
+[ "$BX_CLIENT" = domu ] && BX_CDOM=$(lab_domid "$BX_C")
 
 bx_say() { echo "XFLAB-BENCH $*"; }
 bx_die() { t_fail "$@"; exit 1; }
 
-# bx_httperf RATE N OUT: one httperf run against the domU's server. httperf
-# spins on its sockets: /xflab/httperf-preload.so
-# (tests/bench/xen-httperf-preload.c) makes it wait in select() instead and
-# times each connection to the nanosecond into OUT.ct (httperf's own report
-# has 0.1 ms). At nice 19 httperf leaves dom0's one vCPU to the packet path
-# (netback, the bridge, xFilter's hooks) and xfilterd whenever they have
-# work, so that it times the server and not its own contention.
+# bx_httperf RATE N OUT: one httperf run against the domU's server; its
+# report in OUT, the connection times in OUT.ct. httperf spins on its
+# sockets: the preloaded tests/bench/xen-httperf-preload.c makes it wait in
+# select() instead and times each connection to the nanosecond (httperf's
+# own report has 0.1 ms).
 bx_httperf() {
+	if [ "$BX_CLIENT" = domu ]; then
+		bx_httperf_domu "$@"
+		return
+	fi
 	local rate=$1 n=$2 out=$3
 	rm -f "$out.ct"
+	# At nice 19 httperf leaves dom0's one vCPU to the packet path
+	# (netback, the bridge, xFilter's hooks) and xfilterd whenever they
+	# have work (it cannot preempt a walk either).
 	XF_CONNTIME=$out.ct LD_PRELOAD=/xflab/httperf-preload.so timeout $((n / rate * 3 + 60)) nice -n 19 \
 		httperf --hog --server "$BX_IP" --port "$BX_PORT" --uri / \
 		--rate "$rate" --num-conns "$n" --num-calls 1 --timeout 5 -v -v > "$out" 2>&1
+}
+
+# The same from the client domU, where httperf is the only thing running:
+# started through the dynamic loader it brought along (the domU has no C
+# library of its own), its report and connection times returned through
+# the lab agent.
+bx_httperf_domu() {
+	local rate=$1 n=$2 out=$3 secs
+	secs=$((n / rate + 2))
+	rm -f "$out.ct"
+	bx_cexec $((secs * 3 + 60)) "$secs" "sleep 1.5; cd /tmp/bx && rm -f run.ct &&
+		XF_CONNTIME=/tmp/bx/run.ct timeout $((n / rate * 3 + 60)) ./lib/ld-linux-x86-64.so.2 \
+		--library-path /tmp/bx/lib --preload /tmp/bx/httperf-preload.so ./httperf \
+		--hog --server $BX_IP --port $BX_PORT --uri / --rate $rate --num-conns $n \
+		--num-calls 1 --timeout 5 -v -v > run.txt 2>&1; cat run.txt; echo @@CT; cat run.ct" > "$out.all"
+	sed '/^@@CT$/,$d' "$out.all" > "$out"
+	sed '1,/^@@CT$/d' "$out.all" > "$out.ct"
+	[ -s "$out.ct" ] || rm -f "$out.ct"
+}
+
+# bx_cexec LIMIT QUIET CMD: CMD as root in the client domU, its output on
+# stdout, like lab_exec; but dom0 starts no process while CMD runs for the
+# first QUIET seconds (lab_exec checks every second, and each check forks
+# in dom0, on the packets' path), and gives up after LIMIT seconds.
+bx_cexec() {
+	local limit=$1 quiet=$2 cmd=$3 p seq got n i end
+	p=/local/domain/$BX_CDOM/data/xflab
+	seq=$(( $(xenstore-read "$p/seq" 2>/dev/null || echo 0) + 1 ))
+	xenstore-write "$p/cmd" "$(printf '%s' "$cmd" | base64 -w 0)" \
+		"$p/user" root "$p/bg" "" || return 125
+	xenstore-write "$p/seq" "$seq" || return 125
+	sleep "$quiet"
+	end=$(( $(lab_now) + limit - quiet ))
+	while :; do
+		got=$(xenstore-read "$p/done" 2>/dev/null) || got=
+		[ "$got" = "$seq" ] && break
+		[ "$(lab_now)" -lt "$end" ] || { echo "bx: the client did not finish within ${limit}s" >&2; return 124; }
+		timeout 1 xenstore-watch -n 2 "$p/done" > /dev/null 2>&1
+	done
+	n=$(xenstore-read "$p/nout" 2>/dev/null || echo 0)
+	i=0
+	while [ "$i" -lt "$n" ] && [ "$i" -lt 64 ]; do
+		xenstore-read "$p/out/$i" 2>/dev/null | tr -d '\n'
+		i=$((i + 1))
+	done | base64 -d
 }
 
 # bx_fields OUT: "conns= replies= errors= conn_rate= min= avg= max= median=
@@ -131,10 +186,12 @@ bx_state() {
 		bx_die "no owner entries for domain $BX_DOM"
 }
 
-# bx_walks LOG FROM: the walks logged after line FROM: "walks=N walk_ms_avg=
-# walk_ms_max= paused=N" (the daemon's pause count is cumulative)
+# bx_walks LOG FROM: the tenant's walks logged after line FROM: "walks=N
+# walk_ms_avg= walk_ms_max= paused=N" (the daemon's pause count is
+# cumulative), then the other domains' (the client's) as "other_walks=N"
 bx_walks() {
-	awk -v from="$2" '
+	awk -v from="$2" -v dom="dom $BX_DOM:" '
+	/ generation .* in [0-9.]+ ms/ && index($0, dom) == 0 { if (NR > from) o++; next }
 	/ generation .* in [0-9.]+ ms/ {
 		p = 0
 		if (match($0, /[0-9]+ paused/)) p = substr($0, RSTART, RLENGTH - 7) + 0
@@ -142,8 +199,8 @@ bx_walks() {
 		for (i = 1; i < NF; i++) if ($i == "in" && $(i + 2) == "ms") t = $(i + 1)
 		n++; s += t; if (t > mx) mx = t; p1 = p
 	}
-	END { printf "walks=%d walk_ms_avg=%.1f walk_ms_max=%.1f paused=%d\n",
-		n, n ? s / n : 0, mx, n ? p1 - p0 : 0 }' "$1" 2>/dev/null
+	END { printf "walks=%d walk_ms_avg=%.1f walk_ms_max=%.1f paused=%d other_walks=%d\n",
+		n, n ? s / n : 0, mx, n ? p1 - p0 : 0, o }' "$1" 2>/dev/null
 }
 
 t_bench_setup() {
@@ -160,8 +217,16 @@ t_bench_setup() {
 	sleep 0.5
 	out=$(LAB_EXEC_TIMEOUT=120 lab_exec "$BX_G" \
 		"wget -q -O /tmp/xfhttpd http://$LAB_DOM0_IP:8088/xfhttpd && chmod 755 /tmp/xfhttpd && echo fetched")
+	grep -q fetched <<<"$out" || { kill "$hp" 2>/dev/null; bx_die "domU could not fetch the server: $out"; }
+	if [ "$BX_CLIENT" = domu ]; then
+		bx_say "client $BX_C ($(lab_type "$BX_C"), domain $BX_CDOM): fetching httperf"
+		out=$(LAB_EXEC_TIMEOUT=180 lab_exec "$BX_C" \
+			"mkdir -p /tmp/bx && cd /tmp/bx && wget -q -O - http://$LAB_DOM0_IP:8088/client.tgz | tar -xzf - &&
+			 ./lib/ld-linux-x86-64.so.2 --library-path /tmp/bx/lib ./httperf --version 2>&1 | head -n 1 && echo fetched")
+		grep -q fetched <<<"$out" || { kill "$hp" 2>/dev/null; bx_die "the client could not fetch httperf: $out"; }
+		bx_say "client: $(head -n 1 <<<"$out")"
+	fi
 	kill "$hp" 2>/dev/null || true
-	grep -q fetched <<<"$out" || bx_die "domU could not fetch the server: $out"
 	# as the web server's user (www, uid 33), like the scenario's
 	lab_spawn "$BX_G" www web "exec /tmp/xfhttpd $BX_PORT" > /dev/null || bx_die "cannot start xfhttpd"
 	t_wait 30 bash -c "httperf --server $BX_IP --port $BX_PORT --uri / --num-conns 1 --timeout 5 2>&1 |
