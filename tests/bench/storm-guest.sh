@@ -18,12 +18,16 @@
 #
 # Output: "RES state=base|storm-raw|storm rep=R metric=M value=V" lines and
 # "INFO ..." lines, "BENCH-DONE" at the end.
-#   storm-guest.sh REPS CONNECTS BYTES [RESOLVER ARGS...]
+#   storm-guest.sh REPS CONNECTS BYTES PPS [RESOLVER ARGS...]
+# PPS: the storm's packets per second, held to a schedule so that storm-raw
+# and storm get the same packets (0: as fast as the sender goes, which then
+# differs between the states with what each packet costs).
 set -u
 REPS=${1:-3}
 N=${2:-200}
 BYTES=${3:-20000000}
-shift $(($# < 3 ? $# : 3))
+PPS=${4:-0}
+shift $(($# < 4 ? $# : 4))
 RESOLVE_ARGS=$*
 KO=/lib/xfilter/xfilter.ko
 G=10.0.0.2 G2=10.0.0.4 P=10.0.0.3
@@ -73,7 +77,7 @@ measure() {	# measure STATE REP
 	storm-raw) xfnl domain-set 5 enabled=0 > /dev/null || fail "disable 5" ;;
 	esac
 	if [ "$st" != base ]; then
-		ip netns exec guest $STORM_CPU xfnet storm $P 600 > /tmp/storm.log 2>&1 &
+		ip netns exec guest $STORM_CPU xfnet storm $P 600 "$PPS" > /tmp/storm.log 2>&1 &
 		spid=$!
 		sleep 1
 	fi
@@ -91,6 +95,10 @@ measure() {	# measure STATE REP
 	if [ -n "$spid" ]; then
 		kill "$spid" 2>/dev/null
 		wait "$spid" 2>/dev/null
+		out=$(cat /tmp/storm.log)
+		info "$st rep=$rep domain 5 $out"
+		v=$(echo "$out" | sed -n 's/.* pps=\([0-9.]*\).*/\1/p')
+		echo "RES state=$st rep=$rep metric=storm_pps value=${v:-nan}"
 		xfnl domain-set 5 enabled=1 > /dev/null || fail "enable 5"
 		info "$st rep=$rep domain 5 misses +$(($(cat /sys/kernel/xfilter/domains/5/misses) - m0))" \
 			"hold_overflows5=$(cat /sys/kernel/xfilter/domains/5/hold_overflows)" \
@@ -109,7 +117,7 @@ if [ "$CPUS" -ge 3 ]; then
 	STORM_CPU="taskset 4"
 	RESOLVER_CPU="taskset 2"
 fi
-info "cpus=$CPUS resolver args: ${RESOLVE_ARGS:-none}"
+info "cpus=$CPUS storm pps=${PPS} (0: unpaced) resolver args: ${RESOLVE_ARGS:-none}"
 setup
 for rep in $(seq "$REPS"); do
 	measure base "$rep"

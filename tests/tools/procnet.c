@@ -195,6 +195,44 @@ static int cmp_pid(const void *a, const void *b)
 	return *(const pid_t *)a - *(const pid_t *)b;
 }
 
+static int read_tables(pid_t pid, struct pn_table *t)
+{
+	int rc = read_table(pid, "tcp", AF_INET, IPPROTO_TCP, t);
+
+	if (!rc)
+		rc = read_table(pid, "tcp6", AF_INET6, IPPROTO_TCP, t);
+	if (!rc)
+		rc = read_table(pid, "udp", AF_INET, IPPROTO_UDP, t);
+	if (!rc)
+		rc = read_table(pid, "udp6", AF_INET6, IPPROTO_UDP, t);
+	return rc;
+}
+
+int pn_sockets(uint64_t netns_ino, pid_t *reader, struct pn_table *t)
+{
+	uint64_t ino = 0;
+	int rc;
+
+	t->n = 0;
+	t->owners = 0;
+	/*
+	 * The tables are read through a process of the namespace. The one
+	 * of the last call is checked before and after the read, so a table
+	 * read as it exited or moved is not taken for the namespace's.
+	 */
+	if (*reader > 0 && !pid_netns(*reader, &ino) && ino == netns_ino) {
+		rc = read_tables(*reader, t);
+		if (!rc && !pid_netns(*reader, &ino) && ino == netns_ino)
+			return 0;
+		t->n = 0;
+	}
+	*reader = 0;
+	rc = pn_collect(netns_ino, t);
+	if (!rc && t->reader > 0)
+		*reader = t->reader;
+	return rc;
+}
+
 int pn_collect(uint64_t netns_ino, struct pn_table *t)
 {
 	DIR *d = opendir("/proc");
@@ -204,6 +242,8 @@ int pn_collect(uint64_t netns_ino, struct pn_table *t)
 	int rc = 0;
 
 	t->n = 0;
+	t->reader = 0;
+	t->owners = 1;
 	if (!d)
 		return -errno;
 	while ((e = readdir(d))) {
@@ -230,15 +270,11 @@ int pn_collect(uint64_t netns_ino, struct pn_table *t)
 	if (!npids)
 		goto out;	/* nobody in the namespace: no sockets either */
 	qsort(pids, npids, sizeof(*pids), cmp_pid);
-	rc = read_table(pids[0], "tcp", AF_INET, IPPROTO_TCP, t);
-	if (!rc)
-		rc = read_table(pids[0], "tcp6", AF_INET6, IPPROTO_TCP, t);
-	if (!rc)
-		rc = read_table(pids[0], "udp", AF_INET, IPPROTO_UDP, t);
-	if (!rc)
-		rc = read_table(pids[0], "udp6", AF_INET6, IPPROTO_UDP, t);
-	if (!rc)
+	rc = read_tables(pids[0], t);
+	if (!rc) {
+		t->reader = pids[0];
 		find_owners(pids, npids, t);
+	}
 out:
 	closedir(d);
 	free(pids);

@@ -31,6 +31,8 @@ struct pn_sock {
 struct pn_table {
 	struct pn_sock *s;
 	size_t n, cap;
+	pid_t reader;		/* the process whose /proc/PID/net was read */
+	int owners;		/* owners were looked for (pn_collect) */
 };
 
 /* Inode of the named network namespace (/run/netns/NAME or a path). */
@@ -39,6 +41,15 @@ int pn_netns_ino(const char *name, uint64_t *ino);
 /* Every TCP/UDP socket of the namespace with its owner; 0 or -errno. */
 int pn_collect(uint64_t netns_ino, struct pn_table *t);
 void pn_free(struct pn_table *t);
+
+/*
+ * The sockets alone, owners not looked for: what the memory walk's lookup
+ * in the guest's socket hash tables gives, before any task is walked.
+ * *reader keeps a process of the namespace from call to call (0 at first),
+ * so a call reads four files instead of every process's namespace link;
+ * when it is gone, the call is a full pn_collect(). 0 or -errno.
+ */
+int pn_sockets(uint64_t netns_ino, pid_t *reader, struct pn_table *t);
 
 /*
  * The socket a flow key belongs to: the exact connected socket, else the

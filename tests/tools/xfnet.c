@@ -24,10 +24,13 @@
  *   xfnet connlat ADDR PORT N           connect N times; median and p99 of
  *                                        the connect() time in microseconds
  *                                        (with -s: source ports SPORT..+N-1)
- *   xfnet storm ADDR SECONDS            raw UDP/IPv4 to ADDR from random source
+ *   xfnet storm ADDR SECONDS [PPS]      raw UDP/IPv4 to ADDR from random source
  *                                        and destination ports with no socket
  *                                        behind them: every packet a miss
- *                                        (needs CAP_NET_RAW)
+ *                                        (needs CAP_NET_RAW); with PPS, at
+ *                                        that rate, held to a schedule so
+ *                                        two runs send the same packets
+ *                                        unless the CPU cannot keep up
  * Options before the mode: -s SPORT (bind the source port), -w SECONDS
  * (timeout for connect and reads, default 3).
  *
@@ -69,7 +72,7 @@ static void usage(void)
 		"  serve tcp|udp ADDR PORT | send tcp ADDR PORT NBYTES\n"
 		"  send udp ADDR PORT COUNT SIZE | stream ADDR PORT SECONDS\n"
 		"  crr-serve PORT [ADDR] | crr ADDR PORT SECONDS | connlat ADDR PORT N\n"
-		"  storm ADDR SECONDS\n");
+		"  storm ADDR SECONDS [PPS]\n");
 	exit(2);
 }
 
@@ -562,11 +565,20 @@ static int connlat(const char *addr, const char *port, long count)
 	return fail ? 1 : 0;
 }
 
-static int storm(const char *addr, double secs)
+static volatile sig_atomic_t storm_stop;
+
+static void on_storm_stop(int sig)
+{
+	(void)sig;
+	storm_stop = 1;
+}
+
+/* Stops at SIGTERM too, printing what it sent. */
+static int storm(const char *addr, double secs, double pps)
 {
 	struct sockaddr_in dst = { .sin_family = AF_INET };
 	unsigned char pkt[8 + 32];
-	double t0 = now();
+	double t0 = now(), late = 0;
 	long sent = 0, failed = 0;
 	unsigned int seed = (unsigned int)getpid();
 	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_UDP);
@@ -578,7 +590,8 @@ static int storm(const char *addr, double secs)
 	if (inet_pton(AF_INET, addr, &dst.sin_addr) != 1)
 		usage();
 	memset(pkt, 'S', sizeof(pkt));
-	while (now() - t0 < secs) {
+	signal(SIGTERM, on_storm_stop);
+	while (!storm_stop && now() - t0 < secs) {
 		uint16_t sp = (uint16_t)(1024 + rand_r(&seed) % 60000);
 		uint16_t dp = (uint16_t)(1024 + rand_r(&seed) % 60000);
 		uint16_t len = htons(sizeof(pkt));
@@ -594,10 +607,20 @@ static int storm(const char *addr, double secs)
 			sent++;
 		else
 			failed++;
-		if (sent % 64 == 0)
+		if (pps > 0 && (sent + failed) % 16 == 0) {
+			/* the schedule: packet i leaves at t0 + i / pps */
+			double due = t0 + (double)(sent + failed) / pps, t = now();
+
+			if (due > t)
+				usleep((useconds_t)((due - t) * 1e6));
+			else if (t - due > late)
+				late = t - due;
+		} else if (pps <= 0 && sent % 64 == 0) {
 			usleep(1000);
+		}
 	}
-	printf("storm sent=%ld failed=%ld secs=%.1f\n", sent, failed, now() - t0);
+	printf("storm sent=%ld failed=%ld secs=%.1f pps=%.0f max_late_ms=%.1f\n", sent,
+	       failed, now() - t0, (double)sent / (now() - t0), late * 1e3);
 	close(fd);
 	return 0;
 }
@@ -643,8 +666,8 @@ int main(int argc, char **argv)
 		return crr_serve(argv[1], argc == 3 ? argv[2] : "0.0.0.0");
 	if (!strcmp(argv[0], "crr") && argc == 4)
 		return crr(argv[1], argv[2], atof(argv[3]));
-	if (!strcmp(argv[0], "storm") && argc == 3)
-		return storm(argv[1], atof(argv[2]));
+	if (!strcmp(argv[0], "storm") && (argc == 3 || argc == 4))
+		return storm(argv[1], atof(argv[2]), argc == 4 ? atof(argv[3]) : 0);
 	if (!strcmp(argv[0], "tag-serve") && argc == 3)
 		return tag_serve(argv[1], argv[2]);
 	if (!strcmp(argv[0], "churn") && argc == 6)

@@ -569,6 +569,7 @@ struct resolver {
 	unsigned int nr_ns;
 	uint32_t ns_dom[RESOLVE_NS];
 	uint64_t ns[RESOLVE_NS];
+	pid_t reader[RESOLVE_NS + 1];	/* per namespace, see pn_sockets() */
 	long delay_ms;
 	int ignore, fifo;
 	long count, seen;
@@ -651,17 +652,37 @@ static int answer_misses(struct resolver *r, const struct xf_miss *m, size_t n)
 {
 	struct pn_table t = { 0 };
 	uint64_t netns = r->netns, scan;
+	pid_t *reader = &r->reader[RESOLVE_NS];
 	size_t i, found = 0;
+	bool any = false;
 	int rc;
 
 	for (i = 0; i < r->nr_ns; i++)
-		if (r->ns_dom[i] == m[0].domid)
+		if (r->ns_dom[i] == m[0].domid) {
 			netns = r->ns[i];
+			reader = &r->reader[i];
+		}
 	if (r->delay_ms > 0)
 		usleep((useconds_t)(r->delay_ms * 1000));
 	/* before the scan: no event is read until the turn is over */
 	scan = xf_missq_scan_stamp(&r->q);
-	rc = pn_collect(netns, &t);
+	/*
+	 * Like xfilterd's turn: the sockets first, and the owners (every
+	 * process's fds, the costly part) only when some miss has a socket.
+	 * Misses of no socket are answered from the sockets alone.
+	 */
+	rc = pn_sockets(netns, reader, &t);
+	for (i = 0; !rc && i < n && !any; i++) {
+		const struct pn_sock *s = pn_match(&t, m[i].key.family, m[i].key.proto,
+						   m[i].key.guest_addr, m[i].key.guest_port,
+						   m[i].key.has_peer_addr ?
+						   m[i].key.peer_addr : NULL,
+						   m[i].key.peer_port);
+
+		any = s && s->inode;
+	}
+	if (!rc && any && !t.owners)
+		rc = pn_collect(netns, &t);
 	if (rc) {
 		fprintf(stderr, "xfnl: reading sockets: %s\n", strerror(-rc));
 		return rc;
