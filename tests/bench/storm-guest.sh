@@ -63,9 +63,11 @@ setup() {
 	xfnl rule-add verdict=drop dom=5 uid=4242 > /dev/null || fail "rule"
 	xfnl rule-add verdict=drop dom=6 uid=4242 > /dev/null || fail "rule"
 	# one resolver for both domains, as xfilterd is one daemon: it answers
-	# domain 6's misses from guest2's sockets, the storm's with "no socket"
+	# each domain's misses from that domain's own sockets (the storm's
+	# with "no socket"), as xfilterd reads each guest's own memory
 	rm -f /tmp/res.ready
-	$RESOLVER_CPU xfnl resolve guest2 --ready /tmp/res.ready $RESOLVE_ARGS > /tmp/res.log 2>&1 &
+	$RESOLVER_CPU xfnl resolve guest2 --ns 5=guest --ns 6=guest2 --ready /tmp/res.ready \
+		$RESOLVE_ARGS > /tmp/res.log 2>&1 &
 	for _ in $(seq 50); do [ -e /tmp/res.ready ] && break; sleep 0.2; done
 	[ -e /tmp/res.ready ] || fail "resolver"
 }
