@@ -18,7 +18,9 @@
 #
 # Output: "RES state=base|storm-raw|storm rep=R metric=M value=V" lines and
 # "INFO ..." lines, "BENCH-DONE" at the end.
-#   storm-guest.sh REPS CONNECTS BYTES PPS [RESOLVER ARGS...]
+#   storm-guest.sh REPS CONNECTS BYTES PPS PROFILE [RESOLVER ARGS...]
+# With PROFILE 1, the connects of the storm states run under perf, whose
+# report is printed as "PROF ..." lines.
 # PPS: the storm's packets per second, held to a schedule so that storm-raw
 # and storm get the same packets (0: as fast as the sender goes, which then
 # differs between the states with what each packet costs).
@@ -27,7 +29,9 @@ REPS=${1:-3}
 N=${2:-200}
 BYTES=${3:-20000000}
 PPS=${4:-0}
-shift $(($# < 4 ? $# : 4))
+PROFILE=${5:-0}
+[ "$PROFILE" = 1 ] || PROFILE=
+shift $(($# < 5 ? $# : 5))
 RESOLVE_ARGS=$*
 KO=/lib/xfilter/xfilter.ko
 G=10.0.0.2 G2=10.0.0.4 P=10.0.0.3
@@ -83,7 +87,28 @@ measure() {	# measure STATE REP
 		spid=$!
 		sleep 1
 	fi
-	out=$(ip netns exec guest2 xfnet -w 3 connlat $P $CRR "$N")
+	if [ -n "${PROFILE:-}" ] && [ "$st" != base ]; then
+		# where the CPU goes while domain 6 connects: perf samples the
+		# whole guest; the module's symbols are summed apart
+		perf record -q -e cpu-clock -a -o /tmp/perf.data -- \
+			ip netns exec guest2 xfnet -w 3 connlat $P $CRR "$N" > /tmp/connlat.out 2>&1 ||
+			echo "BENCH-FAIL perf record"
+		out=$(cat /tmp/connlat.out)
+		grep '\[xfilter\]' /proc/kallsyms | awk '{ print $3 }' > /tmp/xfsyms
+		perf report -q -i /tmp/perf.data --stdio --sort comm,sym 2>/dev/null |
+			awk -v s="$st" 'FILENAME == "/tmp/xfsyms" { xf[$1] = 1; next }
+				NF && $1 ~ /%$/ {
+					sym = $NF; pct = $1 + 0
+					if (sym in xf) { tot += pct; flag = " [xfilter]" } else flag = ""
+					if (n++ < 60 || (flag != "" && pct >= 0.05))
+						printf "PROF state=%s %6.2f%% %s %s%s\n", s, pct, $2, sym, flag
+				}
+				END { printf "PROF state=%s %6.2f%% module total\n", s, tot }' /tmp/xfsyms -
+		perf report -q -i /tmp/perf.data --stdio --sort comm 2>/dev/null |
+			awk -v s="$st" 'NF && $1 ~ /%$/ { printf "PROF state=%s comm %s %s\n", s, $1, $2 }'
+	else
+		out=$(ip netns exec guest2 xfnet -w 3 connlat $P $CRR "$N")
+	fi
 	info "$st rep=$rep connlat $out"
 	v=$(echo "$out" | sed -n 's/.*median_us=\([0-9.]*\).*/\1/p')
 	echo "RES state=$st rep=$rep metric=connect_median_us value=${v:-nan}"

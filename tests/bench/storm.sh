@@ -34,7 +34,10 @@
 #                            RESOLVE (extra `xfnl resolve` options, e.g.
 #                            "--fifo" for the unfair arrival-order resolver),
 #                            PPS (the storm's packets per second, 25000;
-#                            0: as fast as its sender goes)
+#                            0: as fast as its sender goes), PROFILE (1:
+#                            perf profiles of the storm states' connects,
+#                            in out/bench-storm-profile.txt; perturbs the
+#                            figures)
 # The storm is held to PPS so that storm-raw and storm carry the same
 # packets: a sender that goes as fast as it can sends fewer when each packet
 # costs more, and more when the resolver leaves it more of the CPU, which
@@ -50,15 +53,15 @@ make -s -C "$TOP/tests/tools" || exit 1
 KO=$TOP/module/xfilter.ko
 [ -f "$KO" ] || make -s -C "$TOP" module || exit 1
 
-NAME=bench-storm
+NAME=bench-storm${PROFILE:+-profile}
 # shellcheck disable=SC2086 # RESOLVE is a word list
 "$TOP/scripts/qemu-run.sh" -q -n "$NAME" ${ICOUNT:+--icount} --smp "$SMP" -t "$TIMEOUT" -m 1024 \
 	--kmod veth --kmod bridge --ko "$KO" \
-	--bin "$TOP/tests/tools/build/xfnl" --bin "$TOP/tests/tools/build/xfnet" \
-	"$TOP/tests/bench/storm-guest.sh" "$REPS" "$N" "$BYTES" "$PPS" $RESOLVE
+	--bin "$TOP/tests/tools/build/xfnl" --bin "$TOP/tests/tools/build/xfnet" ${PROFILE:+--bin perf} \
+	"$TOP/tests/bench/storm-guest.sh" "$REPS" "$N" "$BYTES" "$PPS" "${PROFILE:+1}" $RESOLVE
 rc=$?
 LOG=$TOP/out/qemu/$NAME/console.log
-tr -d '\r' < "$LOG" | grep -a -E '^(INFO|BENCH-FAIL|BENCH-DONE)' || true
+tr -d '\r' < "$LOG" | grep -a -E '^(INFO|BENCH-FAIL|BENCH-DONE|PROF)' || true
 tr -d '\r' < "$LOG" | python3 -c '
 import re, statistics, sys
 v = {}
