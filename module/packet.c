@@ -122,15 +122,30 @@ static bool cache_unpack(u64 c, const struct xf_ruleset *rs,
  * an attributed owner. xf_decide_owner() would then only count the packet
  * (owner, hits, accepted) and accept it; the caller does that itself.
  */
-static bool cached_plain_accept(const struct xf_owner *o,
-				const struct xf_pkt *pkt,
-				const struct xf_ruleset *rs)
+static __always_inline bool plain_accept(const struct xf_owner *o, u8 dir,
+					 const struct xf_ruleset *rs)
 {
-	u64 c = READ_ONCE(o->cache[pkt->dir == XFILTER_DIR_IN]);
+	u64 c = READ_ONCE(o->cache[dir == XFILTER_DIR_IN]);
 
 	return c == ((u64)XFILTER_VERDICT_ACCEPT << XF_CACHE_VERDICT_SHIFT |
 		     (u32)rs->gen) &&
 	       !(o->info.flags & XFILTER_OWNER_F_UNATTRIBUTED);
+}
+
+static bool cached_plain_accept(const struct xf_owner *o,
+				const struct xf_pkt *pkt,
+				const struct xf_ruleset *rs)
+{
+	return plain_accept(o, pkt->dir, rs);
+}
+
+/* What decide() counts when cached_plain_accept() accepts. */
+static __always_inline void count_plain_accept(struct xf_domain *dom,
+					       struct xf_owner *o, u32 len)
+{
+	xf_stat_add2(dom, XFILTER_STATS_A_HITS, 1, XFILTER_STATS_A_ACCEPTED, 1);
+	atomic64_inc(&o->packets);
+	atomic64_add(len, &o->bytes);
 }
 
 /**
@@ -376,10 +391,7 @@ static noinline unsigned int decide(struct xf_vif *vif, struct sk_buff *skb,
 	o = packet_owner(xf_dom_table(dom), &pkt);
 	if (likely(o)) {
 		if (likely(cached_plain_accept(o, &pkt, rs))) {
-			atomic64_inc(&o->packets);
-			atomic64_add(pkt.len, &o->bytes);
-			xf_stat_add2(dom, XFILTER_STATS_A_HITS, 1,
-				     XFILTER_STATS_A_ACCEPTED, 1);
+			count_plain_accept(dom, o, pkt.len);
 			return NF_ACCEPT;
 		}
 		xf_stat_inc(dom, XFILTER_STATS_A_HITS);
@@ -421,19 +433,54 @@ static noinline unsigned int decide(struct xf_vif *vif, struct sk_buff *skb,
 	return xf_hold(vif, skb, &pkt);
 }
 
-/**
- * xf_packet_hook - decide one packet seen on a vif
- * @vif: the vif (the hook's private data)
- * @skb: the packet
- * @dir: XFILTER_DIR_OUT on the vif's ingress, XFILTER_DIR_IN on its egress
- *
- * Returns NF_ACCEPT, NF_DROP or NF_STOLEN (held until its owner is known).
- * Context: softirq or BH disabled, RCU read side (the netdev hooks).
+/*
+ * decide() of a TCP SYN from the world: xf_flow_syn_in(), which also fills
+ * the flow cache for the rest of the connection, then, for a listener with
+ * a plain cached accept, what decide() counts. Anything else goes to
+ * decide() from the start (its lookup finds what this one found, or what
+ * the table holds a moment later). Apart from packet_hook(), so that the
+ * key's stack slot costs the other packets nothing.
  */
-unsigned int xf_packet_hook(struct xf_vif *vif, struct sk_buff *skb, u8 dir)
+static noinline unsigned int syn_in(struct xf_vif *vif, struct sk_buff *skb,
+				    const struct xf_ruleset *rs,
+				    u64 w0, u64 w2, u64 w4)
+{
+	struct xf_domain *dom = vif->dom;
+	struct xf_key key __xf_noinit;
+	u64 *k = (u64 *)&key;
+	struct xf_owner *o;
+
+	k[0] = w0;
+	k[1] = 0;
+	k[2] = w2;
+	k[3] = 0;
+	k[4] = w4;
+	o = xf_flow_syn_in(xf_dom_table(dom), &key);
+	if (likely(o && plain_accept(o, XFILTER_DIR_IN, rs))) {
+		count_plain_accept(dom, o, skb->len);
+		return NF_ACCEPT;
+	}
+	return decide(vif, skb, XFILTER_DIR_IN, rs);
+}
+
+/*
+ * xf_packet_hook() for one direction (@dir is a constant in each of the
+ * two hooks, so each has its own copy). The packet most hooks see is
+ * decided here without a struct xf_pkt: an IPv4 TCP/UDP packet
+ * (xf_parse_flow4()) that is not a SYN, whose owner this CPU's flow cache
+ * remembers (xf_flow_peek4()) with a plain cached accept
+ * (cached_plain_accept()). Its flow stays in registers: no stack frame to
+ * zero, nothing written but the counters. A SYN from the world goes to
+ * syn_in(); any other packet to decide(), which parses it whole.
+ */
+static __always_inline unsigned int packet_hook(struct xf_vif *vif,
+						struct sk_buff *skb, u8 dir)
 {
 	struct xf_domain *dom = vif->dom;
 	const struct xf_ruleset *rs;
+	struct xf_owner *o;
+	struct xf_flow4 f;
+	u64 w0, w2, w4;
 
 	xf_stat_add2(dom, XFILTER_STATS_A_PACKETS, 1, XFILTER_STATS_A_BYTES,
 		     skb->len);
@@ -444,6 +491,49 @@ unsigned int xf_packet_hook(struct xf_vif *vif, struct sk_buff *skb, u8 dir)
 		xf_stat_inc(dom, XFILTER_STATS_A_ACCEPTED);
 		return NF_ACCEPT;
 	}
+	if (unlikely(!xf_parse_flow4(skb, dir, &f)))
+		goto slow;
+	xf_flow4_words(&f, &w0, &w2, &w4);
+	if (unlikely(f.syn)) {
+		if (dir == XFILTER_DIR_IN)
+			return syn_in(vif, skb, rs, w0, w2, w4);
+		goto slow;
+	}
+	o = xf_flow_peek4(xf_dom_table(dom), w0, w2, w4);
+	if (likely(o && plain_accept(o, dir, rs))) {
+		count_plain_accept(dom, o, skb->len);
+		return NF_ACCEPT;
+	}
+slow:
 	return decide(vif, skb, dir, rs);
+}
+
+/* xf_packet_hook() of the vif's ingress: what the guest sends. */
+unsigned int xf_packet_hook_out(struct xf_vif *vif, struct sk_buff *skb)
+{
+	return packet_hook(vif, skb, XFILTER_DIR_OUT);
+}
+
+/* xf_packet_hook() of the vif's egress: what the guest receives. */
+unsigned int xf_packet_hook_in(struct xf_vif *vif, struct sk_buff *skb)
+{
+	return packet_hook(vif, skb, XFILTER_DIR_IN);
+}
+
+/**
+ * xf_packet_hook - decide one packet seen on a vif
+ * @vif: the vif (the hook's private data)
+ * @skb: the packet
+ * @dir: XFILTER_DIR_OUT on the vif's ingress, XFILTER_DIR_IN on its egress
+ *
+ * Returns NF_ACCEPT, NF_DROP or NF_STOLEN (held until its owner is known).
+ * The hooks call xf_packet_hook_out() and xf_packet_hook_in(), the same.
+ * Context: softirq or BH disabled, RCU read side (the netdev hooks).
+ */
+unsigned int xf_packet_hook(struct xf_vif *vif, struct sk_buff *skb, u8 dir)
+{
+	if (dir == XFILTER_DIR_IN)
+		return xf_packet_hook_in(vif, skb);
+	return xf_packet_hook_out(vif, skb);
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_packet_hook);

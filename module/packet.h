@@ -21,6 +21,8 @@ enum xf_fail {
 
 struct xf_owner *xf_packet_owner(struct xf_table *t, const struct xf_pkt *pkt);
 unsigned int xf_packet_hook(struct xf_vif *vif, struct sk_buff *skb, u8 dir);
+unsigned int xf_packet_hook_out(struct xf_vif *vif, struct sk_buff *skb);
+unsigned int xf_packet_hook_in(struct xf_vif *vif, struct sk_buff *skb);
 unsigned int xf_packet_resolve(struct xf_vif *vif, struct sk_buff *skb,
 			       const struct xf_pkt *pkt, enum xf_fail fail);
 

@@ -53,21 +53,26 @@ struct xf_pkt {
 
 int xf_parse_slow(const struct sk_buff *skb, u8 dir, struct xf_pkt *pkt);
 
+/* The flow of the common packet (below), as the hooks see it. */
+struct xf_flow4 {
+	__be32 gaddr, paddr;
+	__be16 gport, pport;
+	u8 proto;
+	bool syn;
+};
+
 /*
  * The common packet, in one pass over the linear header: untagged IPv4
  * without options, not a later fragment, TCP or UDP, with 14 bytes past
- * the IP header (up to the TCP flags) in the skb's head. It writes every
- * field of @pkt, and exactly what the general parse would; anything else
- * returns false and takes the general parse.
+ * the IP header (up to the TCP flags) in the skb's head. Anything else
+ * returns false and takes the general parse. Fills @f only, so that a
+ * caller that keeps @f local keeps it in registers.
  */
-static __always_inline bool xf_parse_fast4(const struct sk_buff *skb, u8 dir,
-					   struct xf_pkt *pkt)
+static __always_inline bool xf_parse_flow4(const struct sk_buff *skb, u8 dir,
+					   struct xf_flow4 *f)
 {
-	struct xf_key *k = &pkt->key;
 	const struct ethhdr *eth;
 	const struct iphdr *iph;
-	__be32 gaddr, paddr;
-	__be16 gport, pport;
 	const u8 *l4;
 	u8 proto;
 
@@ -84,44 +89,86 @@ static __always_inline bool xf_parse_fast4(const struct sk_buff *skb, u8 dir,
 		return false;
 	proto = iph->protocol;
 	if (proto == IPPROTO_TCP)
-		pkt->syn = (l4[13] & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN;
+		f->syn = (l4[13] & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN;
 	else if (proto == IPPROTO_UDP)
-		pkt->syn = false;
+		f->syn = false;
 	else
 		return false;
-
+	f->proto = proto;
 	if (dir == XFILTER_DIR_OUT) {
-		gaddr = iph->saddr;
-		paddr = iph->daddr;
-		gport = get_unaligned((const __be16 *)l4);
-		pport = get_unaligned((const __be16 *)(l4 + 2));
+		f->gaddr = iph->saddr;
+		f->paddr = iph->daddr;
+		f->gport = get_unaligned((const __be16 *)l4);
+		f->pport = get_unaligned((const __be16 *)(l4 + 2));
 	} else {
-		gaddr = iph->daddr;
-		paddr = iph->saddr;
-		gport = get_unaligned((const __be16 *)(l4 + 2));
-		pport = get_unaligned((const __be16 *)l4);
+		f->gaddr = iph->daddr;
+		f->paddr = iph->saddr;
+		f->gport = get_unaligned((const __be16 *)(l4 + 2));
+		f->pport = get_unaligned((const __be16 *)l4);
 	}
-	k->gaddr.ip6.s6_addr32[0] = gaddr;
+	return true;
+}
+
+/*
+ * The three words of the struct xf_key of @f that are not zero (0, 2 and
+ * 4 of its five; see xf_key_eq()), without writing the key to memory.
+ * xf_parse_fast4() writes the key these words describe.
+ */
+static __always_inline void xf_flow4_words(const struct xf_flow4 *f, u64 *w0,
+					   u64 *w2, u64 *w4)
+{
+	union {
+		struct { __be32 a, z; } ip;
+		u64 w;
+	} g = { .ip = { f->gaddr, 0 } }, p = { .ip = { f->paddr, 0 } };
+	union {
+		struct {
+			__be16 gport, pport;
+			u8 family, proto, pad[2];
+		} t;
+		u64 w;
+	} t = { .t = { f->gport, f->pport, AF_INET, f->proto, { 0, 0 } } };
+
+	BUILD_BUG_ON(offsetof(struct xf_key, gport) != 4 * sizeof(u64));
+	*w0 = g.w;
+	*w2 = p.w;
+	*w4 = t.w;
+}
+
+/*
+ * xf_parse_flow4() into a struct xf_pkt: writes every field of @pkt, and
+ * exactly what the general parse would.
+ */
+static __always_inline bool xf_parse_fast4(const struct sk_buff *skb, u8 dir,
+					   struct xf_pkt *pkt)
+{
+	struct xf_key *k = &pkt->key;
+	struct xf_flow4 f;
+
+	if (!xf_parse_flow4(skb, dir, &f))
+		return false;
+	k->gaddr.ip6.s6_addr32[0] = f.gaddr;
 	k->gaddr.ip6.s6_addr32[1] = 0;
 	k->gaddr.ip6.s6_addr32[2] = 0;
 	k->gaddr.ip6.s6_addr32[3] = 0;
-	k->paddr.ip6.s6_addr32[0] = paddr;
+	k->paddr.ip6.s6_addr32[0] = f.paddr;
 	k->paddr.ip6.s6_addr32[1] = 0;
 	k->paddr.ip6.s6_addr32[2] = 0;
 	k->paddr.ip6.s6_addr32[3] = 0;
-	k->gport = gport;
-	k->pport = pport;
+	k->gport = f.gport;
+	k->pport = f.pport;
 	k->family = AF_INET;
-	k->proto = proto;
+	k->proto = f.proto;
 	k->pad[0] = 0;
 	k->pad[1] = 0;
 	pkt->ethertype = ETH_P_IP;
 	pkt->family = AF_INET;
-	pkt->l4proto = proto;
+	pkt->l4proto = f.proto;
 	pkt->dir = dir;
 	pkt->has_key = true;
 	pkt->malformed = false;
 	pkt->fragment = false;
+	pkt->syn = f.syn;
 	pkt->len = skb->len;
 	pkt->nhoff = skb_mac_offset(skb) + ETH_HLEN;
 	pkt->held_at = 0;

@@ -118,11 +118,50 @@ enum xf_shape xf_key_shape(const struct xf_key *key)
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_key_shape);
 
+/**
+ * DOC: Exact filter
+ *
+ * Most exact probes of the packet path find nothing: a connection from
+ * the world is decided by its listener, yet its SYN probes for an exact
+ * entry of its key first (the rest of its flow must find that entry
+ * rather than the listener, xf_flow_syn_in()), and so do the first
+ * packets of flows no entry of which is connected. Each table keeps one
+ * byte per slot of a filter, 8 slots per bucket, indexed by a keyed mix
+ * of the key's words (the flow cache's, cheaper than the table hash): the
+ * number of exact entries whose key maps there. A probe whose slot is 0
+ * cannot find anything and is skipped, as a probe of a shape no entry has
+ * is (probe()). A slot that reaches 255 stays there, so a count never
+ * goes below the truth; a guest that picks colliding keys only makes its
+ * own probes happen. Written with the entries under xf_lock, before an
+ * entry is linked and after it is unlinked, and read locklessly: a reader
+ * racing with an insert may see the table as it was a moment before, as
+ * with the shape counts.
+ */
+#define XF_EXACT_EXTRA_BITS 3
+
+static u64 xf_exact_seed __read_mostly;
+
+static u8 *exact_slot(const struct xf_table *t, const struct xf_key *key)
+{
+	const u64 *w = (const u64 *)key;
+	u64 x = w[0] ^ w[1] ^ ror64(w[2] ^ w[3], 29) ^ ror64(w[4], 47);
+
+	return &t->exact[hash_64(x ^ xf_exact_seed,
+				 t->bits + XF_EXACT_EXTRA_BITS)];
+}
+
 static void shape_add(struct xf_table *t, const struct xf_key *key, int d)
 {
-	unsigned int *n = &t->shapes[xf_key_shape(key)];
+	enum xf_shape shape = xf_key_shape(key);
+	unsigned int *n = &t->shapes[shape];
 
 	WRITE_ONCE(*n, *n + d);
+	if (shape == XF_SHAPE_EXACT) {
+		u8 *c = exact_slot(t, key);
+
+		if (*c != U8_MAX)
+			WRITE_ONCE(*c, *c + d);
+	}
 }
 
 /* Two entries per bucket at the limit. */
@@ -138,10 +177,12 @@ struct xf_table *xf_table_alloc(unsigned int max_entries)
 	unsigned int bits = table_bits(max_entries);
 	struct xf_table *t;
 
-	t = kvzalloc(struct_size(t, buckets, 1U << bits), GFP_KERNEL);
+	t = kvzalloc(size_add(struct_size(t, buckets, 1U << bits),
+			      1U << (bits + XF_EXACT_EXTRA_BITS)), GFP_KERNEL);
 	if (!t)
 		return NULL;
 	t->bits = bits;
+	t->exact = (u8 *)&t->buckets[1U << bits];
 	return t;
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_table_alloc);
@@ -219,10 +260,17 @@ struct xf_owner *xf_table_lookup_exact(struct xf_table *t,
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_table_lookup_exact);
 
-/* A probe of a shape that no entry has is skipped: it would find nothing. */
+/*
+ * A probe of a shape that no entry has is skipped: it would find nothing;
+ * so is an exact probe that the exact filter rules out.
+ */
 static struct xf_owner *probe(struct xf_table *t, const struct xf_key *key)
 {
-	if (!READ_ONCE(t->shapes[xf_key_shape(key)]))
+	enum xf_shape shape = xf_key_shape(key);
+
+	if (!READ_ONCE(t->shapes[shape]))
+		return NULL;
+	if (shape == XF_SHAPE_EXACT && !READ_ONCE(*exact_slot(t, key)))
 		return NULL;
 	return xf_table_lookup_exact(t, key);
 }
@@ -329,6 +377,7 @@ int xf_flow_init(void)
 	if (!xf_flows)
 		return -ENOMEM;
 	get_random_bytes(&xf_flow_seed, sizeof(xf_flow_seed));
+	get_random_bytes(&xf_exact_seed, sizeof(xf_exact_seed));
 	return 0;
 }
 

@@ -65,6 +65,7 @@ struct xf_table {
 	 * the packet path, which skips a probe that cannot find anything.
 	 */
 	unsigned int shapes[XF_NSHAPES];
+	u8 *exact;		/* see "DOC: Exact filter" in table.c */
 	struct hlist_head buckets[];
 };
 
@@ -108,13 +109,22 @@ static inline bool xf_key_eq(const struct xf_key *a, const struct xf_key *b)
 		 (x[3] ^ y[3]) | (x[4] ^ y[4]));
 }
 
+/* This CPU's slot of the key of words @w0..@w4. Context: BH disabled. */
+static __always_inline struct xf_flow_slot *xf_flow_slot_w(u64 w0, u64 w1,
+							   u64 w2, u64 w3,
+							   u64 w4)
+{
+	u64 x = w0 ^ w1 ^ ror64(w2 ^ w3, 29) ^ ror64(w4, 47);
+
+	return this_cpu_ptr(xf_flows) + hash_64(x ^ xf_flow_seed, XF_FLOW_BITS);
+}
+
 /* This CPU's slot of a key. Context: BH disabled. */
 static inline struct xf_flow_slot *xf_flow_slot(const struct xf_key *key)
 {
 	const u64 *w = (const u64 *)key;
-	u64 x = w[0] ^ w[1] ^ ror64(w[2] ^ w[3], 29) ^ ror64(w[4], 47);
 
-	return this_cpu_ptr(xf_flows) + hash_64(x ^ xf_flow_seed, XF_FLOW_BITS);
+	return xf_flow_slot_w(w[0], w[1], w[2], w[3], w[4]);
 }
 
 /**
@@ -135,6 +145,34 @@ static inline struct xf_owner *xf_flow_lookup(struct xf_table *t,
 		return s->o;
 	return xf_flow_fill(s, t, key, seq);
 }
+
+/**
+ * xf_flow_peek4 - the flow cache's answer for an IPv4 key, if it has one
+ * @t: the domain's table
+ * @w0: word 0 of the key (xf_flow4_words())
+ * @w2: word 2
+ * @w4: word 4 (words 1 and 3 of an IPv4 key are zero)
+ *
+ * What xf_flow_lookup() returns when this CPU's slot answers for the key;
+ * NULL when it does not (nothing is looked up or filled then). Words 1
+ * and 3 are not compared: word 4 holds the family, and a key of family
+ * AF_INET, like every key a slot is filled with (a packet's), has zeros
+ * there.
+ * Context: BH disabled, RCU read side.
+ */
+static __always_inline struct xf_owner *
+xf_flow_peek4(const struct xf_table *t, u64 w0, u64 w2, u64 w4)
+{
+	struct xf_flow_slot *s = xf_flow_slot_w(w0, 0, w2, 0, w4);
+	u64 seq = (u64)atomic64_read_acquire(&xf_table_changes);
+	const u64 *k = (const u64 *)&s->key;
+
+	if (s->seq != seq || s->t != t ||
+	    ((k[0] ^ w0) | (k[2] ^ w2) | (k[4] ^ w4)))
+		return NULL;
+	return s->o;
+}
+
 int xf_table_insert(struct xf_table *t, const struct xf_key *key,
 		    const struct xf_owner_info *info, u64 generation,
 		    unsigned int max_entries, u64 scan);

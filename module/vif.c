@@ -69,7 +69,7 @@ static unsigned int hook_ingress(void *priv, struct sk_buff *skb,
 {
 	if (unlikely(skip_match(skb, priv)))
 		return NF_ACCEPT;
-	return xf_packet_hook(priv, skb, XFILTER_DIR_OUT);
+	return xf_packet_hook_out(priv, skb);
 }
 
 static unsigned int hook_egress(void *priv, struct sk_buff *skb,
@@ -77,7 +77,7 @@ static unsigned int hook_egress(void *priv, struct sk_buff *skb,
 {
 	if (unlikely(skip_match(skb, priv)))
 		return NF_ACCEPT;
-	return xf_packet_hook(priv, skb, XFILTER_DIR_IN);
+	return xf_packet_hook_in(priv, skb);
 }
 
 /* "vif<domid>.<handle>" and nothing else. */

@@ -283,6 +283,7 @@ static void xf_parse_test(struct kunit *test)
 {
 	const struct parse_case *c = test->param_value;
 	struct sk_buff *skb = build_pkt(test, &c->spec);
+	struct xf_flow4 f;
 	struct xf_pkt pkt;
 	int ret;
 
@@ -313,6 +314,20 @@ static void xf_parse_test(struct kunit *test)
 			v6addr(&a, g);
 			KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&pkt.key.gaddr.ip6, &a));
 		}
+	}
+	/* The hooks' fast path sees the same key, as words. */
+	if (xf_parse_flow4(skb, c->dir, &f)) {
+		const u64 *w = (const u64 *)&pkt.key;
+		u64 w0, w2, w4;
+
+		xf_flow4_words(&f, &w0, &w2, &w4);
+		KUNIT_EXPECT_TRUE(test, pkt.has_key);
+		KUNIT_EXPECT_EQ(test, f.syn, pkt.syn);
+		KUNIT_EXPECT_EQ(test, w[0], w0);
+		KUNIT_EXPECT_EQ(test, w[1], 0ULL);
+		KUNIT_EXPECT_EQ(test, w[2], w2);
+		KUNIT_EXPECT_EQ(test, w[3], 0ULL);
+		KUNIT_EXPECT_EQ(test, w[4], w4);
 	}
 	kfree_skb(skb);
 }
