@@ -263,11 +263,12 @@ static unsigned int xf_decide_fail(struct xf_vif *vif, struct sk_buff *skb,
  *
  * Any packet but a TCP SYN without ACK: xf_table_lookup(), exact 5-tuple
  * first, through this CPU's flow cache (xf_flow_lookup()). A SYN is never
- * decided through the cache: it starts a connection, and an exact entry
- * of its key is an earlier connection's: it stays until the daemon's next
- * batch sweep even when its socket is gone, and anyone may reuse the
- * 5-tuple (binding the source port is enough), so it would hand the new
- * connection someone else's owner. Hence:
+ * decided by its key's slot of the cache, nor by the table's exact entry
+ * of its key unless held (below): it starts a connection, and an exact
+ * entry of its key is an earlier connection's: it stays until the
+ * daemon's next batch sweep even when its socket is gone, and anyone may
+ * reuse the 5-tuple (binding the source port is enough), so it would hand
+ * the new connection someone else's owner. Hence:
  *
  * - OUT (the guest connects): no entry decides it until the packet is
  *   held; the miss asks the daemon, whose targeted lookup finds the new
@@ -283,9 +284,10 @@ static unsigned int xf_decide_fail(struct xf_vif *vif, struct sk_buff *skb,
  *   After MISS_RESOLVE the exact entry is deleted and the negative cache
  *   decides it as "owner unknown".
  * - IN (the world connects to the guest): a listener decides it, i.e. the
- *   wildcard entries; a held one also takes an exact entry not older than
- *   the hold. It leaves what the table says of its key in the cache, for
- *   the rest of its flow (xf_flow_syn_in()).
+ *   wildcard entries (looked up through the cache under the wildcard key,
+ *   which finds listeners only); a held one also takes an exact entry not
+ *   older than the hold. It leaves what the table says of its key in the
+ *   cache, for the rest of its flow (xf_flow_syn_in()).
  *
  * This costs one targeted lookup per new outgoing connection, which a new
  * connection pays anyway: its socket is not in the table until the next

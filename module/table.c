@@ -363,8 +363,10 @@ EXPORT_SYMBOL_IF_KUNIT(xf_table_lookup);
  * index is a keyed mix, not a hash that resists a guest choosing its
  * ports: a guest that finds colliding flows makes them evict each other,
  * and pays the table lookup it would pay without the cache. A TCP SYN
- * is never decided by it (xf_packet_owner()); a SYN from the world fills
- * it for the rest of its flow (xf_flow_syn_in()).
+ * is never decided by the slot of its own key (xf_packet_owner()); a SYN
+ * from the world reads only the slot of its wildcard key, whose lookup
+ * finds listeners alone, and fills its own for the rest of its flow
+ * (xf_flow_syn_in()).
  */
 struct xf_flow_slot __percpu *xf_flows __read_mostly;
 u64 xf_flow_seed __read_mostly;
@@ -419,19 +421,28 @@ EXPORT_SYMBOL_IF_KUNIT(xf_flow_fill);
  *
  * What xf_table_lookup_wild() returns: a listener decides a connection
  * that starts, never an exact entry of its key (xf_packet_owner()). The
- * cache is not read. It is filled with what xf_table_lookup() says of the
- * key, exact entry first, as for any other packet: the rest of the flow
- * (the guest's SYN-ACK first) then finds its owner in the cache.
+ * cache is not read under @key. It is read under @key with the peer
+ * zeroed, a wildcard key: xf_table_lookup() of that key probes only
+ * wildcard entries, the guest address's then any address's, which is
+ * xf_table_lookup_wild() of @key, and a slot answers only what the table
+ * would answer now (see "DOC: Flow cache"), so the listener of a port
+ * that keeps accepting connections costs no table probe either. The
+ * cache is then filled under @key with what xf_table_lookup() says of
+ * it, exact entry first, as for any other packet: the rest of the flow
+ * (the guest's SYN-ACK first) finds its owner in the cache.
  * Context: BH disabled, RCU read side.
  */
 struct xf_owner *xf_flow_syn_in(struct xf_table *t, const struct xf_key *key)
 {
 	u64 seq = (u64)atomic64_read_acquire(&xf_table_changes);
+	struct xf_key wild = *key;
 	struct xf_owner *e, *w;
 
 	/* xf_table_lookup()'s two steps, both taken. */
 	e = probe(t, key);
-	w = xf_table_lookup_wild(t, key);
+	memset(&wild.paddr, 0, sizeof(wild.paddr));
+	wild.pport = 0;
+	w = xf_flow_lookup(t, &wild);
 	if (e || w)
 		flow_set(xf_flow_slot(key), t, key, e ?: w, seq);
 	return w;

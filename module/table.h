@@ -156,8 +156,8 @@ static inline struct xf_owner *xf_flow_lookup(struct xf_table *t,
  * What xf_flow_lookup() returns when this CPU's slot answers for the key;
  * NULL when it does not (nothing is looked up or filled then). Words 1
  * and 3 are not compared: word 4 holds the family, and a key of family
- * AF_INET, like every key a slot is filled with (a packet's), has zeros
- * there.
+ * AF_INET, like every key a slot is filled with (a packet's, or its
+ * wildcard), has zeros there.
  * Context: BH disabled, RCU read side.
  */
 static __always_inline struct xf_owner *

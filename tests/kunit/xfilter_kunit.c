@@ -794,7 +794,7 @@ static u32 owner_pid(struct xf_table *t, const struct xf_key *k, u8 dir,
 }
 
 /*
- * A SYN neither reads nor fills the cache: with the exact entry of an
+ * A SYN never reads the slot of its own key: with the exact entry of an
  * earlier connection cached, a SYN in is decided by the listener and a
  * SYN out by nobody (held); after the SYN in, the flow's other packets
  * still find the exact entry.
@@ -824,6 +824,14 @@ static void xf_flow_cache_syn_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, insert(t, k, 3, 1, 64), 0);
 	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, in, false, 0), 3U);
 	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, out, true, held), 3U);
+	/* A SYN in reads the listener's slot only while it still holds. */
+	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, in, true, 0), 1U);
+	KUNIT_ASSERT_EQ(test, insert(t, mkkey(0, 22, 0, 0), 4, 1, 64), 0);
+	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, in, true, 0), 4U);
+	KUNIT_ASSERT_EQ(test, insert(t, mkkey(A, 22, 0, 0), 5, 1, 64), 0);
+	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, in, true, 0), 5U);
+	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, in, true, 0), 5U);
+	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, in, false, 0), 3U);
 }
 
 static struct kunit_case xf_table_cases[] = {
