@@ -233,7 +233,11 @@ int pn_sockets(uint64_t netns_ino, pid_t *reader, struct pn_table *t)
 	return rc;
 }
 
-int pn_collect(uint64_t netns_ino, struct pn_table *t)
+/*
+ * Reads the tables (when read_socks) and gives their sockets owners: both
+ * through the processes of the namespace, found in /proc.
+ */
+static int collect(uint64_t netns_ino, struct pn_table *t, int read_socks)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -241,8 +245,10 @@ int pn_collect(uint64_t netns_ino, struct pn_table *t)
 	size_t npids = 0, cap = 0;
 	int rc = 0;
 
-	t->n = 0;
-	t->reader = 0;
+	if (read_socks) {
+		t->n = 0;
+		t->reader = 0;
+	}
 	t->owners = 1;
 	if (!d)
 		return -errno;
@@ -270,15 +276,27 @@ int pn_collect(uint64_t netns_ino, struct pn_table *t)
 	if (!npids)
 		goto out;	/* nobody in the namespace: no sockets either */
 	qsort(pids, npids, sizeof(*pids), cmp_pid);
-	rc = read_tables(pids[0], t);
-	if (!rc) {
-		t->reader = pids[0];
-		find_owners(pids, npids, t);
+	if (read_socks) {
+		rc = read_tables(pids[0], t);
+		if (!rc)
+			t->reader = pids[0];
 	}
+	if (!rc)
+		find_owners(pids, npids, t);
 out:
 	closedir(d);
 	free(pids);
 	return rc;
+}
+
+int pn_collect(uint64_t netns_ino, struct pn_table *t)
+{
+	return collect(netns_ino, t, 1);
+}
+
+int pn_owners(uint64_t netns_ino, struct pn_table *t)
+{
+	return t->owners ? 0 : collect(netns_ino, t, 0);
 }
 
 void pn_free(struct pn_table *t)

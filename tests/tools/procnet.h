@@ -51,6 +51,9 @@ void pn_free(struct pn_table *t);
  */
 int pn_sockets(uint64_t netns_ino, pid_t *reader, struct pn_table *t);
 
+/* The owners of the sockets pn_sockets() read, the tables not read again. */
+int pn_owners(uint64_t netns_ino, struct pn_table *t);
+
 /*
  * The socket a flow key belongs to: the exact connected socket, else the
  * listener / unconnected UDP socket on the guest port (bound to the address

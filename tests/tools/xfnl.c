@@ -621,10 +621,14 @@ static bool answer_one(const struct xf_miss *m, const struct pn_table *t, uint64
 		struct batch b = { .domid = m->domid, .gen = domain_gen(m->domid),
 				   .has_scan = 1, .scan = scan };
 
+		/*
+		 * Added, not committed: a commit sweeps the domain's whole
+		 * table, and this entry has the domain's generation already.
+		 */
 		owner_from_sock(s, m->key.family, &o);
 		batch_add(&b, &o);
 		batch_flush(&b);
-		rc = commit(m->domid, b.gen);
+		rc = 0;
 		printf("miss dom=%u dir=%u if=%s %s -> %s pid=%d uid=%u comm=%s gen=%llu rc=%d "
 		       "stamp=%llu scan=%llu\n",
 		       m->domid, m->dir, m->ifname, k, s->rport ? "exact" : "wild",
@@ -681,8 +685,8 @@ static int answer_misses(struct resolver *r, const struct xf_miss *m, size_t n)
 
 		any = s && s->inode;
 	}
-	if (!rc && any && !t.owners)
-		rc = pn_collect(netns, &t);
+	if (!rc && any)
+		rc = pn_owners(netns, &t);
 	if (rc) {
 		fprintf(stderr, "xfnl: reading sockets: %s\n", strerror(-rc));
 		return rc;
