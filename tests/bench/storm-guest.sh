@@ -18,7 +18,11 @@
 #
 # Output: "RES state=base|storm-raw|storm rep=R metric=M value=V" lines and
 # "INFO ..." lines, "BENCH-DONE" at the end.
-#   storm-guest.sh REPS CONNECTS BYTES PPS PROFILE [RESOLVER ARGS...]
+#   storm-guest.sh REPS CONNECTS BYTES PPS PROFILE RATE [RESOLVER ARGS...]
+# RATE: domain 6's connects per second, each started on a schedule (0: one
+# as soon as the last one ended), kept under the resolver's budget of 20
+# turns per 100 ms for a domain, so that what delays a connect is the
+# storm, not domain 6's own rate.
 # With PROFILE 1, the connects of the storm states run under perf, whose
 # report is printed as "PROF ..." lines.
 # PPS: the storm's packets per second, held to a schedule so that storm-raw
@@ -31,7 +35,8 @@ BYTES=${3:-20000000}
 PPS=${4:-0}
 PROFILE=${5:-0}
 [ "$PROFILE" = 1 ] || PROFILE=
-shift $(($# < 5 ? $# : 5))
+RATE=${6:-0}
+shift $(($# < 6 ? $# : 6))
 RESOLVE_ARGS=$*
 KO=/lib/xfilter/xfilter.ko
 G=10.0.0.2 G2=10.0.0.4 P=10.0.0.3
@@ -91,7 +96,7 @@ measure() {	# measure STATE REP
 		# where the CPU goes while domain 6 connects: perf samples the
 		# whole guest; the module's symbols are summed apart
 		perf record -q -e cpu-clock -a -o /tmp/perf.data -- \
-			ip netns exec guest2 xfnet -w 3 connlat $P $CRR "$N" > /tmp/connlat.out 2>&1 ||
+			ip netns exec guest2 xfnet -w 3 -r "$RATE" connlat $P $CRR "$N" > /tmp/connlat.out 2>&1 ||
 			echo "BENCH-FAIL perf record"
 		out=$(cat /tmp/connlat.out)
 		grep '\[xfilter\]' /proc/kallsyms | awk '{ print $3 }' > /tmp/xfsyms
@@ -107,7 +112,7 @@ measure() {	# measure STATE REP
 		perf report -q -i /tmp/perf.data --stdio --sort comm 2>/dev/null |
 			awk -v s="$st" 'NF && $1 ~ /%$/ { printf "PROF state=%s comm %s %s\n", s, $1, $2 }'
 	else
-		out=$(ip netns exec guest2 xfnet -w 3 connlat $P $CRR "$N")
+		out=$(ip netns exec guest2 xfnet -w 3 -r "$RATE" connlat $P $CRR "$N")
 	fi
 	info "$st rep=$rep connlat $out"
 	v=$(echo "$out" | sed -n 's/.*median_us=\([0-9.]*\).*/\1/p')
@@ -144,7 +149,7 @@ if [ "$CPUS" -ge 3 ]; then
 	STORM_CPU="taskset 4"
 	RESOLVER_CPU="taskset 2"
 fi
-info "cpus=$CPUS storm pps=${PPS} (0: unpaced) resolver args: ${RESOLVE_ARGS:-none}"
+info "cpus=$CPUS storm pps=${PPS} connects/s=${RATE} (0: unpaced) resolver args: ${RESOLVE_ARGS:-none}"
 setup
 for rep in $(seq "$REPS"); do
 	measure base "$rep"

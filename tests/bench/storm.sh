@@ -34,7 +34,9 @@
 #                            RESOLVE (extra `xfnl resolve` options, e.g.
 #                            "--fifo" for the unfair arrival-order resolver),
 #                            PPS (the storm's packets per second, 25000;
-#                            0: as fast as its sender goes), PROFILE (1:
+#                            0: as fast as its sender goes), RATE (domain
+#                            6's connects per second, 100; 0: back to
+#                            back), PROFILE (1:
 #                            perf profiles of the storm states' connects,
 #                            in out/bench-storm-profile.txt; perturbs the
 #                            figures)
@@ -47,7 +49,7 @@
 set -uo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 REPS=${REPS:-5} N=${N:-400} BYTES=${BYTES:-10000000} TIMEOUT=${TIMEOUT:-3600}
-SMP=${SMP:-1} ICOUNT=${ICOUNT-1} RESOLVE=${RESOLVE:-} PPS=${PPS:-25000}
+SMP=${SMP:-1} ICOUNT=${ICOUNT-1} RESOLVE=${RESOLVE:-} PPS=${PPS:-25000} RATE=${RATE:-100}
 
 make -s -C "$TOP/tests/tools" || exit 1
 KO=$TOP/module/xfilter.ko
@@ -58,7 +60,7 @@ NAME=bench-storm${PROFILE:+-profile}
 "$TOP/scripts/qemu-run.sh" -q -n "$NAME" ${ICOUNT:+--icount} --smp "$SMP" -t "$TIMEOUT" -m 1024 \
 	--kmod veth --kmod bridge --ko "$KO" \
 	--bin "$TOP/tests/tools/build/xfnl" --bin "$TOP/tests/tools/build/xfnet" ${PROFILE:+--bin perf} \
-	"$TOP/tests/bench/storm-guest.sh" "$REPS" "$N" "$BYTES" "$PPS" "${PROFILE:+1}" $RESOLVE
+	"$TOP/tests/bench/storm-guest.sh" "$REPS" "$N" "$BYTES" "$PPS" "${PROFILE:+1}" "$RATE" $RESOLVE
 rc=$?
 LOG=$TOP/out/qemu/$NAME/console.log
 tr -d '\r' < "$LOG" | grep -a -E '^(INFO|BENCH-FAIL|BENCH-DONE|PROF)' || true

@@ -32,7 +32,8 @@
  *                                        two runs send the same packets
  *                                        unless the CPU cannot keep up
  * Options before the mode: -s SPORT (bind the source port), -w SECONDS
- * (timeout for connect and reads, default 3).
+ * (timeout for connect and reads, default 3), -r RATE (connlat: start
+ * connect i at i / RATE seconds, not as soon as the last one ended).
  *
  * Result lines are key=value: result=ok|refused|reset|timeout|error.
  * Exit codes: 0 ok, 1 error, 2 usage, 3 refused, 4 reset, 5 timeout.
@@ -56,6 +57,7 @@
 
 static int sport;
 static double wait_s = 3;
+static double rate;
 
 static double now(void)
 {
@@ -68,7 +70,7 @@ static double now(void)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: xfnet [-s SPORT] [-w SECONDS] MODE ...\n"
+		"usage: xfnet [-s SPORT] [-w SECONDS] [-r RATE] MODE ...\n"
 		"  serve tcp|udp ADDR PORT | send tcp ADDR PORT NBYTES\n"
 		"  send udp ADDR PORT COUNT SIZE | stream ADDR PORT SECONDS\n"
 		"  crr-serve PORT [ADDR] | crr ADDR PORT SECONDS | connlat ADDR PORT N\n"
@@ -536,6 +538,7 @@ static int connlat(const char *addr, const char *port, long count)
 	double *lat;
 	long i, ok = 0, fail = 0;
 	char buf[16];
+	double start = now();
 
 	if (count < 1 || count > 1000000)
 		usage();
@@ -544,8 +547,18 @@ static int connlat(const char *addr, const char *port, long count)
 		return 1;
 	for (i = 0; i < count; i++) {
 		/* with -s, connection i uses source port SPORT + i */
-		int c = new_socket_port(&ss, SOCK_STREAM, sport ? sport + i : 0);
-		double t0 = now();
+		int c;
+		double t0;
+
+		if (rate > 0) {
+			double due = start + (double)i / rate;
+
+			t0 = now();
+			if (due > t0)
+				usleep((useconds_t)((due - t0) * 1e6));
+		}
+		c = new_socket_port(&ss, SOCK_STREAM, sport ? sport + i : 0);
+		t0 = now();
 
 		if (connect(c, (struct sockaddr *)&ss, len) == 0) {
 			lat[ok++] = (now() - t0) * 1e6;
@@ -631,13 +644,16 @@ int main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((o = getopt(argc, argv, "+s:w:")) != -1) {
+	while ((o = getopt(argc, argv, "+s:w:r:")) != -1) {
 		switch (o) {
 		case 's':
 			sport = atoi(optarg);
 			break;
 		case 'w':
 			wait_s = atof(optarg);
+			break;
+		case 'r':
+			rate = atof(optarg);
 			break;
 		default:
 			usage();
