@@ -177,7 +177,7 @@ bx_state() {
 	*) bx_die "unknown configuration $cfg" ;;
 	esac
 	# shellcheck disable=SC2086
-	xfilterd run $args --log-level debug > "/tmp/bx-xfd-$cfg-$2.log" 2>&1 &
+	nice -n "${BX_XFD_NICE:-0}" xfilterd run $args --log-level debug > "/tmp/bx-xfd-$cfg-$2.log" 2>&1 &
 	echo $! > /tmp/bx-xfd.pid
 	# its first walk is in the table before the run starts
 	t_wait 60 grep -q ' generation ' "/tmp/bx-xfd-$cfg-$2.log" ||

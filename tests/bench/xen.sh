@@ -26,6 +26,7 @@
 #                          intervals), CONFIGS (the columns:
 #                          "base xf5 xf3 xf2 xf1 miss pause"), PORT (8090),
 #                          TIMEOUT (s, 3600), XFLAB_OUT (out/bench-xen),
+#                          XFD_NICE (xfilterd's nice value in dom0, 0),
 #                          XFLAB_ICOUNT (1: the lab runs under QEMU's
 #                          -icount shift=0,sleep=off, guest time is guest
 #                          instructions (1 ns each) and the figures do not
@@ -40,6 +41,7 @@ CONNS=${CONNS:-4000}
 ROUNDS=${ROUNDS:-8}
 CONFIGS=${CONFIGS:-base xf5 xf3 xf2 xf1 miss pause}
 PORT=${PORT:-8090}
+XFD_NICE=${XFD_NICE:-0}
 TIMEOUT=${TIMEOUT:-3600}
 export XFLAB_OUT=${XFLAB_OUT:-$TOP/out/bench-xen}
 export XFLAB_ICOUNT=${XFLAB_ICOUNT:-1}
@@ -47,6 +49,8 @@ OUT=$XFLAB_OUT
 
 case $GUEST in pv|pvh|hvm) ;; *) echo "bench-xen: BENCH_GUEST is pv, pvh or hvm" >&2; exit 2 ;; esac
 case $CLIENT in domu|dom0) ;; *) echo "bench-xen: BENCH_CLIENT is domu or dom0" >&2; exit 2 ;; esac
+[[ $XFD_NICE =~ ^-?[0-9]+$ ]] && [ "$XFD_NICE" -ge -20 ] && [ "$XFD_NICE" -le 19 ] ||
+	{ echo "bench-xen: XFD_NICE must be -20 to 19" >&2; exit 2; }
 for v in RATE CONNS ROUNDS PORT TIMEOUT; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "bench-xen: $v must be a positive number" >&2; exit 2; }
 done
@@ -85,6 +89,7 @@ BX_CONNS=$CONNS
 BX_ROUNDS=$ROUNDS
 BX_CONFIGS='$CONFIGS'
 BX_CLIENT=$CLIENT
+BX_XFD_NICE=$XFD_NICE
 EOF
 # httperf and the libraries dom0's base image lacks
 # (busybox has no nice applet: coreutils' nice runs httperf at nice 19)
@@ -124,7 +129,7 @@ kill "$beat" 2>/dev/null
 # (a line of the domU's or Xen's console may land in front of ours)
 tr -d '\r' < "$OUT/console.log" | grep -a -o -E '(BXRES|BXHIST|BXSLOW|BXINFO|BXPROBE|BXCNT) .*' \
 	> "$OUT/results.txt"
-python3 tests/bench/xen-table.py --guest "$GUEST" --client "$CLIENT" --requested-rate "$RATE" --icount "$XFLAB_ICOUNT" \
+python3 tests/bench/xen-table.py --guest "$GUEST" --client "$CLIENT" --xfd-nice "$XFD_NICE" --requested-rate "$RATE" --icount "$XFLAB_ICOUNT" \
 	--configs "$CONFIGS" --md "$OUT/table.md" "$OUT/results.txt" | tee "$OUT/table.txt"
 prc=${PIPESTATUS[0]}
 kill "$beat" 2>/dev/null
