@@ -201,6 +201,14 @@ static void reinject(struct xf_vif *vif, struct xf_held *h)
 	xf_skip_restore(prev);
 }
 
+/*
+ * Decides and sends on the packets of @list. A queue's worth of them is a
+ * burst (a storming domain's full queue when its deadline passes, up to
+ * hold_max_packets reinjected, each through the bridge and beyond): the
+ * CPU is offered to others between packets, so that another domain's
+ * resolver or traffic does not wait for the whole burst.
+ * Context: process.
+ */
 static void decide_list(struct xf_vif *vif, struct list_head *list)
 {
 	struct xf_held *h, *tmp;
@@ -220,6 +228,7 @@ static void decide_list(struct xf_vif *vif, struct list_head *list)
 			kfree_skb(h->skb);
 		local_bh_enable();
 		kfree(h);
+		cond_resched();
 	}
 }
 
