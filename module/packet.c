@@ -436,28 +436,24 @@ static noinline unsigned int decide(struct xf_vif *vif, struct sk_buff *skb,
 }
 
 /*
- * decide() of a TCP SYN from the world: xf_flow_syn_in(), which also fills
+ * decide() of a TCP SYN from the world: xf_flow_syn_in4() (its common case
+ * inline), which also fills
  * the flow cache for the rest of the connection, then, for a listener with
  * a plain cached accept, what decide() counts. Anything else goes to
  * decide() from the start (its lookup finds what this one found, or what
- * the table holds a moment later). Apart from packet_hook(), so that the
- * key's stack slot costs the other packets nothing.
+ * the table holds a moment later). Apart from packet_hook(), so that its
+ * calls cost the other packets no saved registers.
  */
 static noinline unsigned int syn_in(struct xf_vif *vif, struct sk_buff *skb,
 				    const struct xf_ruleset *rs,
 				    u64 w0, u64 w2, u64 w4)
 {
 	struct xf_domain *dom = vif->dom;
-	struct xf_key key __xf_noinit;
-	u64 *k = (u64 *)&key;
 	struct xf_owner *o;
 
-	k[0] = w0;
-	k[1] = 0;
-	k[2] = w2;
-	k[3] = 0;
-	k[4] = w4;
-	o = xf_flow_syn_in(xf_dom_table(dom), &key);
+	o = xf_flow_syn_in4_fast(xf_dom_table(dom), w0, w2, w4);
+	if (unlikely(!o))
+		o = xf_flow_syn_in4(xf_dom_table(dom), w0, w2, w4);
 	if (likely(o && plain_accept(o, XFILTER_DIR_IN, rs))) {
 		count_plain_accept(dom, o, skb->len);
 		return NF_ACCEPT;

@@ -137,9 +137,7 @@ EXPORT_SYMBOL_IF_KUNIT(xf_key_shape);
  * racing with an insert may see the table as it was a moment before, as
  * with the shape counts.
  */
-#define XF_EXACT_EXTRA_BITS 3
-
-static u64 xf_exact_seed __read_mostly;
+u64 xf_exact_seed __read_mostly;
 
 static u8 *exact_slot(const struct xf_table *t, const struct xf_key *key)
 {
@@ -414,25 +412,9 @@ struct xf_owner *xf_flow_fill(struct xf_flow_slot *s, struct xf_table *t,
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_flow_fill);
 
-/**
- * xf_flow_syn_in - the owner of a TCP SYN from the world
- * @t: the domain's table
- * @key: the SYN's key
- *
- * What xf_table_lookup_wild() returns: a listener decides a connection
- * that starts, never an exact entry of its key (xf_packet_owner()). The
- * cache is not read under @key. It is read under @key with the peer
- * zeroed, a wildcard key: xf_table_lookup() of that key probes only
- * wildcard entries, the guest address's then any address's, which is
- * xf_table_lookup_wild() of @key, and a slot answers only what the table
- * would answer now (see "DOC: Flow cache"), so the listener of a port
- * that keeps accepting connections costs no table probe either. The
- * cache is then filled under @key with what xf_table_lookup() says of
- * it, exact entry first, as for any other packet: the rest of the flow
- * (the guest's SYN-ACK first) finds its owner in the cache.
- * Context: BH disabled, RCU read side.
- */
-struct xf_owner *xf_flow_syn_in(struct xf_table *t, const struct xf_key *key)
+/* xf_flow_syn_in() of any key: IPv6, or a SYN with no peer. */
+static struct xf_owner *flow_syn_in(struct xf_table *t,
+				    const struct xf_key *key)
 {
 	u64 seq = (u64)atomic64_read_acquire(&xf_table_changes);
 	struct xf_key wild = *key;
@@ -446,6 +428,120 @@ struct xf_owner *xf_flow_syn_in(struct xf_table *t, const struct xf_key *key)
 	if (e || w)
 		flow_set(xf_flow_slot(key), t, key, e ?: w, seq);
 	return w;
+}
+
+/* The key of IPv4 words, for the rare calls that need it in memory. */
+static __always_inline void key_of4(struct xf_key *key, u64 w0, u64 w2,
+				    u64 w4)
+{
+	u64 *k = (u64 *)key;
+
+	k[0] = w0;
+	k[1] = 0;
+	k[2] = w2;
+	k[3] = 0;
+	k[4] = w4;
+}
+
+static noinline struct xf_owner *syn_in_key4(struct xf_table *t, u64 w0,
+					     u64 w2, u64 w4)
+{
+	struct xf_key key __xf_noinit;
+
+	key_of4(&key, w0, w2, w4);
+	return flow_syn_in(t, &key);
+}
+
+static noinline struct xf_owner *lookup_exact4(struct xf_table *t, u64 w0,
+					       u64 w2, u64 w4)
+{
+	struct xf_key key __xf_noinit;
+
+	key_of4(&key, w0, w2, w4);
+	return xf_table_lookup_exact(t, &key);
+}
+
+static noinline struct xf_owner *fill4(struct xf_flow_slot *s,
+				       struct xf_table *t, u64 w0, u64 w2,
+				       u64 w4, u64 seq)
+{
+	struct xf_key key __xf_noinit;
+
+	key_of4(&key, w0, w2, w4);
+	return xf_flow_fill(s, t, &key, seq);
+}
+
+/**
+ * xf_flow_syn_in4 - the owner of a TCP SYN from the world, over IPv4
+ * @t: the domain's table
+ * @w0: word 0 of the SYN's key (xf_flow4_words())
+ * @w2: word 2
+ * @w4: word 4
+ *
+ * What xf_table_lookup_wild() returns: a listener decides a connection
+ * that starts, never an exact entry of its key (xf_packet_owner()). The
+ * cache is not read under @key. It is read under @key with the peer
+ * zeroed, a wildcard key: xf_table_lookup() of that key probes only
+ * wildcard entries, the guest address's then any address's, which is
+ * xf_table_lookup_wild() of @key, and a slot answers only what the table
+ * would answer now (see "DOC: Flow cache"), so the listener of a port
+ * that keeps accepting connections costs no table probe either. The
+ * cache is then filled under @key with what xf_table_lookup() says of
+ * it, exact entry first, as for any other packet: the rest of the flow
+ * (the guest's SYN-ACK first) finds its owner in the cache.
+ *
+ * The key stays in registers: each probe is xf_table_lookup()'s own
+ * (probe(), xf_flow_lookup()) on the words, the slot compare that of
+ * xf_flow_peek4(), and the key is written to memory only for a table
+ * walk. The counter is read once, before every probe: a slot filled with
+ * it is stale from the start if a table changed since, as for any fill.
+ * A SYN without a peer (its key is a wildcard key) takes the general path.
+ * The packet path tries xf_flow_syn_in4_fast() first.
+ * Context: BH disabled, RCU read side.
+ */
+struct xf_owner *xf_flow_syn_in4(struct xf_table *t, u64 w0, u64 w2, u64 w4)
+{
+	u64 seq = (u64)atomic64_read_acquire(&xf_table_changes);
+	u64 wild4 = xf_w4_no_pport(w4);
+	u64 x = w0 ^ ror64(w2, 29) ^ ror64(w4, 47);
+	struct xf_owner *e = NULL, *w;
+	struct xf_flow_slot *s;
+	const u64 *k;
+
+	if (unlikely(!w2 && w4 == wild4))
+		return syn_in_key4(t, w0, w2, w4);
+	/* probe() of the key: its shape is exact. */
+	if (READ_ONCE(t->shapes[XF_SHAPE_EXACT]) &&
+	    READ_ONCE(t->exact[hash_64(x ^ xf_exact_seed,
+				       t->bits + XF_EXACT_EXTRA_BITS)]))
+		e = lookup_exact4(t, w0, w2, w4);
+	/* xf_flow_lookup() of the wildcard key. */
+	s = xf_flow_slot_x(w0 ^ ror64(wild4, 47));
+	k = (const u64 *)&s->key;
+	if (likely(s->seq == seq && s->t == t &&
+		   !((k[0] ^ w0) | k[2] | (k[4] ^ wild4))))
+		w = s->o;
+	else
+		w = fill4(s, t, w0, 0, wild4, seq);
+	if (e || w)
+		xf_flow_set4(xf_flow_slot_x(x), t, w0, w2, w4, e ?: w, seq);
+	return w;
+}
+
+/**
+ * xf_flow_syn_in - xf_flow_syn_in4() of a key in memory
+ * @t: the domain's table
+ * @key: the SYN's key
+ *
+ * Context: BH disabled, RCU read side.
+ */
+struct xf_owner *xf_flow_syn_in(struct xf_table *t, const struct xf_key *key)
+{
+	const u64 *w = (const u64 *)key;
+
+	if (key->family == AF_INET)
+		return xf_flow_syn_in4(t, w[0], w[2], w[4]);
+	return flow_syn_in(t, key);
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_flow_syn_in);
 

@@ -81,6 +81,7 @@ struct xf_owner *xf_table_lookup_wild(struct xf_table *t,
 int xf_flow_init(void);
 void xf_flow_exit(void);
 struct xf_owner *xf_flow_syn_in(struct xf_table *t, const struct xf_key *key);
+struct xf_owner *xf_flow_syn_in4(struct xf_table *t, u64 w0, u64 w2, u64 w4);
 
 /* The flow cache: see "DOC: Flow cache" in table.c. */
 #define XF_FLOW_BITS	8
@@ -109,14 +110,18 @@ static inline bool xf_key_eq(const struct xf_key *a, const struct xf_key *b)
 		 (x[3] ^ y[3]) | (x[4] ^ y[4]));
 }
 
+/* This CPU's slot of a key's mix of words @x. Context: BH disabled. */
+static __always_inline struct xf_flow_slot *xf_flow_slot_x(u64 x)
+{
+	return this_cpu_ptr(xf_flows) + hash_64(x ^ xf_flow_seed, XF_FLOW_BITS);
+}
+
 /* This CPU's slot of the key of words @w0..@w4. Context: BH disabled. */
 static __always_inline struct xf_flow_slot *xf_flow_slot_w(u64 w0, u64 w1,
 							   u64 w2, u64 w3,
 							   u64 w4)
 {
-	u64 x = w0 ^ w1 ^ ror64(w2 ^ w3, 29) ^ ror64(w4, 47);
-
-	return this_cpu_ptr(xf_flows) + hash_64(x ^ xf_flow_seed, XF_FLOW_BITS);
+	return xf_flow_slot_x(w0 ^ w1 ^ ror64(w2 ^ w3, 29) ^ ror64(w4, 47));
 }
 
 /* This CPU's slot of a key. Context: BH disabled. */
@@ -171,6 +176,81 @@ xf_flow_peek4(const struct xf_table *t, u64 w0, u64 w2, u64 w4)
 	    ((k[0] ^ w0) | (k[2] ^ w2) | (k[4] ^ w4)))
 		return NULL;
 	return s->o;
+}
+
+/* See "DOC: Exact filter" in table.c. */
+#define XF_EXACT_EXTRA_BITS 3
+extern u64 xf_exact_seed;
+
+/* Word 4 of an IPv4 key (xf_flow4_words()) with the peer's port zeroed. */
+static __always_inline u64 xf_w4_no_pport(u64 w4)
+{
+	union {
+		struct { __be16 gport, pport; u32 rest; } t;
+		u64 w;
+	} m = { .t = { 0, (__force __be16)0xffff, 0 } };
+
+	BUILD_BUG_ON(offsetof(struct xf_key, pport) != 4 * sizeof(u64) + 2);
+	return w4 & ~m.w;
+}
+
+/* Fills slot @s with the IPv4 key of words @w0, @w2, @w4 and entry @o. */
+static __always_inline void xf_flow_set4(struct xf_flow_slot *s,
+					 const struct xf_table *t, u64 w0,
+					 u64 w2, u64 w4, struct xf_owner *o,
+					 u64 seq)
+{
+	u64 *k = (u64 *)&s->key;
+
+	k[0] = w0;
+	k[1] = 0;
+	k[2] = w2;
+	k[3] = 0;
+	k[4] = w4;
+	s->t = t;
+	s->o = o;
+	s->seq = seq;
+}
+
+/**
+ * xf_flow_syn_in4_fast - xf_flow_syn_in4(), when it needs no call
+ * @t: the domain's table
+ * @w0: word 0 of the SYN's key (xf_flow4_words())
+ * @w2: word 2
+ * @w4: word 4
+ *
+ * The common case of xf_flow_syn_in4(), the same steps: the SYN has a
+ * peer, the exact filter rules out an exact entry of its key (probe()),
+ * and this CPU's slot of the wildcard key answers (xf_flow_peek4()): the
+ * listener it holds is returned and the slot of the key filled with it.
+ * Returns NULL, having written nothing, in any other case: the caller
+ * then calls xf_flow_syn_in4(), which takes every step again.
+ * Context: BH disabled, RCU read side.
+ */
+static __always_inline struct xf_owner *
+xf_flow_syn_in4_fast(struct xf_table *t, u64 w0, u64 w2, u64 w4)
+{
+	u64 seq = (u64)atomic64_read_acquire(&xf_table_changes);
+	u64 wild4 = xf_w4_no_pport(w4);
+	u64 x = w0 ^ ror64(w2, 29) ^ ror64(w4, 47);
+	struct xf_flow_slot *s;
+	struct xf_owner *w;
+	const u64 *k;
+
+	if ((!w2 && w4 == wild4) ||
+	    (READ_ONCE(t->shapes[XF_SHAPE_EXACT]) &&
+	     READ_ONCE(t->exact[hash_64(x ^ xf_exact_seed,
+					t->bits + XF_EXACT_EXTRA_BITS)])))
+		return NULL;
+	s = xf_flow_slot_x(w0 ^ ror64(wild4, 47));
+	k = (const u64 *)&s->key;
+	if (s->seq != seq || s->t != t ||
+	    ((k[0] ^ w0) | k[2] | (k[4] ^ wild4)))
+		return NULL;
+	w = s->o;
+	if (w)
+		xf_flow_set4(xf_flow_slot_x(x), t, w0, w2, w4, w, seq);
+	return w;
 }
 
 int xf_table_insert(struct xf_table *t, const struct xf_key *key,

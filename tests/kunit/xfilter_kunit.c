@@ -797,7 +797,8 @@ static u32 owner_pid(struct xf_table *t, const struct xf_key *k, u8 dir,
  * A SYN never reads the slot of its own key: with the exact entry of an
  * earlier connection cached, a SYN in is decided by the listener and a
  * SYN out by nobody (held); after the SYN in, the flow's other packets
- * still find the exact entry.
+ * still find the exact entry. A SYN with no peer, or half of one, is
+ * decided by the listener all the same.
  */
 static void xf_flow_cache_syn_test(struct kunit *test)
 {
@@ -832,6 +833,14 @@ static void xf_flow_cache_syn_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, in, true, 0), 5U);
 	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, in, true, 0), 5U);
 	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, in, false, 0), 3U);
+	/* No peer port, no peer address, neither (a wildcard key). */
+	k = mkkey(A, 22, B, 0);
+	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, in, true, 0), 5U);
+	k = mkkey(A, 22, 0, 50000);
+	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, in, true, 0), 5U);
+	k = mkkey(A, 22, 0, 0);
+	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, in, true, 0), 5U);
+	KUNIT_EXPECT_EQ(test, owner_pid(t, &k, in, true, 0), 5U);
 }
 
 static struct kunit_case xf_table_cases[] = {
