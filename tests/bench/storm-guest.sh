@@ -112,7 +112,9 @@ measure() {	# measure STATE REP
 		perf report -q -i /tmp/perf.data --stdio --sort comm 2>/dev/null |
 			awk -v s="$st" 'NF && $1 ~ /%$/ { printf "PROF state=%s comm %s %s\n", s, $1, $2 }'
 	else
-		out=$(ip netns exec guest2 xfnet -w 3 -r "$RATE" connlat $P $CRR "$N")
+		out=$(ip netns exec guest2 xfnet -w 3 -r "$RATE" connlat $P $CRR "$N" 2> /tmp/slow.txt)
+		# when the slow connects started (ms from the first): what they met
+		info "$st rep=$rep slow connects at_ms: $(sed -n 's/.* at_ms=\([0-9.]*\).*/\1/p' /tmp/slow.txt | tr '\n' ' ')"
 	fi
 	info "$st rep=$rep connlat $out"
 	v=$(echo "$out" | sed -n 's/.*median_us=\([0-9.]*\).*/\1/p')

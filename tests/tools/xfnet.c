@@ -23,7 +23,9 @@
  *                                        prints how many got through
  *   xfnet connlat ADDR PORT N           connect N times; median and p99 of
  *                                        the connect() time in microseconds
- *                                        (with -s: source ports SPORT..+N-1)
+ *                                        (with -s: source ports SPORT..+N-1);
+ *                                        on stderr, when each connect over
+ *                                        1.5x the median started
  *   xfnet storm ADDR SECONDS [PPS]      raw UDP/IPv4 to ADDR from random source
  *                                        and destination ports with no socket
  *                                        behind them: every packet a miss
@@ -535,15 +537,17 @@ static int connlat(const char *addr, const char *port, long count)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = mkaddr(addr, port, &ss);
-	double *lat;
-	long i, ok = 0, fail = 0;
+	double *lat, *sorted, *at;
+	long i, ok = 0, fail = 0, shown = 0;
 	char buf[16];
 	double start = now();
 
 	if (count < 1 || count > 1000000)
 		usage();
 	lat = calloc(count, sizeof(*lat));
-	if (!lat)
+	sorted = calloc(count, sizeof(*sorted));
+	at = calloc(count, sizeof(*at));
+	if (!lat || !sorted || !at)
 		return 1;
 	for (i = 0; i < count; i++) {
 		/* with -s, connection i uses source port SPORT + i */
@@ -561,6 +565,7 @@ static int connlat(const char *addr, const char *port, long count)
 		t0 = now();
 
 		if (connect(c, (struct sockaddr *)&ss, len) == 0) {
+			at[ok] = (t0 - start) * 1e3;
 			lat[ok++] = (now() - t0) * 1e6;
 			while (read(c, buf, sizeof(buf)) > 0)
 				;
@@ -569,12 +574,21 @@ static int connlat(const char *addr, const char *port, long count)
 		}
 		close(c);
 	}
-	qsort(lat, ok, sizeof(*lat), cmp_double);
+	memcpy(sorted, lat, ok * sizeof(*lat));
+	qsort(sorted, ok, sizeof(*sorted), cmp_double);
+	/* when the slow ones started tells what they met: on stderr, at most 50 */
+	for (i = 0; i < ok && shown < 50; i++)
+		if (lat[i] > 1.5 * sorted[ok / 2]) {
+			fprintf(stderr, "slow connect %ld at_ms=%.1f us=%.0f\n", i, at[i], lat[i]);
+			shown++;
+		}
 	printf("connects=%ld failed=%ld median_us=%.1f p99_us=%.1f min_us=%.1f max_us=%.1f\n",
-	       ok, fail, ok ? lat[ok / 2] : 0,
-	       ok ? lat[(ok * 99) / 100 < ok ? (ok * 99) / 100 : ok - 1] : 0,
-	       ok ? lat[0] : 0, ok ? lat[ok - 1] : 0);
+	       ok, fail, ok ? sorted[ok / 2] : 0,
+	       ok ? sorted[(ok * 99) / 100 < ok ? (ok * 99) / 100 : ok - 1] : 0,
+	       ok ? sorted[0] : 0, ok ? sorted[ok - 1] : 0);
 	free(lat);
+	free(sorted);
+	free(at);
 	return fail ? 1 : 0;
 }
 
