@@ -113,8 +113,13 @@ measure() {	# measure STATE REP
 			awk -v s="$st" 'NF && $1 ~ /%$/ { printf "PROF state=%s comm %s %s\n", s, $1, $2 }'
 	else
 		out=$(ip netns exec guest2 xfnet -w 3 -r "$RATE" connlat $P $CRR "$N" 2> /tmp/slow.txt)
-		# when the slow connects started (ms from the first): what they met
-		info "$st rep=$rep slow connects at_ms: $(sed -n 's/.* at_ms=\([0-9.]*\).*/\1/p' /tmp/slow.txt | tr '\n' ' ')"
+		# when the slow connects started (ms from the first): what they met;
+		# and domain 5's resolver turns in that time, from the same clock
+		info "$st rep=$rep slow connects at_ms: $(sed -n 's/^slow.* at_ms=\([0-9.]*\).*/\1/p' /tmp/slow.txt | tr '\n' ' ')"
+		c0=$(sed -n 's/^connects began at_mono_ms=//p' /tmp/slow.txt)
+		[ -z "$c0" ] || info "$st rep=$rep domain 5 turns (at_ms/ms): $(awk -v c0="$c0" -v n="$N" -v r="$RATE" '
+			/^turn dom=5 / { split($0, f, "at_ms="); split(f[2], g, " ms="); t = g[1] - c0
+				if (t >= 0 && (r <= 0 || t <= 1000 * n / r)) printf "%.0f/%.2f ", t, g[2] }' /tmp/res.log)"
 	fi
 	info "$st rep=$rep connlat $out"
 	v=$(echo "$out" | sed -n 's/.*median_us=\([0-9.]*\).*/\1/p')

@@ -577,6 +577,7 @@ static int connlat(const char *addr, const char *port, long count)
 	memcpy(sorted, lat, ok * sizeof(*lat));
 	qsort(sorted, ok, sizeof(*sorted), cmp_double);
 	/* when the slow ones started tells what they met: on stderr, at most 50 */
+	fprintf(stderr, "connects began at_mono_ms=%.1f\n", start * 1e3);
 	for (i = 0; i < ok && shown < 50; i++)
 		if (lat[i] > 1.5 * sorted[ok / 2]) {
 			fprintf(stderr, "slow connect %ld at_ms=%.1f us=%.0f\n", i, at[i], lat[i]);
