@@ -31,8 +31,12 @@
 #                            1; with ICOUNT= and 3: domain 6 on CPU 0, the
 #                            resolver on CPU 1, the storm's sender on CPU 2,
 #                            as each Xen domain has its own vCPUs),
-#                            RESOLVE (extra `xfnl resolve` options, e.g.
-#                            "--fifo" for the unfair arrival-order resolver),
+#                            RESOLVE (`xfnl resolve` options; default
+#                            "--diag": each miss looked up by the kernel's
+#                            own socket lookup, as xfilterd looks a flow up
+#                            in the guest's hash tables; empty: each turn
+#                            reads the namespace's whole socket tables;
+#                            "--diag --fifo": the unfair arrival-order one),
 #                            PPS (the storm's packets per second, 25000;
 #                            0: as fast as its sender goes), RATE (domain
 #                            6's connects per second, 100; 0: back to
@@ -49,7 +53,7 @@
 set -uo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 REPS=${REPS:-5} N=${N:-400} BYTES=${BYTES:-10000000} TIMEOUT=${TIMEOUT:-3600}
-SMP=${SMP:-1} ICOUNT=${ICOUNT-1} RESOLVE=${RESOLVE:-} PPS=${PPS:-25000} RATE=${RATE:-100}
+SMP=${SMP:-1} ICOUNT=${ICOUNT-1} RESOLVE=${RESOLVE---diag} PPS=${PPS:-25000} RATE=${RATE:-100}
 
 make -s -C "$TOP/tests/tools" || exit 1
 KO=$TOP/module/xfilter.ko
@@ -58,7 +62,7 @@ KO=$TOP/module/xfilter.ko
 NAME=bench-storm${PROFILE:+-profile}
 # shellcheck disable=SC2086 # RESOLVE is a word list
 "$TOP/scripts/qemu-run.sh" -q -n "$NAME" ${ICOUNT:+--icount} --smp "$SMP" -t "$TIMEOUT" -m 1024 \
-	--kmod veth --kmod bridge --ko "$KO" \
+	--kmod veth --kmod bridge --kmod inet_diag --kmod tcp_diag --kmod udp_diag --ko "$KO" \
 	--bin "$TOP/tests/tools/build/xfnl" --bin "$TOP/tests/tools/build/xfnet" ${PROFILE:+--bin perf} \
 	"$TOP/tests/bench/storm-guest.sh" "$REPS" "$N" "$BYTES" "$PPS" "${PROFILE:+1}" "$RATE" $RESOLVE
 rc=$?

@@ -5,7 +5,13 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <sched.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,23 +239,14 @@ int pn_sockets(uint64_t netns_ino, pid_t *reader, struct pn_table *t)
 	return rc;
 }
 
-/*
- * Reads the tables (when read_socks) and gives their sockets owners: both
- * through the processes of the namespace, found in /proc.
- */
-static int collect(uint64_t netns_ino, struct pn_table *t, int read_socks)
+/* The processes of the namespace, lowest pid first, from /proc. */
+static int collect_pids(uint64_t netns_ino, struct pn_pids *p)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
-	pid_t *pids = NULL;
-	size_t npids = 0, cap = 0;
 	int rc = 0;
 
-	if (read_socks) {
-		t->n = 0;
-		t->reader = 0;
-	}
-	t->owners = 1;
+	p->n = 0;
 	if (!d)
 		return -errno;
 	while ((e = readdir(d))) {
@@ -261,31 +258,55 @@ static int collect(uint64_t netns_ino, struct pn_table *t, int read_socks)
 		pid = atoi(e->d_name);
 		if (pid_netns(pid, &ino) || ino != netns_ino)
 			continue;
-		if (npids == cap) {
-			pid_t *p = realloc(pids, (cap ? cap * 2 : 64) * sizeof(*p));
+		if (p->n == p->cap) {
+			size_t cap = p->cap ? p->cap * 2 : 64;
+			pid_t *np = realloc(p->pid, cap * sizeof(*np));
 
-			if (!p) {
+			if (!np) {
 				rc = -ENOMEM;
-				goto out;
+				break;
 			}
-			pids = p;
-			cap = cap ? cap * 2 : 64;
+			p->pid = np;
+			p->cap = cap;
 		}
-		pids[npids++] = pid;
+		p->pid[p->n++] = pid;
 	}
-	if (!npids)
-		goto out;	/* nobody in the namespace: no sockets either */
-	qsort(pids, npids, sizeof(*pids), cmp_pid);
-	if (read_socks) {
-		rc = read_tables(pids[0], t);
-		if (!rc)
-			t->reader = pids[0];
-	}
-	if (!rc)
-		find_owners(pids, npids, t);
-out:
 	closedir(d);
-	free(pids);
+	if (!rc)
+		qsort(p->pid, p->n, sizeof(*p->pid), cmp_pid);
+	return rc;
+}
+
+void pn_pids_free(struct pn_pids *p)
+{
+	free(p->pid);
+	memset(p, 0, sizeof(*p));
+}
+
+/*
+ * Reads the tables (when read_socks) and gives their sockets owners: both
+ * through the processes of the namespace, found in /proc.
+ */
+static int collect(uint64_t netns_ino, struct pn_table *t, int read_socks)
+{
+	struct pn_pids p = { 0 };
+	int rc;
+
+	if (read_socks) {
+		t->n = 0;
+		t->reader = 0;
+	}
+	t->owners = 1;
+	rc = collect_pids(netns_ino, &p);
+	/* nobody in the namespace: no sockets either */
+	if (!rc && p.n && read_socks) {
+		rc = read_tables(p.pid[0], t);
+		if (!rc)
+			t->reader = p.pid[0];
+	}
+	if (!rc && p.n)
+		find_owners(p.pid, p.n, t);
+	pn_pids_free(&p);
 	return rc;
 }
 
@@ -368,4 +389,145 @@ const struct pn_sock *pn_match(const struct pn_table *t, int family, int proto,
 			wild = s;
 	}
 	return wild;
+}
+
+/* ---- one flow at a time, through the kernel's own socket lookup -------- */
+
+int pn_diag_open(const char *name)
+{
+	char path[256];
+	int self, ns, fd, err = 0;
+
+	if (strchr(name, '/'))
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "/run/netns/%s", name);
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return -errno;
+	ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns < 0) {
+		err = -errno;
+		close(self);
+		return err;
+	}
+	/* a socket belongs to the namespace it was made in, for good */
+	if (setns(ns, CLONE_NEWNET)) {
+		err = -errno;
+		fd = -1;
+	} else {
+		fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+		if (fd < 0)
+			err = -errno;
+		if (setns(self, CLONE_NEWNET)) {
+			perror("procnet: back to our own namespace");
+			exit(1);
+		}
+	}
+	close(ns);
+	close(self);
+	return fd < 0 ? err : fd;
+}
+
+int pn_diag_lookup(int fd, int family, int proto, const uint8_t *gaddr, uint16_t gport,
+		   const uint8_t *paddr, uint16_t pport, struct pn_sock *s)
+{
+	static const uint8_t zero[16];
+	static uint32_t seq;
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 r;
+	} req;
+	union {
+		struct nlmsghdr nlh;
+		char buf[8192];
+	} rep;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct inet_diag_sockid *id = &req.r.id;
+	int alen = family == AF_INET ? 4 : 16;
+	const struct inet_diag_msg *m;
+	ssize_t n;
+
+	memset(&req, 0, sizeof(req));
+	req.nlh.nlmsg_len = sizeof(req);
+	req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	req.nlh.nlmsg_flags = NLM_F_REQUEST;
+	req.nlh.nlmsg_seq = ++seq;
+	req.r.sdiag_family = (uint8_t)family;
+	req.r.sdiag_protocol = (uint8_t)proto;
+	req.r.idiag_states = ~0U;
+	id->idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+	id->idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+	if (!paddr)
+		paddr = zero;
+	/*
+	 * TCP looks the socket up as a packet from the peer to the guest
+	 * would: idiag_src is the socket's own end. UDP's exact lookup takes
+	 * them the other way round (linux/net/ipv4/udp_diag.c).
+	 */
+	if (proto == IPPROTO_TCP) {
+		memcpy(id->idiag_src, gaddr, alen);
+		id->idiag_sport = htons(gport);
+		memcpy(id->idiag_dst, paddr, alen);
+		id->idiag_dport = htons(pport);
+	} else {
+		memcpy(id->idiag_src, paddr, alen);
+		id->idiag_sport = htons(pport);
+		memcpy(id->idiag_dst, gaddr, alen);
+		id->idiag_dport = htons(gport);
+	}
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		return -errno;
+	for (;;) {
+		n = recv(fd, &rep, sizeof(rep), 0);
+		if (n < 0)
+			return errno == EINTR ? -EAGAIN : -errno;
+		if (n < (ssize_t)sizeof(struct nlmsghdr) || rep.nlh.nlmsg_len > (size_t)n)
+			return -EBADMSG;
+		if (rep.nlh.nlmsg_seq == seq)
+			break;	/* an older request's late answer: skip it */
+	}
+	if (rep.nlh.nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = NLMSG_DATA(&rep.nlh);
+
+		if (rep.nlh.nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+			return -EBADMSG;
+		return e->error == -ENOENT ? 0 : e->error ? e->error : -EBADMSG;
+	}
+	if (rep.nlh.nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+	    rep.nlh.nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+		return -EBADMSG;
+	m = NLMSG_DATA(&rep.nlh);
+	memset(s, 0, sizeof(*s));
+	s->family = m->idiag_family;
+	s->proto = (uint8_t)proto;
+	s->state = m->idiag_state;
+	memcpy(s->laddr, m->id.idiag_src, m->idiag_family == AF_INET ? 4 : 16);
+	memcpy(s->raddr, m->id.idiag_dst, m->idiag_family == AF_INET ? 4 : 16);
+	s->lport = ntohs(m->id.idiag_sport);
+	s->rport = ntohs(m->id.idiag_dport);
+	s->sock_uid = m->idiag_uid;
+	s->inode = m->idiag_inode;
+	return 1;
+}
+
+int pn_owner(uint64_t netns_ino, struct pn_pids *cache, struct pn_sock *s)
+{
+	struct pn_table t = { .s = s, .n = 1, .cap = 1 };
+	int rc;
+
+	s->has_owner = 0;
+	if (!s->inode)
+		return 0;
+	/* the processes that held sockets last time, first */
+	if (cache->n) {
+		find_owners(cache->pid, cache->n, &t);
+		if (s->has_owner)
+			return 0;
+	}
+	rc = collect_pids(netns_ino, cache);
+	if (rc)
+		return rc;
+	find_owners(cache->pid, cache->n, &t);
+	return 0;
 }

@@ -63,4 +63,35 @@ const struct pn_sock *pn_match(const struct pn_table *t, int family, int proto,
 			       const uint8_t *gaddr, uint16_t gport,
 			       const uint8_t *paddr, uint16_t pport);
 
+/* Process ids of one namespace, kept from call to call by pn_owner(). */
+struct pn_pids {
+	pid_t *pid;
+	size_t n, cap;
+};
+
+void pn_pids_free(struct pn_pids *p);
+
+/*
+ * A sock_diag socket in the named network namespace (/run/netns/NAME or a
+ * path): the fd, or -errno.
+ */
+int pn_diag_open(const char *name);
+
+/*
+ * The socket a flow key belongs to, looked up by the kernel as a packet of
+ * the flow would be (connected socket first, then listener / unconnected
+ * UDP, v4-mapped v6 sockets included): one lookup, where pn_sockets()
+ * reads whole tables. This is what xfilterd's lookup in the guest's own
+ * hash tables does. 1 found (*s filled, no owner yet), 0 none, or -errno.
+ */
+int pn_diag_lookup(int fd, int family, int proto, const uint8_t *gaddr, uint16_t gport,
+		   const uint8_t *paddr, uint16_t pport, struct pn_sock *s);
+
+/*
+ * Gives *s its owner: the lowest pid holding its inode, looked for among
+ * the processes *cache held last time first, then among all of the
+ * namespace's. 0 (s->has_owner says whether one was found) or -errno.
+ */
+int pn_owner(uint64_t netns_ino, struct pn_pids *cache, struct pn_sock *s);
+
 #endif

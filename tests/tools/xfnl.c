@@ -16,13 +16,15 @@
  *   xfnl sync NETNS DOMID GEN [--synthetic N] [--no-commit] [--big]
  *        every socket of the namespace with its real owner, in batches
  *        (--big: each OWNER_ADD as large as one netlink nest allows)
- *   xfnl resolve NETNS [--delay-ms N] [--ignore] [--count N] [--seconds S]
+ *   xfnl resolve NETNS [--delay-ms N] [--ignore] [--count N] [--seconds S] [--diag]
  *        [--ready FILE] [--fifo] [--budget N] [--period-ms MS]
  *        [--ns DOMID=NETNS]...: answers each miss with the owner found in
- *        NETNS (--ns: the domain's own; OWNER_ADD + OWNER_COMMIT in the
- *        domain's generation) or with MISS_RESOLVE when no socket has the
- *        key; as xfilterd does, domains take turns (missq.h), each turn one
- *        socket scan for all of a domain's queued misses, at most N turns
+ *        NETNS (--ns: the domain's own; OWNER_ADD in the domain's
+ *        generation) or with MISS_RESOLVE when no socket has the key; as
+ *        xfilterd does, domains take turns (missq.h), each turn one read of
+ *        the socket tables for all of a domain's queued misses (--diag: one
+ *        sock_diag lookup per miss instead, like xfilterd's lookup in the
+ *        guest's hash tables; needs inet_diag, tcp_diag and udp_diag), at most N turns
  *        per domain per period (default xfilterd's: 20 per 100 ms; 0: no
  *        limit); --fifo answers in arrival order, one scan per miss (the
  *        unfair resolver, to compare); every answer carries the scan
@@ -569,9 +571,13 @@ struct resolver {
 	unsigned int nr_ns;
 	uint32_t ns_dom[RESOLVE_NS];
 	uint64_t ns[RESOLVE_NS];
+	const char *ns_name[RESOLVE_NS];
 	pid_t reader[RESOLVE_NS + 1];	/* per namespace, see pn_sockets() */
+	/* --diag: a sock_diag socket and the owners' pids per namespace */
+	int diag_fd[RESOLVE_NS + 1];
+	struct pn_pids pids[RESOLVE_NS + 1];
 	long delay_ms;
-	int ignore, fifo;
+	int ignore, fifo, diag;
 	long count, seen;
 	struct xf_missq q;
 };
@@ -662,6 +668,7 @@ static int answer_misses(struct resolver *r, const struct xf_miss *m, size_t n)
 	double t_turn = mono_ms();
 	struct pn_table t = { 0 };
 	uint64_t netns = r->netns, scan;
+	unsigned int ns = RESOLVE_NS;
 	pid_t *reader = &r->reader[RESOLVE_NS];
 	size_t i, found = 0;
 	bool any = false;
@@ -671,11 +678,40 @@ static int answer_misses(struct resolver *r, const struct xf_miss *m, size_t n)
 		if (r->ns_dom[i] == m[0].domid) {
 			netns = r->ns[i];
 			reader = &r->reader[i];
+			ns = (unsigned int)i;
 		}
 	if (r->delay_ms > 0)
 		usleep((useconds_t)(r->delay_ms * 1000));
 	/* before the scan: no event is read until the turn is over */
 	scan = xf_missq_scan_stamp(&r->q);
+	if (r->diag) {
+		/* one kernel lookup per miss, as xfilterd's per flow */
+		for (i = 0; i < n; i++) {
+			struct pn_sock s;
+			struct pn_table one = { .s = &s, .n = 1, .cap = 1 };
+
+			int got = pn_diag_lookup(r->diag_fd[ns], m[i].key.family,
+						 m[i].key.proto, m[i].key.guest_addr,
+						 m[i].key.guest_port,
+						 m[i].key.has_peer_addr ?
+						 m[i].key.peer_addr : NULL,
+						 m[i].key.peer_port, &s);
+
+			rc = got > 0 ? pn_owner(netns, &r->pids[ns], &s) : got;
+			if (rc < 0) {
+				fprintf(stderr, "xfnl: sock_diag lookup: %s\n", strerror(-rc));
+				return rc;
+			}
+			/* no socket, or one without an inode (closing, TIME_WAIT) */
+			if (got <= 0 || !s.inode)
+				one.n = 0;
+			found += answer_one(&m[i], &one, scan);
+		}
+		xf_missq_found(&r->q, m[0].domid, found);
+		printf("turn dom=%u misses=%zu found=%zu at_ms=%.1f ms=%.3f\n", m[0].domid, n,
+		       found, t_turn, mono_ms() - t_turn);
+		return 0;
+	}
 	/*
 	 * Like xfilterd's turn: the sockets first, and the owners (every
 	 * process's fds, the costly part) only when some miss has a socket.
@@ -785,6 +821,8 @@ static int cmd_resolve(int argc, char **argv)
 			r.ignore = 1;
 		else if (!strcmp(argv[i], "--fifo"))
 			r.fifo = 1;
+		else if (!strcmp(argv[i], "--diag"))
+			r.diag = 1;
 		else if (!strcmp(argv[i], "--budget") && i + 1 < argc)
 			budget = (unsigned int)num(argv[++i]);
 		else if (!strcmp(argv[i], "--ns") && i + 1 < argc && strchr(argv[i + 1], '=') &&
@@ -793,6 +831,7 @@ static int cmd_resolve(int argc, char **argv)
 
 			*eq = 0;
 			r.ns_dom[r.nr_ns] = (uint32_t)num(argv[i]);
+			r.ns_name[r.nr_ns] = eq + 1;
 			r.ns[r.nr_ns++] = netns_or_die(eq + 1);
 		} else if (!strcmp(argv[i], "--period-ms") && i + 1 < argc)
 			period_ms = (double)num(argv[++i]);
@@ -804,6 +843,18 @@ static int cmd_resolve(int argc, char **argv)
 			ready = argv[++i];
 		else
 			usage();
+	}
+	/* --ns namespaces in their slots, the default one in the last, as for the readers */
+	for (i = 0; r.diag && i <= RESOLVE_NS; i++) {
+		const char *name = i < (int)r.nr_ns ? r.ns_name[i] : i == RESOLVE_NS ? argv[1] : NULL;
+
+		if (!name)
+			continue;
+		r.diag_fd[i] = pn_diag_open(name);
+		if (r.diag_fd[i] < 0) {
+			fprintf(stderr, "xfnl: sock_diag in %s: %s\n", name, strerror(-r.diag_fd[i]));
+			return 1;
+		}
 	}
 	/* misses older than the module's hold deadline were decided already */
 	xf_missq_init(&r.q, budget, period_ms, 900);
