@@ -117,9 +117,11 @@ measure() {	# measure STATE REP
 		# and domain 5's resolver turns in that time, from the same clock
 		info "$st rep=$rep slow connects at_ms: $(sed -n 's/^slow.* at_ms=\([0-9.]*\).*/\1/p' /tmp/slow.txt | tr '\n' ' ')"
 		c0=$(sed -n 's/^connects began at_mono_ms=//p' /tmp/slow.txt)
-		[ -z "$c0" ] || info "$st rep=$rep domain 5 turns (at_ms/ms): $(awk -v c0="$c0" -v n="$N" -v r="$RATE" '
+		[ -z "$c0" ] || info "$st rep=$rep domain 5 turns (at_ms/ms[/of which lookups ms]): $(awk -v c0="$c0" -v n="$N" -v r="$RATE" '
 			/^turn dom=5 / { split($0, f, "at_ms="); split(f[2], g, " ms="); t = g[1] - c0
-				if (t >= 0 && (r <= 0 || t <= 1000 * n / r)) printf "%.0f/%.2f ", t, g[2] }' /tmp/res.log)"
+				split(g[2], h, " lookups_ms=")
+				if (t >= 0 && (r <= 0 || t <= 1000 * n / r))
+					printf "%.0f/%.2f%s ", t, h[1], h[2] != "" ? sprintf("/%.2f", h[2]) : "" }' /tmp/res.log)"
 	fi
 	info "$st rep=$rep connlat $out"
 	v=$(echo "$out" | sed -n 's/.*median_us=\([0-9.]*\).*/\1/p')

@@ -685,11 +685,14 @@ static int answer_misses(struct resolver *r, const struct xf_miss *m, size_t n)
 	/* before the scan: no event is read until the turn is over */
 	scan = xf_missq_scan_stamp(&r->q);
 	if (r->diag) {
+		double t_look = 0;
+
 		/* one kernel lookup per miss, as xfilterd's per flow */
 		for (i = 0; i < n; i++) {
 			struct pn_sock s;
 			struct pn_table one = { .s = &s, .n = 1, .cap = 1 };
 
+			double t0 = mono_ms();
 			int got = pn_diag_lookup(r->diag_fd[ns], m[i].key.family,
 						 m[i].key.proto, m[i].key.guest_addr,
 						 m[i].key.guest_port,
@@ -698,6 +701,7 @@ static int answer_misses(struct resolver *r, const struct xf_miss *m, size_t n)
 						 m[i].key.peer_port, &s);
 
 			rc = got > 0 ? pn_owner(netns, &r->pids[ns], &s) : got;
+			t_look += mono_ms() - t0;
 			if (rc < 0) {
 				fprintf(stderr, "xfnl: sock_diag lookup: %s\n", strerror(-rc));
 				return rc;
@@ -708,8 +712,8 @@ static int answer_misses(struct resolver *r, const struct xf_miss *m, size_t n)
 			found += answer_one(&m[i], &one, scan);
 		}
 		xf_missq_found(&r->q, m[0].domid, found);
-		printf("turn dom=%u misses=%zu found=%zu at_ms=%.1f ms=%.3f\n", m[0].domid, n,
-		       found, t_turn, mono_ms() - t_turn);
+		printf("turn dom=%u misses=%zu found=%zu at_ms=%.1f ms=%.3f lookups_ms=%.3f\n",
+		       m[0].domid, n, found, t_turn, mono_ms() - t_turn, t_look);
 		return 0;
 	}
 	/*
