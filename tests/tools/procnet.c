@@ -447,6 +447,7 @@ int pn_diag_lookup(int fd, int family, int proto, const uint8_t *gaddr, uint16_t
 	int alen = family == AF_INET ? 4 : 16;
 	const struct inet_diag_msg *m;
 	ssize_t n;
+	int tries;
 
 	memset(&req, 0, sizeof(req));
 	req.nlh.nlmsg_len = sizeof(req);
@@ -478,14 +479,17 @@ int pn_diag_lookup(int fd, int family, int proto, const uint8_t *gaddr, uint16_t
 	}
 	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
 		return -errno;
-	for (;;) {
+	/* an older request's late answer is skipped, a few of them at most */
+	for (tries = 0;; tries++) {
 		n = recv(fd, &rep, sizeof(rep), 0);
 		if (n < 0)
 			return errno == EINTR ? -EAGAIN : -errno;
 		if (n < (ssize_t)sizeof(struct nlmsghdr) || rep.nlh.nlmsg_len > (size_t)n)
 			return -EBADMSG;
 		if (rep.nlh.nlmsg_seq == seq)
-			break;	/* an older request's late answer: skip it */
+			break;
+		if (tries == 16)
+			return -EBADMSG;
 	}
 	if (rep.nlh.nlmsg_type == NLMSG_ERROR) {
 		const struct nlmsgerr *e = NLMSG_DATA(&rep.nlh);
