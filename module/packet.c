@@ -437,9 +437,8 @@ static noinline unsigned int decide(struct xf_vif *vif, struct sk_buff *skb,
 
 /*
  * decide() of a TCP SYN from the world: xf_flow_syn_in4() (its common case
- * inline), which also fills
- * the flow cache for the rest of the connection, then, for a listener with
- * a plain cached accept, what decide() counts. Anything else goes to
+ * inline), which also fills the flow cache for the rest of the connection,
+ * then, for a listener with a plain cached accept, what decide() counts. Anything else goes to
  * decide() from the start (its lookup finds what this one found, or what
  * the table holds a moment later). Apart from packet_hook(), so that its
  * calls cost the other packets no saved registers.

@@ -103,7 +103,6 @@ static u32 key_hash(const struct xf_key *key)
 	return hsiphash(key, sizeof(*key), hk);
 }
 
-
 /**
  * xf_key_shape - which probe of xf_table_lookup() can find a key
  * @key: an entry's key, or a probe's
@@ -142,10 +141,8 @@ u64 xf_exact_seed __read_mostly;
 static u8 *exact_slot(const struct xf_table *t, const struct xf_key *key)
 {
 	const u64 *w = (const u64 *)key;
-	u64 x = w[0] ^ w[1] ^ ror64(w[2] ^ w[3], 29) ^ ror64(w[4], 47);
 
-	return &t->exact[hash_64(x ^ xf_exact_seed,
-				 t->bits + XF_EXACT_EXTRA_BITS)];
+	return xf_exact_slot_x(t, xf_key_mix(w[0], w[1], w[2], w[3], w[4]));
 }
 
 static void shape_add(struct xf_table *t, const struct xf_key *key, int d)
@@ -503,7 +500,7 @@ struct xf_owner *xf_flow_syn_in4(struct xf_table *t, u64 w0, u64 w2, u64 w4)
 {
 	u64 seq = (u64)atomic64_read_acquire(&xf_table_changes);
 	u64 wild4 = xf_w4_no_pport(w4);
-	u64 x = w0 ^ ror64(w2, 29) ^ ror64(w4, 47);
+	u64 x = xf_key_mix(w0, 0, w2, 0, w4);
 	struct xf_owner *e = NULL, *w;
 	struct xf_flow_slot *s;
 	const u64 *k;
@@ -511,12 +508,10 @@ struct xf_owner *xf_flow_syn_in4(struct xf_table *t, u64 w0, u64 w2, u64 w4)
 	if (unlikely(!w2 && w4 == wild4))
 		return syn_in_key4(t, w0, w2, w4);
 	/* probe() of the key: its shape is exact. */
-	if (READ_ONCE(t->shapes[XF_SHAPE_EXACT]) &&
-	    READ_ONCE(t->exact[hash_64(x ^ xf_exact_seed,
-				       t->bits + XF_EXACT_EXTRA_BITS)]))
+	if (xf_exact_may_hold(t, x))
 		e = lookup_exact4(t, w0, w2, w4);
 	/* xf_flow_lookup() of the wildcard key. */
-	s = xf_flow_slot_x(w0 ^ ror64(wild4, 47));
+	s = xf_flow_slot_x(xf_key_mix(w0, 0, 0, 0, wild4));
 	k = (const u64 *)&s->key;
 	if (likely(s->seq == seq && s->t == t &&
 		   !((k[0] ^ w0) | k[2] | (k[4] ^ wild4))))

@@ -110,6 +110,15 @@ static inline bool xf_key_eq(const struct xf_key *a, const struct xf_key *b)
 		 (x[3] ^ y[3]) | (x[4] ^ y[4]));
 }
 
+/*
+ * The keyed mix of a key's five words that both the flow cache and the
+ * exact filter index by (an IPv4 key's words 1 and 3 are zero).
+ */
+static __always_inline u64 xf_key_mix(u64 w0, u64 w1, u64 w2, u64 w3, u64 w4)
+{
+	return w0 ^ w1 ^ ror64(w2 ^ w3, 29) ^ ror64(w4, 47);
+}
+
 /* This CPU's slot of a key's mix of words @x. Context: BH disabled. */
 static __always_inline struct xf_flow_slot *xf_flow_slot_x(u64 x)
 {
@@ -121,7 +130,7 @@ static __always_inline struct xf_flow_slot *xf_flow_slot_w(u64 w0, u64 w1,
 							   u64 w2, u64 w3,
 							   u64 w4)
 {
-	return xf_flow_slot_x(w0 ^ w1 ^ ror64(w2 ^ w3, 29) ^ ror64(w4, 47));
+	return xf_flow_slot_x(xf_key_mix(w0, w1, w2, w3, w4));
 }
 
 /* This CPU's slot of a key. Context: BH disabled. */
@@ -182,6 +191,23 @@ xf_flow_peek4(const struct xf_table *t, u64 w0, u64 w2, u64 w4)
 #define XF_EXACT_EXTRA_BITS 3
 extern u64 xf_exact_seed;
 
+/* The exact filter's slot of the key whose mix is @x. */
+static __always_inline u8 *xf_exact_slot_x(const struct xf_table *t, u64 x)
+{
+	return &t->exact[hash_64(x ^ xf_exact_seed,
+				 t->bits + XF_EXACT_EXTRA_BITS)];
+}
+
+/*
+ * Whether the table may hold an exact entry of the key whose mix is @x:
+ * false when no entry is exact, or when the filter rules the key out.
+ */
+static __always_inline bool xf_exact_may_hold(const struct xf_table *t, u64 x)
+{
+	return READ_ONCE(t->shapes[XF_SHAPE_EXACT]) &&
+	       READ_ONCE(*xf_exact_slot_x(t, x));
+}
+
 /* Word 4 of an IPv4 key (xf_flow4_words()) with the peer's port zeroed. */
 static __always_inline u64 xf_w4_no_pport(u64 w4)
 {
@@ -232,17 +258,14 @@ xf_flow_syn_in4_fast(struct xf_table *t, u64 w0, u64 w2, u64 w4)
 {
 	u64 seq = (u64)atomic64_read_acquire(&xf_table_changes);
 	u64 wild4 = xf_w4_no_pport(w4);
-	u64 x = w0 ^ ror64(w2, 29) ^ ror64(w4, 47);
+	u64 x = xf_key_mix(w0, 0, w2, 0, w4);
 	struct xf_flow_slot *s;
 	struct xf_owner *w;
 	const u64 *k;
 
-	if ((!w2 && w4 == wild4) ||
-	    (READ_ONCE(t->shapes[XF_SHAPE_EXACT]) &&
-	     READ_ONCE(t->exact[hash_64(x ^ xf_exact_seed,
-					t->bits + XF_EXACT_EXTRA_BITS)])))
+	if ((!w2 && w4 == wild4) || xf_exact_may_hold(t, x))
 		return NULL;
-	s = xf_flow_slot_x(w0 ^ ror64(wild4, 47));
+	s = xf_flow_slot_x(xf_key_mix(w0, 0, 0, 0, wild4));
 	k = (const u64 *)&s->key;
 	if (s->seq != seq || s->t != t ||
 	    ((k[0] ^ w0) | k[2] | (k[4] ^ wild4)))
