@@ -360,41 +360,119 @@ void xf_hold_vif_drain(struct xf_vif *vif)
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_hold_vif_drain);
 
+/* Key word mix: cheap to compare before a whole key. */
+static u64 key_mix(const struct xf_key *key)
+{
+	const u64 *w = (const u64 *)key;
+
+	return xf_key_mix(w[0], w[1], w[2], w[3], w[4]);
+}
+
+static bool key_eq(const struct xf_key *a, const struct xf_key *b)
+{
+	const u64 *x = (const u64 *)a, *y = (const u64 *)b;
+
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+		 (x[3] ^ y[3]) | (x[4] ^ y[4]));
+}
+
+/*
+ * The keys of one answer, for a pass over a held queue: a 64-bit filter
+ * passes a packet of another key with a chance of about n/64, so most of
+ * a storm's queue costs one mix and one bit test each.
+ */
+struct answer_set {
+	const struct xf_key *keys;
+	u64 mix[XFILTER_MISS_KEYS_MAX];
+	u64 filter;
+	unsigned int n;
+};
+
+static u64 filter_bit(u64 mix)
+{
+	return 1ULL << hash_64(mix, 6);
+}
+
+static bool answer_has(const struct answer_set *a, const struct xf_key *key)
+{
+	u64 m = key_mix(key);
+	unsigned int i;
+
+	if (!(a->filter & filter_bit(m)))
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (a->mix[i] == m && key_eq(&a->keys[i], key))
+			return true;
+	return false;
+}
+
 /**
- * xf_hold_no_socket - the daemon found no socket for a key (MISS_RESOLVE)
+ * xf_hold_no_socket_keys - the daemon found no socket for keys (MISS_RESOLVE)
  * @dom: the domain
- * @key: the key a miss event asked about
+ * @keys: the keys miss events asked about; duplicates count once, and are
+ *	moved to the end of the array
+ * @n: how many, at most XFILTER_MISS_KEYS_MAX
  * @scan: the scan stamp of the daemon's read, or U64_MAX when not known
  *
- * The negative cache learns it, and an exact entry of the key is a closed
- * socket's, waiting for the next sweep: it is deleted, so that a held SYN
- * of the key (and anything after) is decided as "owner unknown" rather
- * than by the earlier connection's owner. Then the held packets of the
- * key are decided. All of it as of @scan: an entry stamped after it came
- * from a newer read and stays, and a packet held after it was sent by a
- * socket the read may not have seen: it stays held and asks again
- * (xf_table_insert() has the same rule for entries).
+ * The negative cache learns each key, and an exact entry of a key is a
+ * closed socket's, waiting for the next sweep: it is deleted, so that a
+ * held SYN of the key (and anything after) is decided as "owner unknown"
+ * rather than by the earlier connection's owner. Then the held packets of
+ * the keys are decided, in one pass over each vif's queue, and the keys
+ * that waited for a place at the daemon are asked about once, at the end.
+ * All of it as of @scan: an entry stamped after it came from a newer read
+ * and stays, and a packet held after it was sent by a socket the read may
+ * not have seen: it stays held and asks again (xf_table_insert() has the
+ * same rule for entries).
+ *
+ * Returns the number of distinct keys, or -ENOMEM with nothing done.
  * Context: process, xf_lock held.
  */
-void xf_hold_no_socket(struct xf_domain *dom, const struct xf_key *key,
-		       u64 scan)
+int xf_hold_no_socket_keys(struct xf_domain *dom, struct xf_key *keys,
+			   unsigned int n, u64 scan)
 {
+	struct answer_set *a;
 	struct xf_held *h, *tmp;
 	struct xf_owner *o;
 	struct xf_vif *vif;
+	unsigned int i, j;
 	LIST_HEAD(ready);
 
 	lockdep_assert_held(&xf_lock);
-	xf_neg_insert(dom, key, XF_NEG_NOSOCK, scan);
-	o = xf_key_shape(key) == XF_SHAPE_EXACT ?
-	    xf_table_lookup_exact(xf_dom_table(dom), key) : NULL;
-	if (o && o->stamp <= scan)
-		xf_table_delete(xf_dom_table(dom), key);
+	if (WARN_ON_ONCE(n > XFILTER_MISS_KEYS_MAX))
+		n = XFILTER_MISS_KEYS_MAX;
+	a = kmalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+	a->keys = keys;
+	a->filter = 0;
+	a->n = 0;
+	for (i = 0; i < n; i++) {
+		u64 m = key_mix(&keys[i]);
+
+		for (j = 0; j < a->n; j++)
+			if (a->mix[j] == m && key_eq(&keys[j], &keys[i]))
+				break;
+		if (j < a->n)
+			continue;
+		if (a->n != i)
+			swap(keys[a->n], keys[i]);
+		a->mix[a->n++] = m;
+		a->filter |= filter_bit(m);
+	}
+	for (i = 0; i < a->n; i++) {
+		xf_neg_insert(dom, &keys[i], XF_NEG_NOSOCK, scan);
+		o = xf_key_shape(&keys[i]) == XF_SHAPE_EXACT ?
+		    xf_table_lookup_exact(xf_dom_table(dom), &keys[i]) : NULL;
+		if (o && o->stamp <= scan)
+			xf_table_delete(xf_dom_table(dom), &keys[i]);
+	}
 	/*
-	 * Only this key's packets became decidable (the negative cache
+	 * Only these keys' packets became decidable (the negative cache
 	 * compares whole keys, as here): no full pass of hold_run, whose
 	 * lookups per held packet would cost every answer to a storming
-	 * domain a pass over its full queue. Deadlines stay with hold_work.
+	 * domain a pass over its full queue with table and cache lookups.
+	 * Deadlines stay with hold_work.
 	 */
 	list_for_each_entry(vif, &dom->vifs, dom_node) {
 		spin_lock_bh(&vif->hold_lock);
@@ -404,7 +482,7 @@ void xf_hold_no_socket(struct xf_domain *dom, const struct xf_key *key,
 		}
 		list_for_each_entry_safe(h, tmp, &vif->held, node) {
 			if (h->pkt.held_at <= scan &&
-			    !memcmp(&h->pkt.key, key, sizeof(*key))) {
+			    answer_has(a, &h->pkt.key)) {
 				promote_next(vif, h);
 				unlink_held(vif, h);
 				list_add_tail(&h->node, &ready);
@@ -414,6 +492,20 @@ void xf_hold_no_socket(struct xf_domain *dom, const struct xf_key *key,
 		spin_unlock_bh(&vif->hold_lock);
 		decide_list(vif, &ready);
 	}
+	i = a->n;
+	kfree(a);
+	return i;
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_hold_no_socket_keys);
+
+/* One key's answer (the single-key form of MISS_RESOLVE). */
+int xf_hold_no_socket(struct xf_domain *dom, const struct xf_key *key,
+		      u64 scan)
+{
+	struct xf_key k = *key;
+	int err = xf_hold_no_socket_keys(dom, &k, 1, scan);
+
+	return err < 0 ? err : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(xf_hold_no_socket);
 

@@ -26,7 +26,9 @@ unsigned int xf_hold(struct xf_vif *vif, struct sk_buff *skb,
 void xf_hold_vif_init(struct xf_vif *vif);
 void xf_hold_vif_drain(struct xf_vif *vif);
 void xf_hold_kick(struct xf_domain *dom);
-void xf_hold_no_socket(struct xf_domain *dom, const struct xf_key *key,
-		       u64 scan);
+int xf_hold_no_socket(struct xf_domain *dom, const struct xf_key *key,
+		      u64 scan);
+int xf_hold_no_socket_keys(struct xf_domain *dom, struct xf_key *keys,
+			   unsigned int n, u64 scan);
 
 #endif /* _XF_HOLD_H */

@@ -120,6 +120,7 @@ static const struct nla_policy xf_miss_resolve_policy[XFILTER_A_MAX + 1] = {
 	[XFILTER_A_DOMID]	= DOMID_POLICY,
 	[XFILTER_A_KEY]		= NLA_POLICY_NESTED(xf_key_policy),
 	[XFILTER_A_SCAN_STAMP]	= { .type = NLA_U64 },
+	[XFILTER_A_KEYS]	= NLA_POLICY_NESTED_ARRAY(xf_key_policy),
 };
 
 static const struct nla_policy xf_domain_set_policy[XFILTER_A_MAX + 1] = {
@@ -272,7 +273,8 @@ static int xf_get_info(struct sk_buff *skb, struct genl_info *info)
 			      XFILTER_FEAT_REJECT | XFILTER_FEAT_EXPIRY |
 			      XFILTER_FEAT_NEG_CACHE |
 			      XFILTER_FEAT_VERDICT_EVENTS |
-			      XFILTER_FEAT_SCAN_STAMP, XFILTER_A_PAD) ||
+			      XFILTER_FEAT_SCAN_STAMP |
+			      XFILTER_FEAT_MISS_BATCH, XFILTER_A_PAD) ||
 	    nla_put_string(msg, XFILTER_A_VERSION, XFILTER_VERSION) ||
 	    nla_put_u64_64bit(msg, XFILTER_A_RULES_GEN, xf_rules_gen(),
 			      XFILTER_A_PAD))
@@ -789,27 +791,86 @@ static int xf_owner_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/*
+ * XFILTER_A_KEYS into @keys (room for @max): every element must be an
+ * XFILTER_A_KEY and parse, and there must be 1 to @max of them; the whole
+ * list is parsed before anything is done, so a bad one refuses it whole.
+ * Returns the number of keys or a negative errno. Context: process.
+ */
+VISIBLE_IF_KUNIT int xf_nl_keys_parse(const struct nlattr *nest,
+				      struct xf_key *keys, unsigned int max,
+				      struct netlink_ext_ack *extack)
+{
+	const struct nlattr *a;
+	unsigned int n = 0;
+	int rem, err;
+
+	nla_for_each_nested(a, nest, rem) {
+		if (nla_type(a) != XFILTER_A_KEY) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "expected XFILTER_A_KEY");
+			return -EINVAL;
+		}
+		if (n == max) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "more keys than XFILTER_MISS_KEYS_MAX");
+			return -E2BIG;
+		}
+		err = xf_nl_key_parse(a, &keys[n], extack);
+		if (err)
+			return err;
+		n++;
+	}
+	if (!n) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "empty key list");
+		return -EINVAL;
+	}
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_nl_keys_parse);
+
+/*
+ * "No socket" for one key (XFILTER_A_KEY) or for a resolver turn's keys
+ * at once (XFILTER_A_KEYS): one request, one pass over the held packets.
+ */
 static int xf_miss_resolve(struct sk_buff *skb, struct genl_info *info)
 {
+	struct nlattr *one = info->attrs[XFILTER_A_KEY];
+	struct nlattr *list = info->attrs[XFILTER_A_KEYS];
 	struct xf_domain *dom;
-	struct xf_key key;
+	struct xf_key *keys;
+	int n, err;
 	u64 scan;
-	int err;
 
 	if (NEED(info, XFILTER_A_DOMID) ||
-	    NEED(info, XFILTER_A_KEY))
+	    (!list && NEED(info, XFILTER_A_KEY)))
 		return -EINVAL;
-	err = xf_nl_key_parse(info->attrs[XFILTER_A_KEY], &key, info->extack);
-	if (!err)
-		err = scan_stamp(info, &scan);
+	if (one && list) {
+		NL_SET_ERR_MSG_ATTR(info->extack, list,
+				    "XFILTER_A_KEY and XFILTER_A_KEYS together");
+		return -EINVAL;
+	}
+	err = scan_stamp(info, &scan);
 	if (err)
 		return err;
+	keys = kmalloc_array(list ? XFILTER_MISS_KEYS_MAX : 1, sizeof(*keys),
+			     GFP_KERNEL);
+	if (!keys)
+		return -ENOMEM;
+	if (list)
+		n = xf_nl_keys_parse(list, keys, XFILTER_MISS_KEYS_MAX,
+				     info->extack);
+	else
+		n = xf_nl_key_parse(one, keys, info->extack) ?: 1;
+	if (n < 0) {
+		kfree(keys);
+		return n;
+	}
 	mutex_lock(&xf_lock);
 	dom = get_domain(info, false);
-	if (dom)
-		xf_hold_no_socket(dom, &key, scan);
+	err = dom ? xf_hold_no_socket_keys(dom, keys, n, scan) : -ENOENT;
 	mutex_unlock(&xf_lock);
-	return dom ? 0 : -ENOENT;
+	kfree(keys);
+	return err < 0 ? err : 0;
 }
 
 /*

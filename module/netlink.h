@@ -26,6 +26,8 @@ void xf_nl_notify_rule_expired(const struct xf_rule *r);
 struct xf_key;
 int xf_nl_key_parse(const struct nlattr *nest, struct xf_key *key,
 		    struct netlink_ext_ack *extack);
+int xf_nl_keys_parse(const struct nlattr *nest, struct xf_key *keys,
+		     unsigned int max, struct netlink_ext_ack *extack);
 int xf_nl_owner_parse(const struct nlattr *nest, struct xf_key *key,
 		      struct xf_owner_info *oi, struct netlink_ext_ack *extack);
 #endif

@@ -1266,11 +1266,111 @@ static void xf_owner_parse_test(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/* Puts a v4 key from A:@gport to B:50000 as an XFILTER_A_KEY nest. */
+static void put_key(struct sk_buff *skb, u16 gport)
+{
+	struct nlattr *k = nla_nest_start(skb, XFILTER_A_KEY);
+
+	KFAM(AF_INET);
+	KPROTO(IPPROTO_UDP);
+	nla_put_u16(skb, XFILTER_KEY_A_GUEST_PORT, gport);
+	nla_put_in_addr(skb, XFILTER_KEY_A_GUEST_ADDR, A);
+	nla_put_in_addr(skb, XFILTER_KEY_A_PEER_ADDR, B);
+	nla_put_u16(skb, XFILTER_KEY_A_PEER_PORT, 50000);
+	nla_nest_end(skb, k);
+}
+
+/*
+ * MISS_RESOLVE's key list: up to the cap, every element a valid key; an
+ * empty, over-long or partly bad list is refused whole, and says why.
+ */
+static void xf_keys_parse_test(struct kunit *test)
+{
+	const unsigned int max = XFILTER_MISS_KEYS_MAX;
+	struct netlink_ext_ack extack = {};
+	struct sk_buff *skb = alloc_skb(16384, GFP_KERNEL);
+	struct xf_key *keys = kunit_kcalloc(test, max, sizeof(*keys),
+					    GFP_KERNEL);
+	struct xf_key want = mkkey(A, 40002, B, 50000);
+	struct nlattr *nest, *o;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_NOT_NULL(test, keys);
+	/* duplicates are the handler's business: all parsed, in order */
+	nest = nla_nest_start(skb, XFILTER_A_KEYS);
+	put_key(skb, 40001);
+	put_key(skb, 40002);
+	put_key(skb, 40001);
+	nla_nest_end(skb, nest);
+	KUNIT_EXPECT_EQ(test, xf_nl_keys_parse(nest, keys, max, &extack), 3);
+	want.proto = IPPROTO_UDP;
+	KUNIT_EXPECT_EQ(test, memcmp(&keys[1], &want, sizeof(want)), 0);
+
+	/* the cap exactly, then one more */
+	skb_trim(skb, 0);
+	nest = nla_nest_start(skb, XFILTER_A_KEYS);
+	for (i = 0; i < max; i++)
+		put_key(skb, 40000 + i);
+	nla_nest_end(skb, nest);
+	KUNIT_EXPECT_EQ(test, xf_nl_keys_parse(nest, keys, max, &extack),
+			(int)max);
+	skb_trim(skb, 0);
+	nest = nla_nest_start(skb, XFILTER_A_KEYS);
+	for (i = 0; i <= max; i++)
+		put_key(skb, 40000 + i);
+	nla_nest_end(skb, nest);
+	extack = (struct netlink_ext_ack){};
+	KUNIT_EXPECT_EQ(test, xf_nl_keys_parse(nest, keys, max, &extack),
+			-E2BIG);
+	KUNIT_EXPECT_NOT_NULL(test, extack._msg);
+
+	/* empty */
+	skb_trim(skb, 0);
+	nest = nla_nest_start(skb, XFILTER_A_KEYS);
+	nla_nest_end(skb, nest);
+	extack = (struct netlink_ext_ack){};
+	KUNIT_EXPECT_EQ(test, xf_nl_keys_parse(nest, keys, max, &extack),
+			-EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, extack._msg);
+
+	/* an owner among the keys */
+	skb_trim(skb, 0);
+	nest = nla_nest_start(skb, XFILTER_A_KEYS);
+	put_key(skb, 40001);
+	o = nla_nest_start(skb, XFILTER_A_OWNER);
+	nla_put_u32(skb, XFILTER_OWNER_A_PID, 1);
+	nla_nest_end(skb, o);
+	nla_nest_end(skb, nest);
+	extack = (struct netlink_ext_ack){};
+	KUNIT_EXPECT_EQ(test, xf_nl_keys_parse(nest, keys, max, &extack),
+			-EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, extack.bad_attr, (const struct nlattr *)o);
+
+	/* one bad key in the middle */
+	skb_trim(skb, 0);
+	nest = nla_nest_start(skb, XFILTER_A_KEYS);
+	put_key(skb, 40001);
+	o = nla_nest_start(skb, XFILTER_A_KEY);
+	KFAM(99);
+	KPROTO(IPPROTO_UDP);
+	KGPORT;
+	nla_nest_end(skb, o);
+	put_key(skb, 40003);
+	nla_nest_end(skb, nest);
+	extack = (struct netlink_ext_ack){};
+	KUNIT_EXPECT_EQ(test, xf_nl_keys_parse(nest, keys, max, &extack),
+			-EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, extack._msg);
+	kfree_skb(skb);
+}
+
 static struct kunit_case xf_rules_cases[] = {
 	KUNIT_CASE_PARAM(xf_rule_match_test, match_gen_params),
 	KUNIT_CASE_PARAM(xf_rule_parse_test, parse_rule_gen_params),
 	KUNIT_CASE_PARAM(xf_key_parse_test, key_gen_params),
 	KUNIT_CASE(xf_owner_parse_test),
+	KUNIT_CASE(xf_keys_parse_test),
 	{}
 };
 
@@ -2054,6 +2154,81 @@ static void xf_no_socket_one_key_test(struct kunit *test)
 }
 
 /*
+ * A turn's "no socket" answers at once: one pass decides every held packet
+ * of each key (several packets of one key included), a duplicate counts
+ * once, a key not held changes nothing, each key is in the negative cache,
+ * and the keys that waited for a place at the daemon are asked about at
+ * the end. A packet held after the scan stays.
+ */
+static void xf_no_socket_batch_test(struct kunit *test)
+{
+	struct env *e = env_new(test, 3);
+	unsigned int saved = xf_dom_miss_inflight;
+	struct xf_key keys[5], late[2];
+	u64 s0;
+	u16 port;
+	int n;
+
+	add_rule(test, XFILTER_VERDICT_ACCEPT, XF_M_UID, 0, 1002, 10);
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_DOMID, 3, 0, 20);
+	xf_hold_test_listener = true;
+	xf_dom_miss_inflight = 4;
+	for (port = 40000; port < 40006; port++)
+		KUNIT_EXPECT_EQ(test, send(test, e, port, XFILTER_DIR_OUT),
+				NF_STOLEN);
+	KUNIT_EXPECT_EQ(test, send(test, e, 40001, XFILTER_DIR_OUT), NF_STOLEN);
+	KUNIT_EXPECT_EQ(test, send(test, e, 40003, XFILTER_DIR_OUT), NF_STOLEN);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 8U);
+	/* 40000-40003 asked; 40004 and 40005 wait for a place */
+	KUNIT_EXPECT_EQ(test, atomic_read(&e->dom->miss_keys), 4);
+
+	keys[0] = mkkey(A, 40001, B, 25);
+	keys[1] = mkkey(A, 40003, B, 25);
+	keys[2] = mkkey(A, 40001, B, 25);
+	keys[3] = mkkey(A, 40005, B, 25);
+	keys[4] = mkkey(A, 41000, B, 25);
+	mutex_lock(&xf_lock);
+	n = xf_hold_no_socket_keys(e->dom, keys, ARRAY_SIZE(keys), U64_MAX);
+	mutex_unlock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, n, 4);
+	/* 40001 x2, 40003 x2, 40005 decided; 40000, 40002, 40004 held */
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 3U);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HOLD_RESOLVED), 5ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_UNKNOWN), 5ULL);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_DROPPED), 5ULL);
+	/*
+	 * In the negative cache: a direct-mapped one with a random hash key,
+	 * where two of the four keys may share a slot (the later one stays).
+	 */
+	n = 0;
+	for (port = 40001; port < 40006; port += 2) {
+		struct xf_key k = mkkey(A, port, B, 25);
+
+		n += xf_neg_lookup(e->dom, &k, 0) == XF_NEG_NOSOCK;
+	}
+	KUNIT_EXPECT_GE(test, n, 2);
+	late[0] = mkkey(A, 40000, B, 25);
+	KUNIT_EXPECT_EQ(test, xf_neg_lookup(e->dom, &late[0], 0), XF_NEG_NONE);
+	/* two answered of the four asked: 40004 got a place at the end */
+	KUNIT_EXPECT_EQ(test, atomic_read(&e->dom->miss_keys), 3);
+
+	/* an answer from a read before a hold leaves that packet held */
+	s0 = xf_table_stamp();
+	KUNIT_EXPECT_EQ(test, send(test, e, 40006, XFILTER_DIR_OUT), NF_STOLEN);
+	late[0] = mkkey(A, 40006, B, 25);
+	late[1] = mkkey(A, 40000, B, 25);
+	mutex_lock(&xf_lock);
+	n = xf_hold_no_socket_keys(e->dom, late, ARRAY_SIZE(late), s0);
+	mutex_unlock(&xf_lock);
+	KUNIT_EXPECT_EQ(test, n, 2);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 3U);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HOLD_RESOLVED), 6ULL);
+	xf_dom_miss_inflight = saved;
+	xf_hold_vif_drain(&e->vif);
+	KUNIT_EXPECT_EQ(test, atomic_read(&e->dom->miss_keys), 0);
+}
+
+/*
  * A real net_device named like a vif: the notifier attaches the hooks, a
  * rename moves them, packets go through both hooks, and held packets are
  * re-injected past the vif's own hook exactly once.
@@ -2398,6 +2573,7 @@ static struct kunit_case xf_hold_cases[] = {
 	KUNIT_CASE(xf_syn_scan_stamp_dup_test),
 	KUNIT_CASE(xf_no_socket_scan_stamp_test),
 	KUNIT_CASE(xf_no_socket_one_key_test),
+	KUNIT_CASE(xf_no_socket_batch_test),
 	KUNIT_CASE(xf_vif_device_test),
 	KUNIT_CASE(xf_domain_lifetime_test),
 	{}

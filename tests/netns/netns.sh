@@ -348,6 +348,52 @@ t_hold_until_entry() {
 	resolver_start
 }
 
+# A resolver turn's "no socket" answers as one MISS_RESOLVE (XFILTER_A_KEYS):
+# the held packets of every key in it are decided at once, a duplicate and a
+# key not held change nothing; an over-cap, malformed or mixed list is
+# refused whole with an extack message and decides nothing, and a list for
+# another domain or a gone one leaves this domain's packets held.
+t_batch_resolve() {
+	local i hm r0 t0 pids=() spec=()
+	resolver_start --ignore
+	bait
+	fail_mode closed
+	# the test's own pace decides, not the hold deadline
+	hm=$(cat /sys/module/xfilter/parameters/hold_ms)
+	echo $((20000 * SLOW)) > /sys/module/xfilter/parameters/hold_ms
+	r0=$(ctr hold_resolved $DOM) t0=$(ctr hold_timeouts $DOM)
+	# three flows of two datagrams each, from the ports the hostile lists name
+	for i in 1 2 3; do
+		"${AS_B[@]}" xfnet -s $((40000 + i)) -w $((20 * SLOW)) send udp $P4 $UDP 2 100 \
+			> /tmp/batch$i.log 2>&1 &
+		pids+=($!)
+		spec+=("proto=udp,g=$G4:$((40000 + i)),p=$P4:$UDP")
+	done
+	held() { xfnl domain $DOM | sed -n 's/.* held=\([0-9]*\).*/\1/p'; }
+	t_wait $((10 * SLOW)) eval '[ "$(held)" = 6 ]' || t_fail "not all held: $(xfnl domain $DOM)"
+	must xfnl hostile resolve-keys-over-cap resolve-keys-bad-one resolve-key-and-keys \
+		resolve-keys-garbage resolve-keys-empty resolve-keys-not-key >&2
+	! xfnl no-socket 77 "${spec[@]}" 2> /tmp/batch.err || t_fail "a gone domain's answer accepted"
+	grep -q 'kernel reports: no such domain' /tmp/batch.err || t_fail "no extack: $(cat /tmp/batch.err)"
+	must xfnl no-socket $DOM2 "${spec[@]}"
+	t_eq "held after refused and foreign answers" "$(held)" 6
+	t_eq "resolved by them" $(($(ctr hold_resolved $DOM) - r0)) 0
+	# one message: three keys, one twice, one not held
+	must xfnl no-socket $DOM "${spec[0]}" "${spec[1]}" "${spec[0]}" "${spec[2]}" \
+		"proto=udp,g=$G4:40999,p=$P4:$UDP"
+	t_eq "held after the batch" "$(held)" 0
+	t_eq "resolved by the batch" $(($(ctr hold_resolved $DOM) - r0)) 6
+	for i in 1 2 3; do
+		wait "${pids[$((i - 1))]}" || true
+		expect "flow $i" "$(cat /tmp/batch$i.log)" 'result=ok sent=2 recv=2'
+	done
+	t_eq "hold timeouts" $(($(ctr hold_timeouts $DOM) - t0)) 0
+	echo "$hm" > /sys/module/xfilter/parameters/hold_ms
+	fail_mode open
+	flush
+	resolver_start
+}
+
 # The resolver answers misses; a slow answer delays but does not lose the flow.
 t_resolver() {
 	local r n0
@@ -1133,7 +1179,7 @@ t_kmemleak() {
 }
 
 ALL="t_load t_hooks_follow t_owner_push t_uid_rule t_pid_rule t_comm_rule
-t_reject t_counters_audit t_resolver t_hold_until_entry t_no_daemon t_flow_cut
+t_reject t_counters_audit t_resolver t_batch_resolve t_hold_until_entry t_no_daemon t_flow_cut
 t_expiry t_replace t_miss_storm t_storm_fair t_miss_lost t_table_full t_dump_abort t_netlink_hostile
 t_churn t_stale_reuse t_owner_replace t_table_flood t_cp_abuse ctl
 t_domain_gone t_domain_churn t_unload_traffic t_reload"

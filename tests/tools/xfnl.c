@@ -11,13 +11,16 @@
  *              [,uid=N][,gid=N][,suid=N][,comm=S][,inode=N][,start=N]
  *              [,flags=N]   (v6 as [ADDR]:PORT; no p= means any peer)
  *   xfnl commit DOMID GEN
+ *   xfnl no-socket DOMID [--single] SPEC...
+ *        MISS_RESOLVE for the SPECs' keys: one message (XFILTER_A_KEYS, up
+ *        to XFILTER_MISS_KEYS_MAX keys each), or one per key with --single
  *   xfnl owner-del DOMID [SPEC]
  *   xfnl owners [DOMID]
  *   xfnl sync NETNS DOMID GEN [--synthetic N] [--no-commit] [--big]
  *        every socket of the namespace with its real owner, in batches
  *        (--big: each OWNER_ADD as large as one netlink nest allows)
  *   xfnl resolve NETNS [--delay-ms N] [--ignore] [--count N] [--seconds S] [--diag]
- *        [--ready FILE] [--fifo] [--budget N] [--period-ms MS]
+ *        [--ready FILE] [--fifo] [--budget N] [--period-ms MS] [--single]
  *        [--ns DOMID=NETNS]...: answers each miss with the owner found in
  *        NETNS (--ns: the domain's own; OWNER_ADD in the domain's
  *        generation) or with MISS_RESOLVE when no socket has the key; as
@@ -28,7 +31,9 @@
  *        per domain per period (default xfilterd's: 20 per 100 ms; 0: no
  *        limit); --fifo answers in arrival order, one scan per miss (the
  *        unfair resolver, to compare); every answer carries the scan
- *        stamp of its scan (the largest hold stamp seen before it began)
+ *        stamp of its scan (the largest hold stamp seen before it began);
+ *        a turn's "no socket" answers go as one MISS_RESOLVE (XFILTER_A_KEYS)
+ *        when the module has XFILTER_FEAT_MISS_BATCH (--single: one per key)
  *   xfnl rule-add WORD...     verdict=accept|drop|reject|log dom= pid= tgid=
  *        uid= gid= comm= dir=in|out proto=tcp|udp|N family=4|6
  *        peer=ADDR[/PLEN] gport=N[-M] pport=N[-M] timeout=MS prio=N
@@ -40,8 +45,9 @@
  *   xfnl domain-set DOMID [fail=open|closed] [enabled=0|1] [max=N]
  *   xfnl domain DOMID
  *   xfnl stats [DOMID]
- *   xfnl hostile              malformed requests: each must be refused
- *                             with an errno and an extack message
+ *   xfnl hostile [NAME...]    malformed requests (all, or the cases
+ *                             named): each must be refused with an errno
+ *                             and an extack message
  *   xfnl unpriv               privileged requests: each must get EPERM
  *   xfnl dump-abort N         N owner and rule dumps, each abandoned after
  *                             its first message (the socket closed mid-dump)
@@ -348,6 +354,38 @@ static int cmd_owner_add(int argc, char **argv)
 	return 0;
 }
 
+/* "No socket" for the keys of SPECs, as the resolver answers a turn. */
+static int cmd_no_socket(int argc, char **argv)
+{
+	struct xf_key keys[2 * XFILTER_MISS_KEYS_MAX];
+	struct xf_nl_info info;
+	size_t n = 0;
+	int i, single = 0;
+
+	if (argc < 3)
+		usage();
+	for (i = 2; i < argc; i++) {
+		struct xf_owner o;
+
+		if (!strcmp(argv[i], "--single")) {
+			single = 1;
+			continue;
+		}
+		if (n == sizeof(keys) / sizeof(keys[0]))
+			usage();
+		parse_owner(argv[i], &o);
+		keys[n++] = o.key;
+	}
+	if (!n)
+		usage();
+	check(xf_nl_get_info(&nl, &info), "GET_INFO");
+	check(xf_nl_no_socket(&nl, (uint32_t)num(argv[1]), keys, n, NULL,
+			      !single && (info.features & XFILTER_FEAT_MISS_BATCH)),
+	      "MISS_RESOLVE");
+	printf("answered=%zu\n", n);
+	return 0;
+}
+
 static int cmd_commit(int argc, char **argv)
 {
 	if (argc != 3)
@@ -578,8 +616,13 @@ struct resolver {
 	struct pn_pids pids[RESOLVE_NS + 1];
 	long delay_ms;
 	int ignore, fifo, diag;
+	int batch;		/* "no socket" answers of a turn in one message */
 	long count, seen;
 	struct xf_missq q;
+	/* a turn's "no socket" answers, sent together at its end */
+	struct xf_key nosock[XF_MISSQ_DEPTH];
+	const struct xf_miss *nosock_m[XF_MISSQ_DEPTH];
+	size_t n_nosock;
 };
 
 static int on_domain_gen(const struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
@@ -610,11 +653,14 @@ static uint64_t domain_gen(uint32_t domid)
  * stamp taken just before that scan (missq.h): the module lets the answer
  * decide only the packets held up to it.
  */
-/* Returns whether the miss found its owner. */
-static bool answer_one(const struct xf_miss *m, const struct pn_table *t, uint64_t scan)
+/*
+ * Returns whether the miss found its owner. A miss of no socket is only
+ * noted in r: answer_nosock() answers the turn's such misses together.
+ */
+static bool answer_one(struct resolver *r, const struct xf_miss *m,
+		       const struct pn_table *t, uint64_t scan)
 {
 	const struct pn_sock *s;
-	struct nl_msg *msg;
 	char k[160];
 	int rc;
 
@@ -642,19 +688,50 @@ static bool answer_one(const struct xf_miss *m, const struct pn_table *t, uint64
 		       (unsigned long long)b.gen, rc, (unsigned long long)m->stamp,
 		       (unsigned long long)scan);
 	} else {
-		msg = xf_nl_msg(&nl, XFILTER_CMD_MISS_RESOLVE, 0);
-		if (!msg || nla_put_u32(msg, XFILTER_A_DOMID, m->domid) ||
-		    xf_key_put(msg, XFILTER_A_KEY, &m->key) ||
-		    nla_put_u64(msg, XFILTER_A_SCAN_STAMP, scan))
-			exit(1);
-		rc = xf_nl_request(&nl, msg, NULL, NULL);
-		printf("miss dom=%u dir=%u if=%s %s -> none rc=%d stamp=%llu scan=%llu\n",
-		       m->domid, m->dir, m->ifname, k, rc, (unsigned long long)m->stamp,
-		       (unsigned long long)scan);
+		r->nosock[r->n_nosock] = m->key;
+		r->nosock_m[r->n_nosock++] = m;
+		return false;
 	}
 	if (rc)
 		fprintf(stderr, "xfnl: answer: %s %s\n", strerror(-nl.err.error), nl.err.msg);
-	return s && s->inode;
+	return true;
+}
+
+/*
+ * The turn's misses of no socket: one MISS_RESOLVE for all of them (the
+ * module decides their held packets in one pass), or one per key with
+ * --single or a module without XFILTER_FEAT_MISS_BATCH. Their lines are
+ * written at once: a write per line would be the resolver's own cost.
+ */
+static void answer_nosock(struct resolver *r, uint64_t scan)
+{
+	static char buf[XF_MISSQ_DEPTH * 256];
+	size_t i, len = 0;
+	char k[160];
+	int rc;
+
+	if (!r->n_nosock)
+		return;
+	rc = xf_nl_no_socket(&nl, r->nosock_m[0]->domid, r->nosock, r->n_nosock, &scan,
+			     r->batch);
+	if (rc)
+		fprintf(stderr, "xfnl: answer: %s %s\n", strerror(-nl.err.error), nl.err.msg);
+	for (i = 0; i < r->n_nosock; i++) {
+		const struct xf_miss *m = r->nosock_m[i];
+		int w;
+
+		fmt_key(&m->key, k, sizeof(k));
+		w = snprintf(buf + len, sizeof(buf) - len,
+			     "miss dom=%u dir=%u if=%s %s -> none rc=%d stamp=%llu scan=%llu "
+			     "batch=%zu\n", m->domid, m->dir, m->ifname, k, rc,
+			     (unsigned long long)m->stamp, (unsigned long long)scan,
+			     r->batch ? r->n_nosock : 1);
+		if (w < 0 || (size_t)w >= sizeof(buf) - len)
+			break;
+		len += (size_t)w;
+	}
+	fwrite(buf, 1, len, stdout);
+	r->n_nosock = 0;
 }
 
 static double mono_ms(void);
@@ -709,8 +786,9 @@ static int answer_misses(struct resolver *r, const struct xf_miss *m, size_t n)
 			/* no socket, or one without an inode (closing, TIME_WAIT) */
 			if (got <= 0 || !s.inode)
 				one.n = 0;
-			found += answer_one(&m[i], &one, scan);
+			found += answer_one(r, &m[i], &one, scan);
 		}
+		answer_nosock(r, scan);
 		xf_missq_found(&r->q, m[0].domid, found);
 		printf("turn dom=%u misses=%zu found=%zu at_ms=%.1f ms=%.3f lookups_ms=%.3f\n",
 		       m[0].domid, n, found, t_turn, mono_ms() - t_turn, t_look);
@@ -738,7 +816,8 @@ static int answer_misses(struct resolver *r, const struct xf_miss *m, size_t n)
 		return rc;
 	}
 	for (i = 0; i < n; i++)
-		found += answer_one(&m[i], &t, scan);
+		found += answer_one(r, &m[i], &t, scan);
+	answer_nosock(r, scan);
 	pn_free(&t);
 	/* a turn that found nobody: the domain's budget halves (missq.h) */
 	xf_missq_found(&r->q, m[0].domid, found);
@@ -813,7 +892,8 @@ static int cmd_resolve(int argc, char **argv)
 	const char *ready = NULL;
 	double seconds = 0, t0, period_ms = XF_MISSQ_PERIOD_MS;
 	unsigned int budget = XF_MISSQ_TURNS;
-	int i, rc;
+	struct xf_nl_info info;
+	int i, rc, single = 0;
 
 	if (argc < 2)
 		usage();
@@ -827,6 +907,8 @@ static int cmd_resolve(int argc, char **argv)
 			r.fifo = 1;
 		else if (!strcmp(argv[i], "--diag"))
 			r.diag = 1;
+		else if (!strcmp(argv[i], "--single"))
+			single = 1;
 		else if (!strcmp(argv[i], "--budget") && i + 1 < argc)
 			budget = (unsigned int)num(argv[++i]);
 		else if (!strcmp(argv[i], "--ns") && i + 1 < argc && strchr(argv[i + 1], '=') &&
@@ -860,6 +942,8 @@ static int cmd_resolve(int argc, char **argv)
 			return 1;
 		}
 	}
+	check(xf_nl_get_info(&nl, &info), "GET_INFO");
+	r.batch = !single && (info.features & XFILTER_FEAT_MISS_BATCH);
 	/* misses older than the module's hold deadline were decided already */
 	xf_missq_init(&r.q, budget, period_ms, 900);
 	if (xf_nl_open(&ev) || xf_nl_subscribe(&ev, XFILTER_MCGRP_MISS)) {
@@ -1543,6 +1627,116 @@ static int b_resolve_nokey(struct nl_msg *msg)
 	return nla_put_u32(msg, XFILTER_A_DOMID, 5);
 }
 
+/*
+ * Domain 5's flow udp 10.0.0.2:port > 10.0.0.3:8081 (the netns tier's
+ * guest and UDP echo server), the keys of the hostile lists: refused whole,
+ * they must not decide a packet of such a flow that is held meanwhile.
+ */
+static struct xf_key udp_key(unsigned int port)
+{
+	return (struct xf_key){ .family = AF_INET, .proto = IPPROTO_UDP,
+				.guest_port = (uint16_t)port, .guest_addr = { 10, 0, 0, 2 },
+				.has_peer_addr = true, .peer_addr = { 10, 0, 0, 3 },
+				.peer_port = 8081 };
+}
+
+/* XFILTER_A_KEYS with n keys, ports from 40000 */
+static int put_keys(struct nl_msg *msg, unsigned int n)
+{
+	struct nlattr *keys;
+	unsigned int i;
+
+	if (nla_put_u32(msg, XFILTER_A_DOMID, 5))
+		return -1;
+	keys = nla_nest_start(msg, XFILTER_A_KEYS);
+	if (!keys)
+		return -1;
+	for (i = 0; i < n; i++) {
+		struct xf_key k = udp_key(40000 + i);
+
+		if (xf_key_put(msg, XFILTER_A_KEY, &k))
+			return -1;
+	}
+	nla_nest_end(msg, keys);
+	return 0;
+}
+
+static int b_resolve_keys_over_cap(struct nl_msg *msg)
+{
+	return put_keys(msg, XFILTER_MISS_KEYS_MAX + 1);
+}
+
+static int b_resolve_keys_empty(struct nl_msg *msg)
+{
+	return put_keys(msg, 0);
+}
+
+static int b_resolve_key_and_keys(struct nl_msg *msg)
+{
+	struct xf_key k = { .family = AF_INET, .proto = IPPROTO_TCP,
+			    .guest_port = 80, .guest_addr = { 10, 0, 0, 2 } };
+
+	return put_keys(msg, 2) || xf_key_put(msg, XFILTER_A_KEY, &k);
+}
+
+/* The third of four keys has family 99. */
+static int b_resolve_keys_bad_one(struct nl_msg *msg)
+{
+	struct nlattr *keys, *k;
+	unsigned int i;
+
+	if (nla_put_u32(msg, XFILTER_A_DOMID, 5))
+		return -1;
+	keys = nla_nest_start(msg, XFILTER_A_KEYS);
+	for (i = 0; keys && i < 4; i++) {
+		struct xf_key good = udp_key(40000 + i);
+
+		if (i != 2) {
+			if (xf_key_put(msg, XFILTER_A_KEY, &good))
+				return -1;
+			continue;
+		}
+		k = nla_nest_start(msg, XFILTER_A_KEY);
+		if (!k || nla_put_u8(msg, XFILTER_KEY_A_FAMILY, 99) ||
+		    nla_put_u8(msg, XFILTER_KEY_A_PROTO, IPPROTO_UDP) ||
+		    nla_put_u16(msg, XFILTER_KEY_A_GUEST_PORT, (uint16_t)(40000 + i)))
+			return -1;
+		nla_nest_end(msg, k);
+	}
+	if (!keys)
+		return -1;
+	nla_nest_end(msg, keys);
+	return 0;
+}
+
+/* A key list whose element is an owner, not a key. */
+static int b_resolve_keys_not_key(struct nl_msg *msg)
+{
+	struct nlattr *keys, *o;
+
+	if (nla_put_u32(msg, XFILTER_A_DOMID, 5))
+		return -1;
+	keys = nla_nest_start(msg, XFILTER_A_KEYS);
+	if (!keys)
+		return -1;
+	o = nla_nest_start(msg, XFILTER_A_OWNER);
+	if (!o || nla_put_u32(msg, XFILTER_OWNER_A_PID, 1))
+		return -1;
+	nla_nest_end(msg, o);
+	nla_nest_end(msg, keys);
+	return 0;
+}
+
+/* Bytes that are no attributes at all, as a key list. */
+static int b_resolve_keys_garbage(struct nl_msg *msg)
+{
+	static const uint8_t junk[12] = { 0xff, 0xff, 0x0d, 0x00, 0x41, 0x41, 0x41,
+					  0x41, 0x03, 0x00, 0xff, 0xff };
+
+	return nla_put_u32(msg, XFILTER_A_DOMID, 5) ||
+	       nla_put(msg, XFILTER_A_KEYS, sizeof(junk), junk);
+}
+
 /* An attribute whose length runs past the end of the message. */
 static int b_overrun(struct nl_msg *msg)
 {
@@ -1586,6 +1780,12 @@ static const struct hcase hcases[] = {
 	{ "domain-no-domid", XFILTER_CMD_DOMAIN_SET, -EINVAL, b_domain_nodomid },
 	{ "resolve-no-key", XFILTER_CMD_MISS_RESOLVE, -EINVAL, b_resolve_nokey },
 	{ "resolve-scan-future", XFILTER_CMD_MISS_RESOLVE, -ERANGE, b_resolve_scan_future },
+	{ "resolve-keys-over-cap", XFILTER_CMD_MISS_RESOLVE, -E2BIG, b_resolve_keys_over_cap },
+	{ "resolve-keys-empty", XFILTER_CMD_MISS_RESOLVE, -EINVAL, b_resolve_keys_empty },
+	{ "resolve-key-and-keys", XFILTER_CMD_MISS_RESOLVE, -EINVAL, b_resolve_key_and_keys },
+	{ "resolve-keys-bad-one", XFILTER_CMD_MISS_RESOLVE, -EINVAL, b_resolve_keys_bad_one },
+	{ "resolve-keys-not-key", XFILTER_CMD_MISS_RESOLVE, -EINVAL, b_resolve_keys_not_key },
+	{ "resolve-keys-garbage", XFILTER_CMD_MISS_RESOLVE, 0, b_resolve_keys_garbage },
 	{ "attr-overruns-message", XFILTER_CMD_OWNER_COMMIT, 0, b_overrun },
 	{ "unknown-command", 200, -EOPNOTSUPP, b_nothing },
 	{ "event-command-sent", XFILTER_CMD_MISS, -EOPNOTSUPP, b_nothing },
@@ -1593,12 +1793,20 @@ static const struct hcase hcases[] = {
 
 static int cmd_hostile(int argc, char **argv)
 {
-	unsigned int i, bad = 0;
+	unsigned int i, bad = 0, ran = 0;
 
 	for (i = 0; i < sizeof(hcases) / sizeof(hcases[0]); i++) {
 		const struct hcase *c = &hcases[i];
-		struct nl_msg *msg = xf_nl_msg(&nl, (uint8_t)c->cmd, 0);
-		int rc, ok;
+		struct nl_msg *msg;
+		int rc, ok, j;
+
+		/* NAME...: only those cases */
+		for (j = 1; j < argc && strcmp(argv[j], c->name); j++)
+			;
+		if (argc > 1 && j == argc)
+			continue;
+		ran++;
+		msg = xf_nl_msg_big(&nl, (uint8_t)c->cmd, 0);
 
 		if (!msg || c->build(msg))
 			exit(1);
@@ -1615,8 +1823,8 @@ static int cmd_hostile(int argc, char **argv)
 		       nl.err.from_kernel ? nl.err.msg : "");
 		bad += !ok;
 	}
-	printf("hostile: %u cases, %u not refused as expected\n", i, bad);
-	return bad ? 1 : 0;
+	printf("hostile: %u cases, %u not refused as expected\n", ran, bad);
+	return bad || !ran ? 1 : 0;
 }
 
 /* Run without CAP_NET_ADMIN: everything but GET_INFO must be refused. */
@@ -1633,6 +1841,7 @@ static int cmd_unpriv(int argc, char **argv)
 		{ "owner-add", XFILTER_CMD_OWNER_ADD, 0, b_owner_nofam },
 		{ "owner-dump", XFILTER_CMD_OWNER_GET, 1, b_nothing },
 		{ "owner-del", XFILTER_CMD_OWNER_DEL, 0, b_resolve_nokey },
+		{ "miss-resolve-keys", XFILTER_CMD_MISS_RESOLVE, 0, b_resolve_keys_empty },
 		{ "domain-set", XFILTER_CMD_DOMAIN_SET, 0, b_domain_nodomid },
 		{ "domain-dump", XFILTER_CMD_DOMAIN_GET, 1, b_nothing },
 		{ "stats", XFILTER_CMD_STATS_GET, 0, b_nothing },
@@ -1777,6 +1986,7 @@ static const struct {
 	{ "owners", cmd_owners },
 	{ "sync", cmd_sync },
 	{ "resolve", cmd_resolve },
+	{ "no-socket", cmd_no_socket },
 	{ "rule-add", cmd_rule_add },
 	{ "rule-gen", cmd_rule_gen },
 	{ "rule-del", cmd_rule_del },

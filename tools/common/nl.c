@@ -15,6 +15,7 @@
 #include <netlink/socket.h>
 
 #include "nl.h"
+#include "xfmsg.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -482,6 +483,52 @@ int xf_nl_dump(struct xf_nl *nl, struct nl_msg *msg, xf_nl_cb cb, void *arg)
 {
 	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_DUMP;
 	return talk(nl, msg, cb, arg);
+}
+
+/* One MISS_RESOLVE for keys[0..n): XFILTER_A_KEYS, or XFILTER_A_KEY if !list. */
+static int no_socket_msg(struct xf_nl *nl, uint32_t domid,
+			 const struct xf_key *keys, size_t n,
+			 const uint64_t *scan, bool list)
+{
+	/* 64 v6 keys are about 5 KiB: more than xf_nl_msg's page */
+	struct nl_msg *msg = n > 16 ?
+		xf_nl_msg_big(nl, XFILTER_CMD_MISS_RESOLVE, 0) :
+		xf_nl_msg(nl, XFILTER_CMD_MISS_RESOLVE, 0);
+	int err;
+
+	if (!msg)
+		return set_error(&nl->err, -ENOMEM, "out of memory");
+	err = nla_put_u32(msg, XFILTER_A_DOMID, domid) < 0 ? -EMSGSIZE :
+	      list ? xf_keys_put(msg, keys, n) :
+	      xf_key_put(msg, XFILTER_A_KEY, keys);
+	if (!err && scan && nla_put_u64(msg, XFILTER_A_SCAN_STAMP, *scan) < 0)
+		err = -EMSGSIZE;
+	if (err) {
+		nlmsg_free(msg);
+		return set_error(&nl->err, err, err == -EINVAL ?
+				 "a key has no valid family" :
+				 "MISS_RESOLVE request too large");
+	}
+	return xf_nl_request(nl, msg, NULL, NULL);
+}
+
+int xf_nl_no_socket(struct xf_nl *nl, uint32_t domid,
+		    const struct xf_key *keys, size_t n, const uint64_t *scan,
+		    bool batch)
+{
+	size_t i, step;
+	int err;
+
+	clear_error(nl);
+	for (i = 0; i < n; i += step) {
+		step = batch ? n - i : 1;
+		if (step > XFILTER_MISS_KEYS_MAX)
+			step = XFILTER_MISS_KEYS_MAX;
+		err = no_socket_msg(nl, domid, keys + i, step, scan, batch);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 int xf_nl_check_info(const struct xf_nl_info *info, struct xf_nl_error *err)

@@ -115,6 +115,19 @@ int xf_nl_request(struct xf_nl *nl, struct nl_msg *msg, xf_nl_cb cb, void *arg);
 int xf_nl_dump(struct xf_nl *nl, struct nl_msg *msg, xf_nl_cb cb, void *arg);
 
 /*
+ * "No socket" answers (XFILTER_CMD_MISS_RESOLVE) for n keys of one domain,
+ * with the scan stamp of the read they come from (NULL: none). With batch
+ * (the module has XFILTER_FEAT_MISS_BATCH) they go as few messages as the
+ * cap per message allows, so the module decides their held packets in one
+ * pass; otherwise one message per key, as an older module needs. Stops at
+ * the first refusal (e.g. -ENOENT, the domain is gone), with nl->err set.
+ */
+struct xf_key;
+int xf_nl_no_socket(struct xf_nl *nl, uint32_t domid,
+		    const struct xf_key *keys, size_t n, const uint64_t *scan,
+		    bool batch);
+
+/*
  * Joins a multicast group (XFILTER_MCGRP_*) and prepares the handle for
  * events. xf_nl_events() blocks for one batch of messages and hands each to
  * cb; -ENOBUFS means events were lost (the socket overran) and the handle is

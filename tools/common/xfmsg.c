@@ -193,6 +193,31 @@ full:
 	return -EMSGSIZE;
 }
 
+int xf_keys_put(struct nl_msg *msg, const struct xf_key *keys, size_t n)
+{
+	struct nlattr *nest;
+	size_t i;
+	int err;
+
+	if (!n || n > XFILTER_MISS_KEYS_MAX)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (!xf_addr_len(keys[i].family))
+			return -EINVAL;
+	nest = nla_nest_start(msg, XFILTER_A_KEYS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < n; i++) {
+		err = xf_key_put(msg, XFILTER_A_KEY, &keys[i]);
+		if (err) {
+			nla_nest_cancel(msg, nest);
+			return err;
+		}
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
 /* An attribute present on the wire is copied into field and marked present. */
 #define GET_ATTR(get, tb, obj, attr, field)			\
 	do {							\

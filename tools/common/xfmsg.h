@@ -13,6 +13,7 @@
 #define XF_MSG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <netlink/attr.h>
@@ -100,6 +101,13 @@ int xf_key_put(struct nl_msg *msg, int attr, const struct xf_key *k);
 int xf_owner_put(struct nl_msg *msg, int attr, const struct xf_owner *o);
 int xf_rule_put(struct nl_msg *msg, int attr, const struct xf_rule *r);
 int xf_domain_put(struct nl_msg *msg, int attr, const struct xf_domain *d);
+
+/*
+ * XFILTER_A_KEYS (MISS_RESOLVE's batched form): a nest of n XFILTER_A_KEY
+ * nests; -EINVAL when n is 0 or over XFILTER_MISS_KEYS_MAX or a key has no
+ * valid family (nothing added then), -EMSGSIZE when the message is full.
+ */
+int xf_keys_put(struct nl_msg *msg, const struct xf_key *keys, size_t n);
 
 /* Decoders of one nest; 0 or -EINVAL. */
 int xf_key_parse(const struct nlattr *nest, struct xf_key *k);

@@ -79,9 +79,15 @@
  * XFILTER_CMD_MISS_RESOLVE (from xfilterd; "this key has no socket")
  *   request:  XFILTER_A_DOMID: u32
  *             XFILTER_A_KEY: nest, see "Key"
+ *             or (XFILTER_FEAT_MISS_BATCH) XFILTER_A_KEYS: nest of 1 to
+ *             XFILTER_MISS_KEYS_MAX XFILTER_A_KEY nests, all of the domain
  *             XFILTER_A_SCAN_STAMP: u64, optional, see "Stamps"
  *   The key goes into the domain's negative cache for a short time; held
- *   packets of that key are decided as "owner unknown".
+ *   packets of that key are decided as "owner unknown". With
+ *   XFILTER_A_KEYS, every key of the list is answered at once (one pass
+ *   over the held packets): duplicates count once; a list that is empty,
+ *   longer than the cap, or has one malformed key is refused whole, with
+ *   nothing done. Exactly one of XFILTER_A_KEY and XFILTER_A_KEYS.
  *
  * XFILTER_CMD_DOMAIN_GET (doit with XFILTER_A_DOMID, or dump of all domains)
  *   reply:    XFILTER_A_DOMAIN: nest, see "Domain"
@@ -206,6 +212,7 @@
 #define XFILTER_IFNAME_LEN		16
 #define XFILTER_PRIO_DEFAULT		1000
 #define XFILTER_DOMID_MAX		0x7fefU	/* DOMID_FIRST_RESERVED - 1 */
+#define XFILTER_MISS_KEYS_MAX		64	/* keys per MISS_RESOLVE */
 
 enum xfilter_cmd {
 	XFILTER_CMD_UNSPEC,
@@ -251,6 +258,7 @@ enum xfilter_attr {
 	XFILTER_A_IFNAME,		/* string */
 	XFILTER_A_HOLD_STAMP,		/* u64 */
 	XFILTER_A_SCAN_STAMP,		/* u64 */
+	XFILTER_A_KEYS,			/* nest of XFILTER_A_KEY */
 	__XFILTER_A_LAST
 };
 #define XFILTER_A_MAX (__XFILTER_A_LAST - 1)
@@ -447,5 +455,6 @@ enum xfilter_event_attr {
 #define XFILTER_FEAT_NEG_CACHE		(1ULL << 4)
 #define XFILTER_FEAT_VERDICT_EVENTS	(1ULL << 5)
 #define XFILTER_FEAT_SCAN_STAMP		(1ULL << 6)	/* XFILTER_A_*_STAMP */
+#define XFILTER_FEAT_MISS_BATCH		(1ULL << 7)	/* XFILTER_A_KEYS */
 
 #endif /* _UAPI_LINUX_XFILTER_H */

@@ -434,6 +434,60 @@ static void test_event_and_miss(void **state)
 	nlmsg_free(msg);
 }
 
+/*
+ * MISS_RESOLVE's key list: n keys in order, each decodable; an empty or
+ * over-cap list or a key without a family adds nothing to the message.
+ */
+static void test_keys_put(void **state)
+{
+	struct xf_key keys[XFILTER_MISS_KEYS_MAX + 1] = { 0 }, back;
+	struct nlattr *tb[XFILTER_A_MAX + 1], *a;
+	struct nl_msg *msg = nlmsg_alloc_size(16384);
+	uint32_t len;
+	int i, rem;
+
+	assert_non_null(msg);
+	assert_non_null(genlmsg_put(msg, 0, 0, 0x20, 0, 0, XFILTER_CMD_MISS_RESOLVE, 1));
+	for (i = 0; i <= XFILTER_MISS_KEYS_MAX; i++) {
+		keys[i].family = i % 2 ? AF_INET6 : AF_INET;
+		keys[i].proto = 17;
+		keys[i].guest_port = (uint16_t)(40000 + i);
+		keys[i].guest_addr[0] = 10;
+		keys[i].has_peer_addr = true;
+		keys[i].peer_addr[0] = 10;
+		keys[i].peer_port = 8081;
+	}
+	len = nlmsg_hdr(msg)->nlmsg_len;
+	assert_int_equal(xf_keys_put(msg, keys, 0), -EINVAL);
+	assert_int_equal(xf_keys_put(msg, keys, XFILTER_MISS_KEYS_MAX + 1), -EINVAL);
+	keys[1].family = 0;
+	assert_int_equal(xf_keys_put(msg, keys, 3), -EINVAL);
+	assert_int_equal(nlmsg_hdr(msg)->nlmsg_len, len);
+	keys[1].family = AF_INET6;
+
+	assert_int_equal(xf_keys_put(msg, keys, XFILTER_MISS_KEYS_MAX), 0);
+	parse(msg, tb);
+	assert_non_null(tb[XFILTER_A_KEYS]);
+	i = 0;
+	nla_for_each_nested(a, tb[XFILTER_A_KEYS], rem) {
+		assert_int_equal(nla_type(a), XFILTER_A_KEY);
+		assert_int_equal(xf_key_parse(a, &back), 0);
+		assert_int_equal(back.family, keys[i].family);
+		assert_int_equal(back.guest_port, 40000 + i);
+		assert_int_equal(back.peer_port, 8081);
+		i++;
+	}
+	assert_int_equal(i, XFILTER_MISS_KEYS_MAX);
+	nlmsg_free(msg);
+
+	/* a message too small for the list: refused, the message unchanged */
+	msg = new_msg(XFILTER_CMD_MISS_RESOLVE);
+	len = nlmsg_hdr(msg)->nlmsg_len;
+	assert_int_equal(xf_keys_put(msg, keys, XFILTER_MISS_KEYS_MAX), -EMSGSIZE);
+	assert_int_equal(nlmsg_hdr(msg)->nlmsg_len, len);
+	nlmsg_free(msg);
+}
+
 static void test_put_overflow(void **state)
 {
 	struct nl_msg *msg = nlmsg_alloc_size(64);
@@ -461,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_stat_names_agree),
 		cmocka_unit_test(test_event_and_miss),
 		cmocka_unit_test(test_put_overflow),
+		cmocka_unit_test(test_keys_put),
 	};
 
 	return cmocka_run_group_tests_name("xfmsg", tests, NULL, NULL);
