@@ -195,6 +195,18 @@ struct ctx {
 	struct dom doms[MAX_DOMS];
 	struct xf_missq mq;
 	bool scan_stamps;		/* the module takes XFILTER_A_SCAN_STAMP */
+	bool miss_batch;		/* ... and XFILTER_A_KEYS (several "no socket") */
+	/*
+	 * "No socket" answers of the turn under way, sent as one MISS_RESOLVE
+	 * when it ends: the module then decides their held packets in one
+	 * pass over the queue, not one pass and one round trip per key.
+	 */
+	struct {
+		struct dom *d;
+		uint64_t scan;		/* the oldest read they come from */
+		unsigned int n;
+		struct xf_key keys[XFILTER_MISS_KEYS_MAX];
+	} nosock;
 };
 
 static double mono_ms(void)
@@ -567,6 +579,58 @@ static int send_simple(struct ctx *c, uint8_t cmd, struct dom *d, const struct x
 	return ret;
 }
 
+/* Sends the "no socket" answers gathered so far, as one message. */
+static void nosock_flush(struct ctx *c)
+{
+	struct dom *d = c->nosock.d;
+	unsigned int n = c->nosock.n;
+	struct nl_msg *msg;
+	int ret;
+
+	c->nosock.n = 0;
+	if (!n)
+		return;
+	msg = n > 16 ? xf_nl_msg_big(&c->req, XFILTER_CMD_MISS_RESOLVE, 0) :
+		       xf_nl_msg(&c->req, XFILTER_CMD_MISS_RESOLVE, 0);
+	if (!msg || nla_put_u32(msg, XFILTER_A_DOMID, d->domid) ||
+	    xf_keys_put(msg, c->nosock.keys, n) || put_scan(c, msg, c->nosock.scan)) {
+		nlmsg_free(msg);
+		xfd_log(XFD_WARN, "dom %u: %u \"no socket\" answers not sent: out of memory",
+			d->domid, n);
+		return;
+	}
+	ret = xf_nl_request(&c->req, msg, NULL, NULL);
+	scan_refused(c, ret);
+	if (ret == -ENOENT)
+		no_vif(d, c->req.err.msg);
+	else if (ret)
+		xfd_log(XFD_WARN, "dom %u: MISS_RESOLVE (%u keys): %s", d->domid, n,
+			c->req.err.msg);
+}
+
+/*
+ * "No socket" for one miss. Gathered into the turn's message when the
+ * module takes several keys at once; the answer is as old as the oldest
+ * read of the message, so it never covers a packet held after a read that
+ * could have missed that packet's socket.
+ */
+static void no_socket(struct ctx *c, struct dom *d, const struct xf_key *k, uint64_t scan)
+{
+	if (!c->miss_batch || c->o->dry_run) {
+		send_simple(c, XFILTER_CMD_MISS_RESOLVE, d, k, scan);
+		return;
+	}
+	if (c->nosock.n && (c->nosock.d != d || c->nosock.n == XFILTER_MISS_KEYS_MAX))
+		nosock_flush(c);
+	if (!c->nosock.n) {
+		c->nosock.d = d;
+		c->nosock.scan = scan;
+	} else if (scan < c->nosock.scan) {
+		c->nosock.scan = scan;
+	}
+	c->nosock.keys[c->nosock.n++] = *k;
+}
+
 struct skref {
 	uint64_t sk;
 	size_t i;
@@ -625,9 +689,12 @@ static void push_table(struct ctx *c, struct dom *d, bool complete, uint64_t sca
 static int refresh(struct ctx *c, struct dom *d)
 {
 	double t0 = now_ms();
-	uint64_t scan = scan_begins(c);
+	uint64_t scan;
 	int ret;
 
+	/* answers gathered before this walk go first: they are older than it */
+	nosock_flush(c);
+	scan = scan_begins(c);
 	if (!d->attached && dom_attach(d)) {
 		d->failures++;
 		d->last_try_ms = now_ms();
@@ -762,7 +829,7 @@ static bool answer_miss(struct ctx *c, struct dom *d, const struct xf_miss *m,
 		if (!d->attached)
 			return false;
 		d->negative++;
-		send_simple(c, XFILTER_CMD_MISS_RESOLVE, d, &m->key, scan);
+		no_socket(c, d, &m->key, scan);
 		return false;
 	case XF_MISS_DEFER:
 		if (defer_add(&d->dl, m, d->walk_seq, at, now_ms()) == DEFER_LOST)
@@ -804,6 +871,7 @@ static void answer_deferred(struct ctx *c, struct dom *d)
 
 	for (i = 0; i < n; i++)
 		found += answer_miss(c, d, &m[i], seq[i], at[i]);
+	nosock_flush(c);
 	/* an owner found gives the domain its whole budget back */
 	if (found)
 		xf_missq_found(&c->mq, d->domid, found);
@@ -864,6 +932,7 @@ static void serve_turn(struct ctx *c)
 		d->misses++;
 		found += answer_miss(c, d, &batch[i], d->walk_seq, now_ms());
 	}
+	nosock_flush(c);
 	/* a turn that found nobody: the domain's budget halves (missq.h) */
 	xf_missq_found(&c->mq, batch[0].domid, found);
 }
@@ -966,6 +1035,7 @@ int xfd_run(const struct xfd_opts *o)
 		}
 		c->nl = true;
 		c->scan_stamps = !!(info.features & XFILTER_FEAT_SCAN_STAMP);
+		c->miss_batch = !!(info.features & XFILTER_FEAT_MISS_BATCH);
 		xfd_log(XFD_INFO, "module %s, protocol %u-%u, packets held up to %.0f ms",
 			info.version, info.proto_min, info.proto_max, miss_max_age_ms);
 	}

@@ -29,6 +29,8 @@ struct sent {
 	uint64_t gen, scan;
 	unsigned int nowners;
 	struct xf_owner first;		/* the first owner of an OWNER_ADD */
+	unsigned int nkeys;		/* MISS_RESOLVE: its keys, one or a list */
+	struct xf_key keys[XFILTER_MISS_KEYS_MAX];
 };
 
 static struct sent sent[MAXSENT];
@@ -81,8 +83,23 @@ int xf_nl_request(struct xf_nl *nl, struct nl_msg *msg, xf_nl_cb cb, void *arg)
 				s->first = o;
 		}
 	}
+	if (tb[XFILTER_A_KEY]) {
+		assert_int_equal(xf_key_parse(tb[XFILTER_A_KEY], &s->keys[0]), 0);
+		s->nkeys = 1;
+	}
+	if (tb[XFILTER_A_KEYS]) {
+		assert_null(tb[XFILTER_A_KEY]);	/* one form or the other */
+		nla_for_each_nested(a, tb[XFILTER_A_KEYS], rem) {
+			assert_int_equal(nla_type(a), XFILTER_A_KEY);
+			assert_true(s->nkeys < XFILTER_MISS_KEYS_MAX);
+			assert_int_equal(xf_key_parse(a, &s->keys[s->nkeys]), 0);
+			s->nkeys++;
+		}
+		assert_true(s->nkeys > 0);
+	}
 	/* the module's required attributes (module/netlink.c, NEED) */
 	bad = !tb[XFILTER_A_DOMID] ||
+	      (s->cmd == XFILTER_CMD_MISS_RESOLVE && !s->nkeys) ||
 	      (s->cmd == XFILTER_CMD_OWNER_ADD && (!s->has_gen || !s->has_owners)) ||
 	      (s->cmd == XFILTER_CMD_OWNER_COMMIT && !s->has_gen);
 	if (bad) {
@@ -670,6 +687,119 @@ static void test_push_table(void **state)
 }
 
 /* the deadline follows the module's hold_ms; nonsense in the file changes nothing */
+/* Misses of guest ports nobody has bound, queued for one turn (stamps 5, 6, ...). */
+static void queue_nobody(struct h *h, struct xf_miss *m, unsigned int n)
+{
+	struct xf_sock_info udp = sock_where(h, 17, 7, 0);
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		m[i] = miss_of(&udp, 0, 5 + i);
+		m[i].key.guest_port = (uint16_t)(1 + i);	/* no socket there */
+		xf_missq_saw(&h->c->mq, m[i].stamp);
+		assert_true(xf_missq_push(&h->c->mq, &m[i], now_ms()) >= 0);
+	}
+}
+
+/*
+ * A turn's "no socket" answers go as one MISS_RESOLVE when the module takes
+ * a list (XFILTER_FEAT_MISS_BATCH), with a scan stamp that covers every
+ * miss of it; one message per key for an older module.
+ */
+static void test_no_socket_batched(void **state)
+{
+	struct xf_miss m[5];
+	unsigned int i, batched;
+	struct h h;
+
+	for (batched = 0; batched < 2; batched++) {
+		h_open(&h);
+		h.c->miss_batch = batched;
+		queue_nobody(&h, m, 5);
+		serve_turn(h.c);
+		assert_int_equal(h.d->walk_seq, 1);	/* the guest's tables told */
+		assert_int_equal(nsent, batched ? 1 : 5);
+		for (i = 0; i < 5; i++) {
+			const struct sent *s = &sent[batched ? 0 : i];
+
+			assert_int_equal(s->cmd, XFILTER_CMD_MISS_RESOLVE);
+			assert_int_equal(s->domid, DOMID);
+			assert_int_equal(s->nkeys, batched ? 5 : 1);
+			assert_memory_equal(&s->keys[batched ? i : 0], &m[i].key,
+					    sizeof(m[i].key));
+			assert_true(s->has_scan);
+			assert_true(s->scan >= m[4].stamp);	/* after every hold */
+		}
+		assert_int_equal(h.d->negative, 5);
+		assert_int_equal(h.c->nosock.n, 0);
+		h_close(&h);
+	}
+}
+
+/*
+ * A miss of the turn that needs a walk: the "no socket" answers gathered
+ * before it are sent first, with their own (older) scan stamp, so that the
+ * walk's entries come after them; the walk's answer comes last.
+ */
+static void test_no_socket_before_walk(void **state)
+{
+	struct xf_sock_info est;
+	struct xf_miss m[3];
+	struct h h;
+
+	h_open(&h);
+	h.c->miss_batch = true;
+	est = sock_where(&h, 6, 1, 0);
+	hide(&h, est.sk);
+	queue_nobody(&h, m, 2);
+	m[2] = miss_of(&est, 0, 7);
+	xf_missq_saw(&h.c->mq, m[2].stamp);
+	assert_true(xf_missq_push(&h.c->mq, &m[2], now_ms()) >= 0);
+	clock_now += MIN_REFRESH_MS;	/* the hidden socket's miss may walk */
+	serve_turn(h.c);
+	assert_int_equal(h.d->walk_seq, 2);
+	assert_true(nsent >= 3);
+	assert_int_equal(sent[0].cmd, XFILTER_CMD_MISS_RESOLVE);
+	assert_int_equal(sent[0].nkeys, 2);
+	assert_memory_equal(&sent[0].keys[1], &m[1].key, sizeof(m[1].key));
+	assert_true(sent[0].scan >= m[1].stamp);
+	assert_answer(&sent[nsent - 1], &m[2], &est);
+	assert_int_equal(h.c->nosock.n, 0);
+	h_close(&h);
+}
+
+/* More answers than one message takes: as many messages as the cap needs, every key once, in order. */
+static void test_no_socket_over_cap(void **state)
+{
+	struct xf_miss m[1];
+	struct xf_key k[XFILTER_MISS_KEYS_MAX + 6];
+	unsigned int i, got = 0, n = XFILTER_MISS_KEYS_MAX + 6;
+	struct h h;
+
+	h_open(&h);
+	h.c->miss_batch = true;
+	queue_nobody(&h, m, 1);
+	for (i = 0; i < n; i++) {
+		k[i] = m[0].key;
+		k[i].guest_port = (uint16_t)(100 + i);
+		no_socket(h.c, h.d, &k[i], 9);
+	}
+	assert_int_equal(nsent, 1);	/* the first 64 went when the 65th came */
+	nosock_flush(h.c);
+	assert_int_equal(nsent, 2);
+	for (i = 0; i < nsent; i++) {
+		unsigned int j;
+
+		assert_int_equal(sent[i].cmd, XFILTER_CMD_MISS_RESOLVE);
+		assert_int_equal(sent[i].nkeys, i ? 6 : XFILTER_MISS_KEYS_MAX);
+		assert_int_equal(sent[i].scan, 9);
+		for (j = 0; j < sent[i].nkeys; j++, got++)
+			assert_memory_equal(&sent[i].keys[j], &k[got], sizeof(k[got]));
+	}
+	assert_int_equal(got, n);
+	h_close(&h);
+}
+
 static void test_hold_ms_param(void **state)
 {
 	char path[] = "/tmp/xfd-hold-ms.XXXXXX";
@@ -715,6 +845,9 @@ int main(void)
 		cmocka_unit_test(test_unattachable_rate_limited),
 		cmocka_unit_test(test_empty_push),
 		cmocka_unit_test(test_push_table),
+		cmocka_unit_test(test_no_socket_batched),
+		cmocka_unit_test(test_no_socket_before_walk),
+		cmocka_unit_test(test_no_socket_over_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
