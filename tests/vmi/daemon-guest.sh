@@ -7,7 +7,7 @@
 #   [ netns guest: eth0 10.0.0.2 ]=veth=[ vif5.0 10.0.0.1 : root ns, module, xfilterd ]
 #
 # Tests: the table pushed as one generation, a miss answered with the owner
-# (dual-stack UDP socket alice_srv uid 1000 on port 5353), a miss answered
+# (dual-stack UDP socket alice_srv uid 1000 on port 5353), misses answered
 # "no socket", and a clean exit on SIGTERM.
 . /xf/lib/guest.sh
 SEED=/xf/seed.core
@@ -54,10 +54,24 @@ t_miss_owner() {
 		{ xfilterctl conns dom $DOM; t_fail "no entry for the missed flow"; }
 }
 
+# Misses of four flows with no socket, at once: each answered "no socket"
+# (in one MISS_RESOLVE when they share a turn), each held packet decided by
+# the answer, none by the hold deadline, and no answer refused.
 t_miss_none() {
-	ip netns exec guest xfnet -s 40001 -w 2 send udp 10.0.0.1 7777 1 10 || true
-	t_wait 10 grep -q "miss udp 10.0.0.2:40001 -> 10.0.0.1:7777: no socket" $LOG ||
-		{ cat $LOG; t_fail "miss not answered 'no socket'"; }
+	local d=/sys/kernel/xfilter/domains/$DOM p r0 t0
+	r0=$(cat $d/hold_resolved) t0=$(cat $d/hold_timeouts)
+	for p in 40001 40002 40003 40004; do
+		ip netns exec guest xfnet -s $p -w 2 send udp 10.0.0.1 7777 1 10 > /dev/null 2>&1 &
+	done
+	wait
+	for p in 40001 40002 40003 40004; do
+		t_wait 10 grep -q "miss udp 10.0.0.2:$p -> 10.0.0.1:7777: no socket" $LOG ||
+			{ cat $LOG; t_fail "miss from port $p not answered 'no socket'"; }
+	done
+	[ $(($(cat $d/hold_resolved) - r0)) -ge 4 ] ||
+		t_fail "hold_resolved moved by $(($(cat $d/hold_resolved) - r0)), not 4"
+	t_eq "hold timeouts" $(($(cat $d/hold_timeouts) - t0)) 0
+	! grep -q "MISS_RESOLVE" $LOG || { cat $LOG; t_fail "an answer was refused"; }
 }
 
 t_sigterm() {

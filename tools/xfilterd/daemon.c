@@ -606,6 +606,8 @@ static void nosock_flush(struct ctx *c)
 	else if (ret)
 		xfd_log(XFD_WARN, "dom %u: MISS_RESOLVE (%u keys): %s", d->domid, n,
 			c->req.err.msg);
+	else if (n > 1)
+		xfd_log(XFD_DEBUG, "dom %u: %u \"no socket\" answers in one message", d->domid, n);
 }
 
 /*
