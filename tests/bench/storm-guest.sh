@@ -95,12 +95,29 @@ measure() {	# measure STATE REP
 	if [ -n "${PROFILE:-}" ] && [ "$st" != base ]; then
 		# where the CPU goes while domain 6 connects: perf samples the
 		# whole guest; the module's symbols are summed apart
-		perf record -q -e cpu-clock -a -o /tmp/perf.data -- \
+		a0=$(grep -c -- '-> none' /tmp/res.log) t0=$(grep -c '^turn dom=5 ' /tmp/res.log)
+		w0=$(cut -d" " -f1 /proc/uptime)
+		perf record -q -g -e cpu-clock -a -o /tmp/perf.data -- \
 			ip netns exec guest2 xfnet -w 3 -r "$RATE" connlat $P $CRR "$N" > /tmp/connlat.out 2>&1 ||
 			echo "BENCH-FAIL perf record"
+		w1=$(cut -d" " -f1 /proc/uptime)
 		out=$(cat /tmp/connlat.out)
+		# the resolver's share: its kernel and user functions with what
+		# they call (children), and how many "no socket" answers and
+		# domain 5 turns it gave meanwhile, so that a share of the
+		# window becomes a time per answer
+		echo "PROF state=$st window_s=$(awk -v a="$w0" -v b="$w1" "BEGIN { print b - a }")" \
+			"answers=$(($(grep -c -- '-> none' /tmp/res.log) - a0))" \
+			"turns5=$(($(grep -c '^turn dom=5 ' /tmp/res.log) - t0))" \
+			"$(perf report -q -i /tmp/perf.data --stdio --no-children -g none --sort comm \
+				--show-nr-samples 2>/dev/null | awk 'NF >= 3 && $1 ~ /%$/ { n += $2
+					if ($3 == "xfnl") r += $2 }
+				END { printf "samples=%d resolver_samples=%d", n, r }')"
+		perf report -q -i /tmp/perf.data --stdio --comms xfnl --children --sort sym -g none 2>/dev/null |
+			awk -v s="$st" 'NF && $1 ~ /%$/ && n++ < 70 {
+				printf "PROF state=%s resolver children=%s self=%s %s\n", s, $1, $2, $NF }'
 		grep '\[xfilter\]' /proc/kallsyms | awk '{ print $3 }' > /tmp/xfsyms
-		perf report -q -i /tmp/perf.data --stdio --sort comm,sym 2>/dev/null |
+		perf report -q -i /tmp/perf.data --stdio --no-children -g none --sort comm,sym 2>/dev/null |
 			awk -v s="$st" 'FILENAME == "/tmp/xfsyms" { xf[$1] = 1; next }
 				NF && $1 ~ /%$/ {
 					sym = $NF; pct = $1 + 0
@@ -109,7 +126,7 @@ measure() {	# measure STATE REP
 						printf "PROF state=%s %6.2f%% %s %s%s\n", s, pct, $2, sym, flag
 				}
 				END { printf "PROF state=%s %6.2f%% module total\n", s, tot }' /tmp/xfsyms -
-		perf report -q -i /tmp/perf.data --stdio --sort comm 2>/dev/null |
+		perf report -q -i /tmp/perf.data --stdio --no-children -g none --sort comm 2>/dev/null |
 			awk -v s="$st" 'NF && $1 ~ /%$/ { printf "PROF state=%s comm %s %s\n", s, $1, $2 }'
 	else
 		out=$(ip netns exec guest2 xfnet -w 3 -r "$RATE" connlat $P $CRR "$N" 2> /tmp/slow.txt)

@@ -1666,9 +1666,11 @@ static int b_resolve_keys_over_cap(struct nl_msg *msg)
 	return put_keys(msg, XFILTER_MISS_KEYS_MAX + 1);
 }
 
+/* An empty list (libnl drops an empty nest: put by hand). */
 static int b_resolve_keys_empty(struct nl_msg *msg)
 {
-	return put_keys(msg, 0);
+	return nla_put_u32(msg, XFILTER_A_DOMID, 5) ||
+	       nla_put(msg, XFILTER_A_KEYS | NLA_F_NESTED, 0, NULL);
 }
 
 static int b_resolve_key_and_keys(struct nl_msg *msg)

@@ -409,6 +409,20 @@ static void s_miss_resolve_stamp(struct mb *m)
 	mb_u64(m, XFILTER_A_SCAN_STAMP, 1);
 }
 
+/* A turn's answers: three keys, one of them twice, and a stamp. */
+static void s_miss_resolve_keys(struct mb *m)
+{
+	mb_init(m, XFILTER_CMD_MISS_RESOLVE, 0);
+	mb_u32(m, XFILTER_A_DOMID, 5);
+	mb_nest(m, XFILTER_A_KEYS);
+	mb_key(m, XFILTER_A_KEY, 0, 17, 40100, 8081);
+	mb_key(m, XFILTER_A_KEY, 1, 6, 40101, 8080);
+	mb_key(m, XFILTER_A_KEY, 0, 17, 40100, 8081);
+	mb_key(m, XFILTER_A_KEY, 0, 17, 40102, 0);
+	mb_end(m);
+	mb_u64(m, XFILTER_A_SCAN_STAMP, 1);
+}
+
 static void s_domain_get(struct mb *m)
 {
 	mb_init(m, XFILTER_CMD_DOMAIN_GET, 0);
@@ -461,6 +475,7 @@ static const struct seed seeds[] = {
 	{ "owner_get-dump-domid", s_owner_get_dom },
 	{ "miss_resolve", s_miss_resolve },
 	{ "miss_resolve-stamp", s_miss_resolve_stamp },
+	{ "miss_resolve-keys", s_miss_resolve_keys },
 	{ "domain_get", s_domain_get },
 	{ "domain_get-dump", s_domain_dump },
 	{ "domain_set-echo", s_domain_set },
