@@ -40,9 +40,13 @@ static const char *const reasons[] = {
 	[XFILTER_REASON_FLOW_CUT]	= "flow-cut",
 };
 
+/* Indexed by bit: XFILTER_FEAT_* in include/uapi/linux/xfilter.h. */
 static const char *const features[] = {
 	"ipv6", "hold", "reject", "expiry", "neg-cache", "verdict-events",
+	"scan-stamp", "miss-batch",
 };
+_Static_assert(XFILTER_FEAT_MISS_BATCH == 1ULL << 7 && XFILTER_FEAT_SCAN_STAMP == 1ULL << 6,
+	       "feature names follow the bits");
 
 /* Linux include/net/tcp_states.h, spelled as ss(8) does. */
 static const char *const tcp_states[] = {
