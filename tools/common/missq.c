@@ -18,6 +18,7 @@ void xf_missq_init(struct xf_missq *q, unsigned int budget, double period_ms,
 	q->budget = budget;
 	q->period_ms = period_ms > 0 ? period_ms : 1000;
 	q->max_age_ms = max_age_ms;
+	q->last_take = -1;
 }
 
 void xf_missq_free(struct xf_missq *q)
@@ -167,6 +168,17 @@ static bool may_serve(const struct xf_missq *q, const struct xf_missq_dom *d)
 	return !q->budget || (d->spent < dom_budget(q, d) && !waits_period(q, d));
 }
 
+/* ms until a storming domain's turn may follow the last turn (0: now). */
+static double settle_left(const struct xf_missq *q, const struct xf_missq_dom *d, double now)
+{
+	double left;
+
+	if (!q->budget || !d->fruitless || q->last_take < 0 || now < q->last_take)
+		return 0;
+	left = q->last_take + XF_MISSQ_SETTLE_MS - now;
+	return left > 0 ? left : 0;
+}
+
 static struct xf_missq_dom *find(const struct xf_missq *q, uint32_t domid)
 {
 	unsigned int i;
@@ -232,6 +244,8 @@ size_t xf_missq_take(struct xf_missq *q, double now, struct xf_miss *out,
 				q->st.deferred++;
 				continue;
 			}
+			if (settle_left(q, d, now) > 0)
+				continue;	/* xf_missq_wait_ms says when */
 			while (d->n && n < max) {
 				out[n++] = d->q[d->head];
 				d->head = (d->head + 1) % XF_MISSQ_DEPTH;
@@ -239,6 +253,7 @@ size_t xf_missq_take(struct xf_missq *q, double now, struct xf_miss *out,
 			}
 			d->spent++;
 			q->st.walks++;
+			q->last_take = now;
 			q->next = (slot + 1) % XF_MISSQ_DOMS;
 			break;
 		}
@@ -250,20 +265,28 @@ double xf_missq_wait_ms(struct xf_missq *q, double now)
 {
 	unsigned int i;
 	bool any = false;
-	double left;
+	double left, settle = -1;
 
 	roll(q, now);
 	for (i = 0; i < XF_MISSQ_DOMS; i++) {
 		if (!q->dom[i] || !q->dom[i]->n)
 			continue;
-		if (may_serve(q, q->dom[i]))
-			return 0;
+		if (may_serve(q, q->dom[i])) {
+			double s = settle_left(q, q->dom[i], now);
+
+			if (s <= 0)
+				return 0;
+			if (settle < 0 || s < settle)
+				settle = s;
+		}
 		any = true;
 	}
 	if (!any)
 		return -1;
 	left = q->period_start + q->period_ms - now;
-	return left > 0 ? left : 0;
+	if (left < 0)
+		left = 0;
+	return settle >= 0 && settle < left ? settle : left;
 }
 
 size_t xf_missq_pending(const struct xf_missq *q)

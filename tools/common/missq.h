@@ -39,6 +39,15 @@
  */
 #define XF_MISSQ_BACKOFF	3
 #define XF_MISSQ_SKIP		2
+/*
+ * A turn of a domain whose turns keep finding nobody never follows another
+ * turn closer than this (ms from the start of the one before): the packets
+ * an answer released, and whatever runs on the CPU the daemon shares, go
+ * first. A storming guest's turns are a few tenths of a millisecond each;
+ * back to back, or right behind another domain's answer, they would delay
+ * that domain's handshake by all of them.
+ */
+#define XF_MISSQ_SETTLE_MS	2.0
 
 struct xf_missq_dom {
 	uint32_t domid;
@@ -65,6 +74,7 @@ struct xf_missq {
 	double max_age_ms;	/* the module decided by then; 0: no limit */
 	double period_start;
 	uint64_t period_no;	/* periods begun */
+	double last_take;	/* when the last turn was taken, ms; < 0: none yet */
 	unsigned int next;	/* round-robin position in dom[] */
 	struct xf_missq_dom *dom[XF_MISSQ_DOMS];
 	struct xf_missq_stats st;
@@ -110,7 +120,8 @@ unsigned int xf_missq_budget(const struct xf_missq *q, uint32_t domid);
 /*
  * How long the caller may sleep before a turn is due: -1 when nothing is
  * queued, 0 when xf_missq_take has work now, else the ms until the next
- * period gives a waiting domain budget again.
+ * period gives a waiting domain budget again, or until a storming domain's
+ * turn is far enough from the last one (XF_MISSQ_SETTLE_MS).
  */
 double xf_missq_wait_ms(struct xf_missq *q, double now);
 

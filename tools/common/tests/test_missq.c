@@ -273,7 +273,8 @@ static unsigned int spend(struct xf_missq *q, uint32_t domid, double now,
 	struct xf_miss m, out[XF_MISSQ_DEPTH];
 	unsigned int turns = 0;
 
-	for (;;) {
+	/* turns XF_MISSQ_SETTLE_MS apart, as a storming domain's must be */
+	for (;; now += XF_MISSQ_SETTLE_MS) {
 		m = miss(domid, (*port)++);
 		assert_int_equal(xf_missq_push(q, &m, now), 0);
 		if (!xf_missq_take(q, now, out, XF_MISSQ_DEPTH))
@@ -341,6 +342,7 @@ static void test_fruitless_backoff(void **state)
 	do {	/* domain 6's last miss goes first */
 		assert_true(xf_missq_take(&q, t, out, XF_MISSQ_DEPTH) >= 1);
 		xf_missq_found(&q, out[0].domid, 1);
+		t += XF_MISSQ_SETTLE_MS;
 	} while (out[0].domid != 5);
 	assert_int_equal(xf_missq_budget(&q, 5), XF_MISSQ_TURNS - 1);
 	/* back down, then quiet periods give the back-off back one step each */
@@ -372,7 +374,8 @@ static void test_fruitless_backoff(void **state)
 
 /*
  * A domain whose turns find nobody is served after any other domain with a
- * miss queued, wherever the round robin stands.
+ * miss queued, wherever the round robin stands, and never within
+ * XF_MISSQ_SETTLE_MS of the turn before.
  */
 static void test_fruitless_served_last(void **state)
 {
@@ -394,17 +397,31 @@ static void test_fruitless_served_last(void **state)
 	assert_int_equal(xf_missq_take(&q, 1, out, XF_MISSQ_DEPTH), 1);
 	assert_int_equal(out[0].domid, 6);
 	xf_missq_found(&q, 6, 1);
-	/* with nothing else queued, domain 5 is served */
-	assert_int_equal(xf_missq_take(&q, 1, out, XF_MISSQ_DEPTH), 1);
+	/*
+	 * With nothing else queued, domain 5 is served, but not right behind
+	 * domain 6's turn: the packets its answer released go first.
+	 */
+	assert_int_equal(xf_missq_take(&q, 1, out, XF_MISSQ_DEPTH), 0);
+	assert_true(xf_missq_wait_ms(&q, 1) == XF_MISSQ_SETTLE_MS);
+	assert_int_equal(xf_missq_take(&q, 1 + XF_MISSQ_SETTLE_MS / 2, out, XF_MISSQ_DEPTH), 0);
+	assert_true(xf_missq_wait_ms(&q, 1 + XF_MISSQ_SETTLE_MS / 2) == XF_MISSQ_SETTLE_MS / 2);
+	assert_int_equal(xf_missq_take(&q, 1 + XF_MISSQ_SETTLE_MS, out, XF_MISSQ_DEPTH), 1);
+	assert_int_equal(out[0].domid, 5);
+	/* nor right behind its own last turn */
+	xf_missq_found(&q, 5, 0);
+	m = miss(5, 4);
+	assert_int_equal(xf_missq_push(&q, &m, 1 + XF_MISSQ_SETTLE_MS), 0);
+	assert_int_equal(xf_missq_take(&q, 1 + XF_MISSQ_SETTLE_MS, out, XF_MISSQ_DEPTH), 0);
+	assert_int_equal(xf_missq_take(&q, 1 + 2 * XF_MISSQ_SETTLE_MS, out, XF_MISSQ_DEPTH), 1);
 	assert_int_equal(out[0].domid, 5);
 	/* an owner found: first class again, round robin with domain 6 */
 	xf_missq_found(&q, 5, 1);
 	m = miss(5, 3);
-	assert_int_equal(xf_missq_push(&q, &m, 2), 0);
+	assert_int_equal(xf_missq_push(&q, &m, 6), 0);
 	m = miss(6, 2);
-	assert_int_equal(xf_missq_push(&q, &m, 2), 0);
+	assert_int_equal(xf_missq_push(&q, &m, 6), 0);
 	q.next = 0;
-	assert_int_equal(xf_missq_take(&q, 2, out, XF_MISSQ_DEPTH), 1);
+	assert_int_equal(xf_missq_take(&q, 6, out, XF_MISSQ_DEPTH), 1);
 	assert_int_equal(out[0].domid, 5);
 	xf_missq_free(&q);
 }
