@@ -57,6 +57,9 @@ struct xf_mem {
 	bool pv;		/* page tables hold machine frames */
 	uint64_t reads;		/* statistics */
 	uint64_t bytes;
+	uint64_t maps;		/* frames mapped (a hypercall each, xen) */
+	uint64_t ctl_calls;	/* register reads, pause and resume (xen) */
+	double map_ms, ctl_ms;	/* the time those took */
 };
 
 static inline int xf_mem_read(struct xf_mem *m, uint64_t pa, void *buf, size_t len)
