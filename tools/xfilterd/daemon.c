@@ -61,6 +61,7 @@
  * a flow is still answered, one miss at a time.
  */
 #define FULL_PUSH_MS		60000
+#define SPREAD_MS		20	/* periodic walks of two domains at least this far apart */
 
 /*
  * Misses waiting for the domain's next walk (a socket newer than the last
@@ -1058,6 +1059,42 @@ static void rescan_xen(struct ctx *c)
 	}
 }
 
+/*
+ * The next periodic walk of d at t or a little later, apart from every
+ * other domain's: walks back to back are one long stretch for whatever
+ * waits on the same CPU (packets on dom0's vCPU; under icount, every
+ * guest), two apart are two short ones. Apart by SPREAD_MS, or less when
+ * that many domains would not fit into one period.
+ */
+static double spread(struct ctx *c, const struct dom *d, double t)
+{
+	double gap = SPREAD_MS;
+	unsigned int n = 0, pass;
+	int k;
+
+	for (k = 0; k < MAX_DOMS; k++)
+		n += c->doms[k].used;
+	if (n > 1 && gap * n > c->o->period_ms / 2.0)
+		gap = c->o->period_ms / 2.0 / n;
+	/* each pass moves t past one domain at least: n passes suffice */
+	for (pass = 0; pass <= n; pass++) {
+		bool moved = false;
+
+		for (k = 0; k < MAX_DOMS; k++) {
+			const struct dom *e = &c->doms[k];
+
+			if (e == d || !e->used || !e->attached || e->next_ms < t - gap ||
+			    e->next_ms > t + gap)
+				continue;
+			t = e->next_ms + gap;
+			moved = true;
+		}
+		if (!moved)
+			break;
+	}
+	return t;
+}
+
 static bool all_refreshed(struct ctx *c)
 {
 	int i;
@@ -1130,8 +1167,8 @@ int xfd_run(const struct xfd_opts *o)
 				continue;
 			if (d->next_ms <= now) {
 				refresh_dom(c, d);
-				d->next_ms = now_ms() + (d->attached ? o->period_ms :
-							 RETRY_MS * (d->failures < 8 ? d->failures : 8));
+				d->next_ms = d->attached ? spread(c, d, now_ms() + o->period_ms) :
+					     now_ms() + RETRY_MS * (d->failures < 8 ? d->failures : 8);
 			} else if (d->dl.n && defer_due(&d->dl, d->last_try_ms) <= now) {
 				refresh_dom(c, d);	/* one walk answers every waiting miss */
 			}

@@ -1129,6 +1129,38 @@ static void test_push_full_when(void **state)
 	h_close(&h);
 }
 
+/* Periodic walks of two domains never back to back: SPREAD_MS apart, less when crowded. */
+static void test_spread(void **state)
+{
+	struct dom *e;
+	struct h h;
+	int k;
+
+	h_open(&h);
+	h.o.period_ms = 1000;
+	e = &h.c->doms[1];
+	assert_false(e->used);
+	e->used = e->attached = true;
+	e->next_ms = 5000;
+	assert_true(spread(h.c, h.d, 4000) == 4000);
+	assert_true(spread(h.c, h.d, 5000) == 5000 + SPREAD_MS);
+	assert_true(spread(h.c, h.d, 4990) == 5000 + SPREAD_MS);
+	assert_true(spread(h.c, h.d, 5000 + SPREAD_MS + 1) == 5000 + SPREAD_MS + 1);
+	/* a third at 5020: past both */
+	h.c->doms[2].used = h.c->doms[2].attached = true;
+	h.c->doms[2].next_ms = 5000 + SPREAD_MS;
+	assert_true(spread(h.c, h.d, 5000) == 5000 + 2 * SPREAD_MS);
+	/* 100 domains in one second: 5 ms apart */
+	for (k = 3; k < 100; k++) {
+		h.c->doms[k].used = true;
+		h.c->doms[k].next_ms = 1e9;
+	}
+	assert_true(spread(h.c, h.d, 5000) == 5000 + 5);
+	for (k = 1; k < 100; k++)
+		h.c->doms[k].used = h.c->doms[k].attached = false;
+	h_close(&h);
+}
+
 /* the deadline follows the module's hold_ms; nonsense in the file changes nothing */
 static void test_hold_ms_param(void **state)
 {
@@ -1183,6 +1215,7 @@ int main(void)
 		cmocka_unit_test(test_push_restart),
 		cmocka_unit_test(test_push_error),
 		cmocka_unit_test(test_push_full_when),
+		cmocka_unit_test(test_spread),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
