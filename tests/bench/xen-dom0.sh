@@ -194,7 +194,8 @@ bx_state() {
 # ms): the walk itself (xf_guest_walk: reading guest memory, including the
 # frames mapped and the vCPU registers read from Xen), the calls into Xen
 # alone, the push (netlink and the module's work), owners sent and deleted
-# per walk, requests per push, full pushes
+# per walk, requests per push, full pushes, and the last walk's tasks and
+# sockets
 bx_walks() {
 	awk -v from="$2" -v dom="dom $BX_DOM:" '
 	function part(name,   v) {
@@ -211,6 +212,10 @@ bx_walks() {
 		cw[k] += part("walk"); cp[k] += part("push"); cn[k]++
 		cx[k] += xen(); ca[k] += cnt("added"); cd[k] += cnt("deleted"); cr[k] += cnt("requests")
 		cf[k] += index($0, "push ") && match($0, /ms: full,/) ? 1 : 0
+		if (match($0, /: [0-9]+ tasks, [0-9]+ sockets/)) {
+			split(substr($0, RSTART + 2, RLENGTH - 2), ts, " ")
+			ct[k] = ts[1] + 0; cs[k] = ts[3] + 0
+		}
 	}
 	function xen(   a, b) {
 		a = 0; b = 0
@@ -229,8 +234,8 @@ bx_walks() {
 	}
 	function avg(a, k) { return cn[k] ? a[k] / cn[k] : 0 }
 	END { printf "walks=%d walk_ms_avg=%.3f walk_ms_max=%.3f paused=%d other_walks=%d", n, n ? s / n : 0, mx, n ? p1 - p0 : 0, o
-		for (k in cn) printf " %s_walk_ms=%.3f %s_xen_ms=%.3f %s_push_ms=%.3f %s_added=%.1f %s_deleted=%.1f %s_requests=%.1f %s_full=%d",
-			k, avg(cw, k), k, avg(cx, k), k, avg(cp, k), k, avg(ca, k), k, avg(cd, k), k, avg(cr, k), k, cf[k]
+		for (k in cn) printf " %s_walk_ms=%.3f %s_xen_ms=%.3f %s_push_ms=%.3f %s_added=%.1f %s_deleted=%.1f %s_requests=%.1f %s_full=%d %s_tasks=%d %s_socks=%d",
+			k, avg(cw, k), k, avg(cx, k), k, avg(cp, k), k, avg(ca, k), k, avg(cd, k), k, avg(cr, k), k, cf[k], k, ct[k], k, cs[k]
 		printf "\n" }' "$1" 2>/dev/null
 }
 

@@ -77,7 +77,11 @@ def combine(runs, hist):
         "split": {k: {f: (sum(r["split"][k][0] * r["split"][k][1][f] for r in runs if k in r["split"]) /
                           max(sum(r["split"][k][0] for r in runs if k in r["split"]), 1))
                       for f in SPLIT} | {"full": sum(r["split"][k][1]["full"] for r in runs
-                                                     if k in r["split"])}
+                                                     if k in r["split"]),
+                                          "tasks": max(r["split"][k][1]["tasks"] for r in runs
+                                                       if k in r["split"]),
+                                          "socks": max(r["split"][k][1]["socks"] for r in runs
+                                                       if k in r["split"])}
                   for k in ("t", "c") if any(k in r["split"] for r in runs)},
     }
 
@@ -112,7 +116,7 @@ def main():
                     "walk_max": num(d.get("walk_ms_max", 0)), "paused": int(num(d.get("paused", 0))),
                     "other_walks": int(num(d.get("other_walks", 0))),
                     "split": {k: (int(num(d.get("walks" if k == "t" else "other_walks", 0))),
-                                  {f: num(d.get(f"{k}_{f}")) for f in SPLIT + ("full",)})
+                                  {f: num(d.get(f"{k}_{f}")) for f in SPLIT + ("full", "tasks", "socks")})
                               for k in ("t", "c") if f"{k}_walk_ms" in d},
                     "quiet": d.get("quiet")})
             elif line.startswith("BXHIST "):
@@ -207,6 +211,9 @@ def main():
     for k, who in (("t", "tenant"), ("c", "client")):
         if not any(res[c] and k in res[c]["split"] for c in cols):
             continue
+        row(f"{who}: tasks, sockets (most seen by a walk)", lambda c: "-" if not res[c] or
+            k not in res[c]["split"] or math.isnan(res[c]["split"][k]["tasks"]) else
+            f"{res[c]['split'][k]['tasks']:.0f}, {res[c]['split'][k]['socks']:.0f}")
         row(f"{who}'s refresh: walk (Xen calls) / push [ms]", lambda c: "-" if not res[c] or
             k not in res[c]["split"] else
             f"{res[c]['split'][k]['walk_ms']:.3f} ({res[c]['split'][k]['xen_ms']:.3f}) / "
