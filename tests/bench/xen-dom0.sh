@@ -172,6 +172,7 @@ bx_state() {
 	xf3) args="--period 3000" ;;
 	xf2) args="--period 2000" ;;
 	xf1) args="--period 1000" ;;
+	xf1full) args="--period 1000 --full-push" ;;	# every walk pushed whole, as before
 	miss) args="--period 3600000" ;;	# one walk at start, then misses only
 	pause) args="--period 1000 --pause-during-walk" ;;
 	*) bx_die "unknown configuration $cfg" ;;
@@ -188,19 +189,54 @@ bx_state() {
 
 # bx_walks LOG FROM: the tenant's walks logged after line FROM: "walks=N
 # walk_ms_avg= walk_ms_max= paused=N" (the daemon's pause count is
-# cumulative), then the other domains' (the client's) as "other_walks=N"
+# cumulative), then the other domains' (the client's) as "other_walks=N",
+# then how a refresh's time splits, the tenant's and the client's (means,
+# ms): the walk itself (xf_guest_walk: reading guest memory, including the
+# frames mapped and the vCPU registers read from Xen), the calls into Xen
+# alone, the push (netlink and the module's work), owners sent and deleted
+# per walk, requests per push, full pushes, and the last walk's tasks and
+# sockets
 bx_walks() {
 	awk -v from="$2" -v dom="dom $BX_DOM:" '
-	/ generation .* in [0-9.]+ ms/ && index($0, dom) == 0 { if (NR > from) o++; next }
+	function part(name,   v) {
+		v = 0
+		if (match($0, name " [0-9.]+ ms")) { v = substr($0, RSTART + length(name) + 1); v = v + 0 }
+		return v
+	}
+	function cnt(re,   v) {
+		v = 0
+		if (match($0, "[0-9]+ " re)) v = substr($0, RSTART) + 0
+		return v
+	}
+	function costs(k) {
+		cw[k] += part("walk"); cp[k] += part("push"); cn[k]++
+		cx[k] += xen(); ca[k] += cnt("added"); cd[k] += cnt("deleted"); cr[k] += cnt("requests")
+		cf[k] += index($0, "push ") && match($0, /ms: full,/) ? 1 : 0
+		if (match($0, /: [0-9]+ tasks, [0-9]+ sockets/)) {
+			split(substr($0, RSTART + 2, RLENGTH - 2), ts, " ")
+			ct[k] = ts[1] + 0; cs[k] = ts[3] + 0
+		}
+	}
+	function xen(   a, b) {
+		a = 0; b = 0
+		if (match($0, /frames mapped \([0-9.]+ ms/)) a = substr($0, RSTART + 15) + 0
+		if (match($0, /Xen calls \([0-9.]+ ms/)) b = substr($0, RSTART + 11) + 0
+		return a + b
+	}
+	/ generation .* in [0-9.]+ ms/ && index($0, dom) == 0 { if (NR > from) { o++; costs("c") } next }
 	/ generation .* in [0-9.]+ ms/ {
 		p = 0
 		if (match($0, /[0-9]+ paused/)) p = substr($0, RSTART, RLENGTH - 7) + 0
 		if (NR <= from) { p0 = p; next }
 		for (i = 1; i < NF; i++) if ($i == "in" && $(i + 2) == "ms") t = $(i + 1)
 		n++; s += t; if (t > mx) mx = t; p1 = p
+		costs("t")
 	}
-	END { printf "walks=%d walk_ms_avg=%.1f walk_ms_max=%.1f paused=%d other_walks=%d\n",
-		n, n ? s / n : 0, mx, n ? p1 - p0 : 0, o }' "$1" 2>/dev/null
+	function avg(a, k) { return cn[k] ? a[k] / cn[k] : 0 }
+	END { printf "walks=%d walk_ms_avg=%.3f walk_ms_max=%.3f paused=%d other_walks=%d", n, n ? s / n : 0, mx, n ? p1 - p0 : 0, o
+		for (k in cn) printf " %s_walk_ms=%.3f %s_xen_ms=%.3f %s_push_ms=%.3f %s_added=%.1f %s_deleted=%.1f %s_requests=%.1f %s_full=%d %s_tasks=%d %s_socks=%d",
+			k, avg(cw, k), k, avg(cx, k), k, avg(cp, k), k, avg(ca, k), k, avg(cd, k), k, avg(cr, k), k, cf[k], k, ct[k], k, cs[k]
+		printf "\n" }' "$1" 2>/dev/null
 }
 
 t_bench_setup() {

@@ -25,7 +25,10 @@ import sys
 
 GOAL = 1.05
 NAMES = {"base": "no xFilter", "xf5": "5 s", "xf3": "3 s", "xf2": "2 s", "xf1": "1 s",
-         "miss": "on miss", "pause": "1 s, paused"}
+         "miss": "on miss", "pause": "1 s, paused", "xf1full": "1 s, full push"}
+# how a refresh's time splits (xen-dom0.sh's bx_walks), per domain: t the
+# tenant, c the client; means over its walks
+SPLIT = ("walk_ms", "xen_ms", "push_ms", "added", "deleted", "requests")
 # The original design's figures (httperf at 150 connections/s, polling from
 # dom0 with the guest paused during each walk): mean, max, std-dev in ms.
 PAPER = {"base": (0.4, 31.0, 1.0), "xf5": (0.4, 31.2, 1.4), "xf3": (0.5, 33.4, 1.7),
@@ -71,6 +74,15 @@ def combine(runs, hist):
         "walk_max": max(r["walk_max"] for r in runs),
         "paused": sum(r["paused"] for r in runs),
         "other_walks": sum(r["other_walks"] for r in runs),
+        "split": {k: {f: (sum(r["split"][k][0] * r["split"][k][1][f] for r in runs if k in r["split"]) /
+                          max(sum(r["split"][k][0] for r in runs if k in r["split"]), 1))
+                      for f in SPLIT} | {"full": sum(r["split"][k][1]["full"] for r in runs
+                                                     if k in r["split"]),
+                                          "tasks": max(r["split"][k][1]["tasks"] for r in runs
+                                                       if k in r["split"]),
+                                          "socks": max(r["split"][k][1]["socks"] for r in runs
+                                                       if k in r["split"])}
+                  for k in ("t", "c") if any(k in r["split"] for r in runs)},
     }
 
 
@@ -103,6 +115,9 @@ def main():
                     "walks": int(num(d.get("walks", 0))), "walk_ms": num(d.get("walk_ms_avg", 0)),
                     "walk_max": num(d.get("walk_ms_max", 0)), "paused": int(num(d.get("paused", 0))),
                     "other_walks": int(num(d.get("other_walks", 0))),
+                    "split": {k: (int(num(d.get("walks" if k == "t" else "other_walks", 0))),
+                                  {f: num(d.get(f"{k}_{f}")) for f in SPLIT + ("full", "tasks", "socks")})
+                              for k in ("t", "c") if f"{k}_walk_ms" in d},
                     "quiet": d.get("quiet")})
             elif line.startswith("BXHIST "):
                 h = hists.setdefault((d["cfg"], int(d["round"])), {})
@@ -189,10 +204,24 @@ def main():
              f"({statistics.median(round_ratios(c, 'sd')):.3f}x)")
     row("tenant's walks during the runs (mean ms, paused)", lambda c: "-" if c == "base" or not res[c] else
         "0" if not res[c]["walks"] else
-        f"{res[c]['walks']} ({res[c]['walk_ms']:.1f} ms, {res[c]['paused']} paused)")
+        f"{res[c]['walks']} ({res[c]['walk_ms']:.2f} ms, {res[c]['paused']} paused)")
     if any(res[c] and res[c]["other_walks"] for c in cols):
         row("client's walks during the runs", lambda c: "-" if c == "base" or not res[c] else
             str(res[c]["other_walks"]))
+    for k, who in (("t", "tenant"), ("c", "client")):
+        if not any(res[c] and k in res[c]["split"] for c in cols):
+            continue
+        row(f"{who}: tasks, sockets (most seen by a walk)", lambda c: "-" if not res[c] or
+            k not in res[c]["split"] or math.isnan(res[c]["split"][k]["tasks"]) else
+            f"{res[c]['split'][k]['tasks']:.0f}, {res[c]['split'][k]['socks']:.0f}")
+        row(f"{who}'s refresh: walk (Xen calls) / push [ms]", lambda c: "-" if not res[c] or
+            k not in res[c]["split"] else
+            f"{res[c]['split'][k]['walk_ms']:.3f} ({res[c]['split'][k]['xen_ms']:.3f}) / "
+            f"{res[c]['split'][k]['push_ms']:.3f}")
+        row(f"{who}'s push: owners sent / deleted / requests per walk (full pushes)",
+            lambda c: "-" if not res[c] or k not in res[c]["split"] else
+            f"{res[c]['split'][k]['added']:.1f} / {res[c]['split'][k]['deleted']:.1f} / "
+            f"{res[c]['split'][k]['requests']:.1f} ({res[c]['split'][k]['full']:.0f})")
     row("original design: mean / max / std-dev [ms]", lambda c: "/".join(
         f"{v:g}" for v in PAPER[c]) if c in PAPER else "-")
     row("original design: mean, std-dev / none", lambda c: (

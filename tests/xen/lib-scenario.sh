@@ -101,6 +101,16 @@ sc_conns_has() {	# sc_conns_has DOM UID COMM
 
 sc_dom_stat() { cat "$SC_SYS/domains/$1/$2" 2>/dev/null || echo 0; }
 
+sc_conns_port() {	# sc_conns_port DOM PORT: an entry of that guest port
+	xfilterctl -j conns dom "$1" 2>/dev/null |
+		jq -e --argjson p "$2" 'any(.[]; .guest_port == $p)' > /dev/null
+}
+sc_conns_port_gone() { xfilterctl -j conns dom "$1" > /dev/null && ! sc_conns_port "$@"; }
+sc_conns_comm_gone() {	# sc_conns_comm_gone DOM COMM
+	xfilterctl -j conns dom "$1" 2>/dev/null |
+		jq -e --arg c "$2" 'all(.[]; .comm != $c)' > /dev/null
+}
+
 # The scenario proper on guest G (uid rule), with a second domU O (may be
 # empty) running the same attacker untouched by G's rule.
 sc_main() {
@@ -254,6 +264,31 @@ sc_inbound() {
 	sc_rules_flush
 }
 
+# Entries go when their sockets do: a listener stopped, and a connection
+# answered on a miss (its entry keyed by the held packet's flow) and closed
+# since, leave conns within a few walks. The walks push only what changed;
+# this is what would show one that lost a removal.
+sc_vanish() {
+	local g=$1 d out
+	trap "sc_cleanup $g" EXIT
+	d=$(lab_domid "$g")
+	sc_rules_flush
+	# a rule on owners: the delivery's first SYN is held and its owner asked for
+	xfilterctl rule add dom "$d" uid 1001 drop > /dev/null || sc_die "rule add failed"
+	lab_spawn "$g" www web3 'exec webserve serve tcp 0.0.0.0 8091' > /dev/null
+	t_wait 30 sc_conns_port "$d" 8091 || sc_die "conns never showed the listener on :8091"
+	out=$(lab_exec "$g" "mailsend mail -c 1 -w 5 -k 0 $LAB_DOM0_IP:25 100")
+	echo "  one delivery: $out"
+	grep -q 'result=ok' <<<"$out" || sc_die "the delivery failed"
+	sc_stop "$g" web3
+	t_wait 30 sc_conns_port_gone "$d" 8091 ||
+		sc_die "the stopped listener's entry is still in conns: $(xfilterctl conns dom "$d" | grep 8091)"
+	t_wait 30 sc_conns_comm_gone "$d" mailsend ||
+		sc_die "the closed delivery's entry is still in conns: $(xfilterctl conns dom "$d" | grep mailsend)"
+	echo "  both gone from conns ($(sc_dom_stat "$d" entries) entries left)"
+	sc_rules_flush
+}
+
 # expiring rule: traffic resumes when it ends
 sc_expiry() {
 	local g=$1 d id out
@@ -311,6 +346,7 @@ scenario_all() {
 	t_run "scenario-pid-$main" sc_pid "$main"
 	t_run "scenario-comm-$main" sc_comm "$main"
 	t_run "scenario-inbound-$main" sc_inbound "$main"
+	t_run "scenario-vanish-$main" sc_vanish "$main"
 	t_run "scenario-expiry-$main" sc_expiry "$main"
 	t_run "scenario-failmode-$main" sc_failmode "$main"
 	sc_rules_flush

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The daemon. One process serves every guest: each domain's table is walked
- * on a period and pushed to the module as one generation (OWNER_ADD batches,
- * then OWNER_COMMIT, which drops what the walk no longer saw); a miss event
+ * on a period and what changed since the last walk is pushed to the module
+ * (pushset.h: OWNER_ADD for new and changed owners, OWNER_DEL for vanished
+ * ones, OWNER_COMMIT only to sweep miss answers no walk saw; a full
+ * generation at the first walk, after an error and every FULL_PUSH_MS, as the
+ * way back from a module table that changed behind our back); a miss event
  * is answered by a targeted lookup (OWNER_ADD), a refresh when the socket is
  * newer than the last walk, or MISS_RESOLVE when the guest has no socket.
  * A socket of unknown owner is answered so only after a complete walk that
@@ -39,6 +42,7 @@
 #include "lookup.h"
 #include "missq.h"
 #include "nl.h"
+#include "pushset.h"
 #include "scan.h"
 #include "xendoms.h"
 #include "xfmsg.h"
@@ -50,6 +54,14 @@
 #define HOLD_MS_PARAM		"/sys/module/xfilter/parameters/hold_ms"
 #define MISS_DRAIN		1024	/* events read before a turn, at most */
 #define DEFER_MAX		XF_MISSQ_DEPTH	/* misses waiting for a walk, per domain */
+/*
+ * A full generation at least this often, though nothing failed: the module
+ * may have lost entries without telling us (the domain's last vif went and
+ * came back, an operator flushed the table, a module reload). Until then such
+ * a flow is still answered, one miss at a time.
+ */
+#define FULL_PUSH_MS		60000
+#define SPREAD_MS		20	/* periodic walks of two domains at least this far apart */
 
 /*
  * Misses waiting for the domain's next walk (a socket newer than the last
@@ -166,7 +178,8 @@ struct dom {
 	struct xf_table t;
 	struct xf_lookup l;
 	bool lookup_ok;
-	uint64_t gen;
+	struct xf_pushset ps;		/* what the module holds, as we told it */
+	double last_full_ms;		/* the last full push began */
 	double next_ms;
 	/*
 	 * When the last walk or attach attempt ended, failed ones included:
@@ -183,6 +196,7 @@ struct dom {
 	bool no_vif;			/* the module said it has no vif (logged once) */
 	struct defer_list dl;		/* misses waiting for the next walk */
 	uint64_t walks, pushed, misses, resolved, negative, pauses;
+	uint64_t full_pushes, deleted, commits;
 };
 
 struct ctx {
@@ -288,9 +302,12 @@ static struct dom *dom_add(struct ctx *c, uint32_t domid, const char *core)
 		d->used = true;
 		d->domid = domid;
 		d->core = core;
-		/* generations only need to differ from the module's current one */
+		/*
+		 * Generations only need to differ from what the module holds: a
+		 * previous daemon's (restarted within the same second, too).
+		 */
 		clock_gettime(CLOCK_REALTIME, &ts);
-		d->gen = (uint64_t)ts.tv_sec << 20;
+		xf_pushset_init(&d->ps, (uint64_t)ts.tv_sec << 20 | (uint64_t)ts.tv_nsec >> 10);
 		d->next_ms = now_ms();
 		xfd_log(XFD_INFO, "dom %u: serving (%s)", domid, core ? core : "xen");
 		if (c->nl || c->o->dry_run)
@@ -322,7 +339,10 @@ static void dom_remove(struct dom *d)
 		" without socket, %" PRIu64 " waited for a walk, %" PRIu64 " of them lost)",
 		d->domid, d->walks, d->pauses, d->pushed, d->misses, d->resolved, d->negative,
 		d->dl.added, d->dl.lost);
+	xfd_log(XFD_INFO, "dom %u: %" PRIu64 " full pushes, %" PRIu64 " owners deleted, %" PRIu64
+		" commits", d->domid, d->full_pushes, d->deleted, d->commits);
 	dom_detach(d);
+	xf_pushset_free(&d->ps);
 	d->used = false;
 }
 
@@ -434,6 +454,9 @@ struct batch {
 	struct xf_json j;		/* dry run */
 	bool full;			/* the module said -ENOSPC */
 	uint64_t scan;			/* scan stamp of the read they come from */
+	uint64_t gen;			/* the generation they carry */
+	int err;			/* the first error the module gave */
+	unsigned int msgs;		/* requests sent */
 };
 
 /* The scan stamp of a read of guest memory that begins now. */
@@ -468,14 +491,14 @@ static int batch_open(struct batch *b)
 		xf_json_init(&b->j, stdout, false);
 		xf_json_obj_open(&b->j);
 		xf_json_ku64(&b->j, "domid", b->d->domid);
-		xf_json_ku64(&b->j, "generation", b->d->gen);
+		xf_json_ku64(&b->j, "generation", b->gen);
 		xf_json_key(&b->j, "owners");
 		xf_json_arr_open(&b->j);
 		return 0;
 	}
 	b->msg = xf_nl_msg(&b->c->req, XFILTER_CMD_OWNER_ADD, 0);
 	if (!b->msg || nla_put_u32(b->msg, XFILTER_A_DOMID, b->d->domid) ||
-	    nla_put_u64(b->msg, XFILTER_A_GENERATION, b->d->gen) ||
+	    nla_put_u64(b->msg, XFILTER_A_GENERATION, b->gen) ||
 	    put_scan(b->c, b->msg, b->scan) ||
 	    !(b->nest = nla_nest_start(b->msg, XFILTER_A_OWNERS))) {
 		nlmsg_free(b->msg);
@@ -510,6 +533,9 @@ static int batch_send(struct batch *b)
 	nla_nest_end(b->msg, b->nest);
 	ret = xf_nl_request(&b->c->req, b->msg, NULL, NULL);
 	b->msg = NULL;
+	b->msgs++;
+	if (ret && !b->err)
+		b->err = ret;
 	scan_refused(b->c, ret);
 	if (ret == -ENOSPC && !b->full) {
 		b->full = true;
@@ -557,12 +583,12 @@ static int send_simple(struct ctx *c, uint8_t cmd, struct dom *d, const struct x
 	if (c->o->dry_run) {
 		printf("{\"domid\":%u,\"%s\":%" PRIu64 "}\n", d->domid,
 		       cmd == XFILTER_CMD_OWNER_COMMIT ? "commit" : "miss_resolve",
-		       cmd == XFILTER_CMD_OWNER_COMMIT ? d->gen : 0);
+		       cmd == XFILTER_CMD_OWNER_COMMIT ? d->ps.gen : 0);
 		return 0;
 	}
 	msg = xf_nl_msg(&c->req, cmd, 0);
 	if (!msg || nla_put_u32(msg, XFILTER_A_DOMID, d->domid) ||
-	    (cmd == XFILTER_CMD_OWNER_COMMIT && nla_put_u64(msg, XFILTER_A_GENERATION, d->gen)) ||
+	    (cmd == XFILTER_CMD_OWNER_COMMIT && nla_put_u64(msg, XFILTER_A_GENERATION, d->ps.gen)) ||
 	    (k && xf_key_put(msg, XFILTER_A_KEY, k)) ||
 	    (cmd == XFILTER_CMD_MISS_RESOLVE && put_scan(c, msg, scan))) {
 		nlmsg_free(msg);
@@ -647,50 +673,142 @@ static int skref_cmp(const void *a, const void *b)
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
+/* OWNER_DEL of one key: a socket of the last walks that this one did not see. */
+static int send_del(struct ctx *c, struct dom *d, const struct xf_key *k)
+{
+	struct nl_msg *msg;
+	struct nlattr *nest;
+	int ret;
+
+	if (c->o->dry_run)
+		return 0;
+	msg = xf_nl_msg(&c->req, XFILTER_CMD_OWNER_DEL, 0);
+	if (!msg || nla_put_u32(msg, XFILTER_A_DOMID, d->domid) ||
+	    !(nest = nla_nest_start(msg, XFILTER_A_OWNER)) ||
+	    xf_key_put(msg, XFILTER_OWNER_A_KEY, k)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nla_nest_end(msg, nest);
+	ret = xf_nl_request(&c->req, msg, NULL, NULL);
+	if (ret)
+		xfd_log(ret == -ENOENT ? XFD_DEBUG : XFD_WARN, "dom %u: OWNER_DEL: %s", d->domid,
+			c->req.err.msg);
+	return ret;
+}
+
+/* What the last push sent, for the walk's log line. */
+struct push_res {
+	bool full;
+	unsigned int added, deleted, msgs;
+	bool commit;
+	double ms;
+};
+
 /*
- * Pushes the last walk as a new generation; an incomplete walk only adds to
- * the current one (no commit), so that it never removes what it missed.
+ * Pushes the last walk: what changed since the module last heard from us
+ * (pushset.h), or the whole walk as a new generation. An incomplete walk
+ * only adds (no delete, no commit), so that it never removes what it
+ * missed. Unchanged owners are not sent again, so their entries keep the
+ * scan stamp of the push that sent them: older, which only means a held SYN
+ * of theirs is decided by its own miss answer, as one held before that push
+ * would be.
  */
-static void push_table(struct ctx *c, struct dom *d, bool complete, uint64_t scan)
+static void push_table(struct ctx *c, struct dom *d, bool complete, uint64_t scan,
+		       struct push_res *res)
 {
 	struct batch b = { .c = c, .d = d, .scan = scan };
-	size_t n = d->t.nr_socks, i;
+	size_t n = d->t.nr_socks, i, k = 0;
 	struct skref *r = calloc(n ? n : 1, sizeof(*r));
+	struct xf_owner *w = calloc(n ? n : 1, sizeof(*w));
+	struct xf_push_plan pl;
+	double t0 = now_ms();
+	bool full;
+	int err = 0;
 
-	if (!r)
-		return;
-	if (complete)
-		d->gen++;
-	if (batch_open(&b)) {
-		free(r);
-		return;
-	}
+	memset(res, 0, sizeof(*res));
+	if (!r || !w)
+		goto out;
 	/* a socket shared by several processes: one entry (the first owner), marked shared */
 	for (i = 0; i < n; i++)
 		r[i] = (struct skref){ .sk = d->t.socks[i].sk, .i = i };
 	qsort(r, n, sizeof(*r), skref_cmp);
 	for (i = 0; i < n; i++) {
 		uint32_t flags = 0;
-		struct xf_owner o;
 
 		if (i && r[i - 1].sk == r[i].sk)
 			continue;
 		if (i + 1 < n && r[i + 1].sk == r[i].sk)
 			flags |= XFILTER_OWNER_F_SHARED;
-		owner_of(&d->t.socks[r[i].i], flags, &o);
-		if (batch_add(&b, &o))
-			break;
-		d->pushed++;
+		owner_of(&d->t.socks[r[i].i], flags, &w[k++]);
 	}
+	/* a dry run prints every walk whole, as a generation */
+	full = c->o->dry_run || c->o->push_full || t0 - d->last_full_ms >= FULL_PUSH_MS;
+	if (xf_pushset_plan(&d->ps, w, k, complete, full, &pl))
+		goto out;
+	if (pl.full) {
+		d->ps.gen = pl.gen;
+		d->last_full_ms = t0;
+		d->full_pushes++;
+	}
+	b.gen = pl.gen;
+	if (pl.nadd && !batch_open(&b)) {
+		for (i = 0; i < pl.nadd; i++) {
+			if (batch_add(&b, &pl.walk[pl.add[i]]))
+				break;
+			d->pushed++;
+			res->added++;
+		}
+		batch_send(&b);
+	} else if (pl.nadd) {
+		b.err = -ENOMEM;
+	}
+	if (b.err || res->added < pl.nadd)
+		err = b.err ? b.err : -ENOSPC;
+	res->msgs = b.msgs;
+	for (i = 0; !err && i < pl.ndel; i++) {
+		err = send_del(c, d, &pl.del[i]);
+		res->msgs++;
+		d->deleted++;
+		res->deleted++;
+	}
+	if (!err && pl.commit) {
+		err = send_simple(c, XFILTER_CMD_OWNER_COMMIT, d, NULL, 0);
+		res->msgs++;
+		res->commit = true;
+		d->commits++;
+	}
+	res->full = pl.full;
+	/* an error: the module's table is not what we think; the next walk pushes in full */
+	xf_pushset_done(&d->ps, &pl, err);
+	xf_push_plan_free(&pl);
+out:
 	free(r);
-	batch_send(&b);
-	if (complete)
-		send_simple(c, XFILTER_CMD_OWNER_COMMIT, d, NULL, 0);
+	free(w);
+	res->ms = now_ms() - t0;
+}
+
+/* A walk's memory reads and calls into Xen: where its time goes. */
+struct walk_cost {
+	uint64_t reads, pt_walks, maps, ctl_calls;
+	double map_ms, ctl_ms;
+};
+
+static void walk_cost(const struct dom *d, struct walk_cost *w)
+{
+	w->reads = d->mem->reads;
+	w->pt_walks = d->g.vm ? d->g.vm->walks : 0;
+	w->maps = d->mem->maps;
+	w->ctl_calls = d->mem->ctl_calls;
+	w->map_ms = d->mem->map_ms;
+	w->ctl_ms = d->mem->ctl_ms;
 }
 
 static int refresh(struct ctx *c, struct dom *d)
 {
-	double t0 = now_ms();
+	double t0 = now_ms(), t_walk, t_learn;
+	struct walk_cost w0, w1;
+	struct push_res pr;
 	uint64_t scan;
 	int ret;
 
@@ -702,6 +820,8 @@ static int refresh(struct ctx *c, struct dom *d)
 		d->last_try_ms = now_ms();
 		return -ENOENT;
 	}
+	walk_cost(d, &w0);
+	t_walk = now_ms();
 	if (c->o->pause_walk) {
 		/* --pause-during-walk: what stopping the guest costs it */
 		bool paused;
@@ -741,19 +861,30 @@ static int refresh(struct ctx *c, struct dom *d)
 		xfd_log(XFD_WARN, "dom %u: walk incomplete (%u restarts); adding what was read, "
 			"removing nothing", d->domid, d->t.st.restarts);
 	d->failures = 0;
+	walk_cost(d, &w1);
+	t_learn = now_ms();
+	t_walk = t_learn - t_walk;
 	if (!d->lookup_ok)
 		d->lookup_ok = !xf_lookup_init(&d->l, &d->g.walker, d->g.prof.btf);
 	if (d->lookup_ok)
 		xf_lookup_learn(&d->l, &d->t);
-	push_table(c, d, ret == 0, scan);
+	t_learn = now_ms() - t_learn;
+	push_table(c, d, ret == 0, scan, &pr);
 	d->last_try_ms = now_ms();
 	d->refreshed = true;
 	d->walk_seq++;
 	d->walk_scan = scan;
 	d->walk_complete = ret == 0 && d->lookup_ok;
-	xfd_log(XFD_DEBUG, "dom %u: %zu tasks, %zu sockets, generation %" PRIu64 " in %.1f ms"
-		" (%" PRIu64 " walks, %" PRIu64 " paused)", d->domid, d->t.nr_tasks, d->t.nr_socks,
-		d->gen, now_ms() - t0, d->walks, d->pauses);
+	/* (bench-xen reads "generation G in T ms" and "N paused" off this line) */
+	xfd_log(XFD_DEBUG, "dom %u: %zu tasks, %zu sockets, generation %" PRIu64 " in %.3f ms"
+		" (%" PRIu64 " walks, %" PRIu64 " paused); walk %.3f ms: %" PRIu64 " reads, %"
+		PRIu64 " page walks, %" PRIu64 " frames mapped (%.3f ms), %" PRIu64 " Xen calls"
+		" (%.3f ms); learn %.3f ms; push %.3f ms: %s, %u added, %u deleted%s, %u requests",
+		d->domid, d->t.nr_tasks, d->t.nr_socks, d->ps.gen, now_ms() - t0, d->walks,
+		d->pauses, t_walk, w1.reads - w0.reads, w1.pt_walks - w0.pt_walks,
+		w1.maps - w0.maps, w1.map_ms - w0.map_ms, w1.ctl_calls - w0.ctl_calls,
+		w1.ctl_ms - w0.ctl_ms, t_learn, pr.ms, pr.full ? "full" : "changes", pr.added,
+		pr.deleted, pr.commit ? ", commit" : "", pr.msgs);
 	return 0;
 }
 
@@ -844,7 +975,7 @@ static bool answer_miss(struct ctx *c, struct dom *d, const struct xf_miss *m,
 		return false;	/* cannot tell: the module's fail mode decides */
 	}
 	{
-		struct batch b = { .c = c, .d = d, .scan = scan };
+		struct batch b = { .c = c, .d = d, .scan = scan, .gen = xf_pushset_miss_gen(&d->ps) };
 		struct xf_owner o;
 
 		owner_of(&s, 0, &o);
@@ -854,10 +985,11 @@ static bool answer_miss(struct ctx *c, struct dom *d, const struct xf_miss *m,
 		 * packets are decided by this key.
 		 */
 		o.key = m->key;
-		if (!batch_open(&b)) {
-			batch_add(&b, &o);
-			batch_send(&b);
-		}
+		/* the next complete walk keeps it if it sees it, else its commit sweeps it */
+		if (!batch_open(&b) && !batch_add(&b, &o) && !batch_send(&b) && !b.err)
+			xf_pushset_note_miss(&d->ps, &o);
+		else
+			xf_pushset_invalidate(&d->ps);
 		d->resolved++;
 	}
 	return true;
@@ -998,6 +1130,42 @@ static void rescan_xen(struct ctx *c)
 	}
 }
 
+/*
+ * The next periodic walk of d at t or a little later, apart from every
+ * other domain's: walks back to back are one long stretch for whatever
+ * waits on the same CPU (packets on dom0's vCPU; under icount, every
+ * guest), two apart are two short ones. Apart by SPREAD_MS, or less when
+ * that many domains would not fit into one period.
+ */
+static double spread(struct ctx *c, const struct dom *d, double t)
+{
+	double gap = SPREAD_MS;
+	unsigned int n = 0, pass;
+	int k;
+
+	for (k = 0; k < MAX_DOMS; k++)
+		n += c->doms[k].used;
+	if (n > 1 && gap * n > c->o->period_ms / 2.0)
+		gap = c->o->period_ms / 2.0 / n;
+	/* each pass moves t past one domain at least: n passes suffice */
+	for (pass = 0; pass <= n; pass++) {
+		bool moved = false;
+
+		for (k = 0; k < MAX_DOMS; k++) {
+			const struct dom *e = &c->doms[k];
+
+			if (e == d || !e->used || !e->attached || e->next_ms < t - gap ||
+			    e->next_ms > t + gap)
+				continue;
+			t = e->next_ms + gap;
+			moved = true;
+		}
+		if (!moved)
+			break;
+	}
+	return t;
+}
+
 static bool all_refreshed(struct ctx *c)
 {
 	int i;
@@ -1071,8 +1239,8 @@ int xfd_run(const struct xfd_opts *o)
 				continue;
 			if (d->next_ms <= now) {
 				refresh_dom(c, d);
-				d->next_ms = now_ms() + (d->attached ? o->period_ms :
-							 RETRY_MS * (d->failures < 8 ? d->failures : 8));
+				d->next_ms = d->attached ? spread(c, d, now_ms() + o->period_ms) :
+					     now_ms() + RETRY_MS * (d->failures < 8 ? d->failures : 8);
 			} else if (d->dl.n && defer_due(&d->dl, d->last_try_ms) <= now) {
 				refresh_dom(c, d);	/* one walk answers every waiting miss */
 			}

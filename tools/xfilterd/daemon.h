@@ -18,6 +18,7 @@ struct xfd_opts {
 	bool once;			/* one refresh of each domain, then exit */
 	bool dry_run;			/* print the batches as JSON, no netlink */
 	bool pause_walk;		/* stop the guest during every full walk */
+	bool push_full;			/* every walk as a full generation (comparisons) */
 	unsigned int nr_cores;		/* core files served as domains (tests) */
 	const char *core[XFD_MAX_CORES];
 	uint32_t core_domid[XFD_MAX_CORES];

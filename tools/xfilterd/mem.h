@@ -37,8 +37,9 @@ struct xf_mem_ops {
 	int (*read)(struct xf_mem *m, uint64_t pa, void *buf, size_t len);
 	/*
 	 * Optional: the frame at pfn as a pointer that stays valid until the
-	 * backend is closed (a mapped core file), or NULL. Lets reads skip
-	 * the backend on the hot path.
+	 * backend is closed (a mapped core file) or, for a backend that maps
+	 * frames on demand, until it counts an unmap (m->unmaps), or NULL.
+	 * Lets reads skip the backend on the hot path.
 	 */
 	const void *(*page)(struct xf_mem *m, uint64_t pfn);
 	/*
@@ -57,6 +58,10 @@ struct xf_mem {
 	bool pv;		/* page tables hold machine frames */
 	uint64_t reads;		/* statistics */
 	uint64_t bytes;
+	uint64_t unmaps;	/* frames unmapped: every page() pointer before is void */
+	uint64_t maps;		/* frames mapped (a hypercall each, xen) */
+	uint64_t ctl_calls;	/* register reads, pause and resume (xen) */
+	double map_ms, ctl_ms;	/* the time those took */
 };
 
 static inline int xf_mem_read(struct xf_mem *m, uint64_t pa, void *buf, size_t len)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include <xenctrl.h>
 #include <xenforeignmemory.h>
@@ -37,9 +38,18 @@ struct xen_mem {
 	bool hvm;
 	unsigned int nr_frames;
 	struct frame *hash[LRU_HASH];
-	struct frame *head, *tail;
+	struct frame *head, *tail;	/* head: the frame read last */
 	struct frame pool[LRU_FRAMES];
 };
+
+/* The cost of the calls into Xen, for the daemon's per-walk figures. */
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
 
 static unsigned int hslot(uint64_t pfn)
 {
@@ -86,7 +96,11 @@ static void *frame_get(struct xen_mem *x, uint64_t pfn)
 	xen_pfn_t p = (xen_pfn_t)pfn;
 	int err = 0;
 	void *addr;
+	double t0;
 
+	/* a walk reads several fields of one object in a row */
+	if (x->head && x->head->pfn == pfn)
+		return x->head->addr;
 	for (f = x->hash[hslot(pfn)]; f; f = f->hnext) {
 		if (f->pfn == pfn) {
 			lru_unlink(x, f);
@@ -94,21 +108,25 @@ static void *frame_get(struct xen_mem *x, uint64_t pfn)
 			return f->addr;
 		}
 	}
+	t0 = now_ms();
+	x->m.maps++;
 	addr = xenforeignmemory_map(x->fmem, x->domid, PROT_READ, 1, &p, &err);
-	if (!addr)
-		return NULL;
-	if (err) {
+	if (addr && err) {
 		xenforeignmemory_unmap(x->fmem, addr, 1);
-		return NULL;
+		addr = NULL;
 	}
-	if (x->nr_frames < LRU_FRAMES) {
+	if (addr && x->nr_frames < LRU_FRAMES) {
 		f = &x->pool[x->nr_frames++];
-	} else {
+	} else if (addr) {
 		f = x->tail;
 		lru_unlink(x, f);
 		hash_del(x, f);
 		xenforeignmemory_unmap(x->fmem, f->addr, 1);
+		x->m.unmaps++;	/* what xen_page() lent is void now */
 	}
+	x->m.map_ms += now_ms() - t0;
+	if (!addr)
+		return NULL;
 	f->pfn = pfn;
 	f->addr = addr;
 	f->hnext = x->hash[hslot(pfn)];
@@ -138,10 +156,18 @@ static int xen_read(struct xf_mem *m, uint64_t pa, void *buf, size_t len)
 	return 0;
 }
 
-static int xen_vcpu(struct xf_mem *m, unsigned int idx, struct xf_vcpu *out)
+/*
+ * Lends a mapped frame to the translation cache: a walk's reads of it are
+ * then loads, not a trip through the hash and LRU each. Valid until the
+ * next unmap (m.unmaps), which the cache checks.
+ */
+static const void *xen_page(struct xf_mem *m, uint64_t pfn)
 {
-	struct xen_mem *x = (struct xen_mem *)m;
+	return frame_get((struct xen_mem *)m, pfn);
+}
 
+static int xen_vcpu_get(struct xen_mem *x, unsigned int idx, struct xf_vcpu *out)
+{
 	memset(out, 0, sizeof(*out));
 	if (x->hvm) {
 		struct hvm_hw_cpu c;
@@ -172,13 +198,28 @@ static int xen_vcpu(struct xf_mem *m, unsigned int idx, struct xf_vcpu *out)
 	return 0;
 }
 
+static int xen_vcpu(struct xf_mem *m, unsigned int idx, struct xf_vcpu *out)
+{
+	struct xen_mem *x = (struct xen_mem *)m;
+	double t0 = now_ms();
+	int ret = xen_vcpu_get(x, idx, out);
+
+	m->ctl_calls++;
+	m->ctl_ms += now_ms() - t0;
+	return ret;
+}
+
 static int xen_pause(struct xf_mem *m, bool stop)
 {
 	struct xen_mem *x = (struct xen_mem *)m;
+	double t0 = now_ms();
+	int ret = 0;
 
 	if (stop ? xc_domain_pause(x->xch, x->domid) : xc_domain_unpause(x->xch, x->domid))
-		return -errno;
-	return 0;
+		ret = -errno;
+	m->ctl_calls++;
+	m->ctl_ms += now_ms() - t0;
+	return ret;
 }
 
 static void xen_close(struct xf_mem *m)
@@ -198,6 +239,7 @@ static void xen_close(struct xf_mem *m)
 static const struct xf_mem_ops xen_ops = {
 	.name = "xen",
 	.read = xen_read,
+	.page = xen_page,
 	.pause = xen_pause,
 	.vcpu = xen_vcpu,
 	.close = xen_close,

@@ -38,7 +38,7 @@ static void usage(FILE *f)
 		"       xfilterd run [--config FILE] [--core FILE:DOMID]... [--period MS] [--once]\n"
 		"                    [--dry-run] [--log-level err|warn|info|debug] [--syslog]\n"
 		"                    [--fail-mode open|closed] [--max-entries N]\n"
-		"                    [--pause-during-walk]\n"
+		"                    [--pause-during-walk] [--full-push]\n"
 		"       xfilterd help | version\n"
 		"\n"
 		"scan      read one guest's kernel memory and print its tasks and its\n"
@@ -68,7 +68,11 @@ static void usage(FILE *f)
 		"  --pause-during-walk\n"
 		"                  stop the guest's vCPUs during every full walk, as\n"
 		"                  the original design did (to measure what that costs;\n"
-		"                  the default walks live)\n");
+		"                  the default walks live)\n"
+		"  --full-push     send every walk whole as a new generation and sweep\n"
+		"                  the module's table, as earlier versions did (to\n"
+		"                  measure what that costs; the default sends what\n"
+		"                  changed since the last walk)\n");
 }
 
 static int open_guest(const char *core, long domid, struct xf_mem **mem, struct xf_guest *g)
@@ -428,6 +432,7 @@ static int cmd_run(int argc, char **argv)
 		{ "fail-mode", required_argument, NULL, 'f' },
 		{ "max-entries", required_argument, NULL, 'm' },
 		{ "pause-during-walk", no_argument, NULL, 'P' },
+		{ "full-push", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -446,7 +451,7 @@ static int cmd_run(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:p:onl:sC:f:m:Ph", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:p:onl:sC:f:m:PFh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			colon = strrchr(optarg, ':');
@@ -494,6 +499,9 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'P':
 			o.pause_walk = true;
+			break;
+		case 'F':
+			o.push_full = true;
 			break;
 		case 'h':
 			usage(stdout);

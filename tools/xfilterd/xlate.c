@@ -19,11 +19,12 @@ void xf_vm_init(struct xf_vm *vm, struct xf_mem *mem, uint64_t cr3, uint64_t cr4
 	vm->mem = mem;
 	vm->root = cr3 & XF_CR3_MASK;
 	vm->levels = (cr4 & XF_CR4_LA57) ? 5 : 4;
+	vm->tc_epoch = 1;
 }
 
 void xf_vm_flush(struct xf_vm *vm)
 {
-	memset(vm->tc, 0, sizeof(vm->tc));
+	vm->tc_epoch++;		/* 64 bits: never wraps */
 }
 
 void xf_vm_set_root(struct xf_vm *vm, uint64_t root)
@@ -117,13 +118,22 @@ bool xf_kptr_ok(const struct xf_vm *vm, uint64_t va, unsigned int align)
 	return !(va & (align - 1));
 }
 
+/* The frame's bytes, if the backend lends them, valid while its unmaps stay. */
+static void lend(struct xf_vm *vm, struct xf_tc_entry *e)
+{
+	e->host = vm->mem->ops->page ? vm->mem->ops->page(vm->mem, e->pa >> 12) : NULL;
+	e->host_gen = vm->mem->unmaps;	/* after page(): it may have unmapped another */
+}
+
 int xf_v2p(struct xf_vm *vm, uint64_t va, uint64_t *pa)
 {
 	uint64_t vpn = (va >> 12) + 1, table = vm->root;
 	struct xf_tc_entry *e = &vm->tc[(vpn ^ (vpn >> XF_TC_BITS)) & (XF_TC_SIZE - 1)];
 	int lvl;
 
-	if (e->vpn == vpn) {
+	if (e->vpn == vpn && e->epoch == vm->tc_epoch) {
+		if (e->host_gen != vm->mem->unmaps)
+			lend(vm, e);	/* the frame it lent went */
 		*pa = e->pa | (va & 0xfff);
 		return 0;
 	}
@@ -150,16 +160,18 @@ int xf_v2p(struct xf_vm *vm, uint64_t va, uint64_t *pa)
 			uint64_t frame = (pte & XF_PTE_ADDR & ~(span - 1)) | (va & (span - 1));
 
 			e->vpn = vpn;
+			e->epoch = vm->tc_epoch;
 			e->pa = frame & XF_PAGE_MASK;
-			e->host = vm->mem->ops->page ? vm->mem->ops->page(vm->mem, e->pa >> 12) : NULL;
+			lend(vm, e);
 			*pa = frame;
 			return 0;
 		}
 		table = pte & XF_PTE_ADDR;
 	}
 	e->vpn = vpn;
+	e->epoch = vm->tc_epoch;
 	e->pa = table;
-	e->host = vm->mem->ops->page ? vm->mem->ops->page(vm->mem, table >> 12) : NULL;
+	lend(vm, e);
 	*pa = table | (va & 0xfff);
 	return 0;
 }
@@ -171,7 +183,8 @@ int xf_vread(struct xf_vm *vm, uint64_t va, void *buf, size_t len)
 	uint8_t *dst = buf;
 
 	/* hot path: within one cached page whose bytes the backend lends us */
-	if (e->vpn == vpn && e->host && (va & 0xfff) + len <= XF_PAGE_SIZE) {
+	if (e->vpn == vpn && e->epoch == vm->tc_epoch && e->host && e->host_gen == vm->mem->unmaps &&
+	    (va & 0xfff) + len <= XF_PAGE_SIZE) {
 		vm->mem->reads++;
 		vm->mem->bytes += len;
 		memcpy(buf, e->host + (va & 0xfff), len);

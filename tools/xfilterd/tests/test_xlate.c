@@ -178,6 +178,89 @@ static void test_core_rejects(void **state)
 	synth_free(s);
 }
 
+/*
+ * A backend that maps frames on demand and lends them (as the xen one): a
+ * frame it lent and unmapped since is never read through the old pointer.
+ */
+struct lender {
+	struct xf_mem m;
+	struct xf_mem *inner;
+	uint8_t buf[2][4096];
+	unsigned int cur, lent, reads;
+};
+
+static int lender_read(struct xf_mem *m, uint64_t pa, void *buf, size_t len)
+{
+	struct lender *l = (struct lender *)m;
+
+	l->reads++;
+	return l->inner->ops->read(l->inner, pa, buf, len);
+}
+
+static const void *lender_page(struct xf_mem *m, uint64_t pfn)
+{
+	struct lender *l = (struct lender *)m;
+
+	l->lent++;
+	if (l->inner->ops->read(l->inner, pfn << 12, l->buf[l->cur], 4096))
+		return NULL;
+	return l->buf[l->cur];
+}
+
+static int lender_vcpu(struct xf_mem *m, unsigned int idx, struct xf_vcpu *out)
+{
+	struct lender *l = (struct lender *)m;
+
+	return l->inner->ops->vcpu(l->inner, idx, out);
+}
+
+static void lender_close(struct xf_mem *m)
+{
+}
+
+static const struct xf_mem_ops lender_ops = {
+	.name = "lender", .read = lender_read, .page = lender_page,
+	.vcpu = lender_vcpu, .close = lender_close,
+};
+
+static void test_lent_pages(void **state)
+{
+	struct synth *s = synth_new(4, false, false);
+	uint64_t va = 0xffffc90000000000ULL, v;
+	struct lender *l = calloc(1, sizeof(*l));
+	struct fixture *f;
+	unsigned int n;
+
+	assert_non_null(l);
+	synth_map(s, va, 0x500000, 1);
+	memcpy(s->mem + 0x500010, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	f = open_synth(s, 0);
+	l->m.ops = &lender_ops;
+	l->inner = f->mem;
+	f->vm.mem = &l->m;
+	assert_int_equal(xf_read_u64(&f->vm, va + 0x10, &v), 0);
+	assert_true(v == 0x0807060504030201ULL);
+	assert_int_equal(l->lent, 1);
+	/* lent: the next read is a load from the lent bytes, no backend call */
+	n = l->reads;
+	assert_int_equal(xf_read_u64(&f->vm, va + 0x10, &v), 0);
+	assert_int_equal(l->lent, 1);
+	assert_int_equal(l->reads, n);
+	/* the backend unmaps it (its bytes are someone else's now): never read again */
+	memset(l->buf[0], 0xaa, sizeof(l->buf[0]));
+	l->cur = 1;
+	l->m.unmaps++;
+	assert_int_equal(xf_read_u64(&f->vm, va + 0x10, &v), 0);
+	assert_true(v == 0x0807060504030201ULL);
+	assert_int_equal(l->lent, 2);	/* lent again, from its new mapping */
+	assert_int_equal(xf_read_u64(&f->vm, va + 0x10, &v), 0);
+	assert_true(v == 0x0807060504030201ULL);
+	assert_int_equal(l->lent, 2);
+	f->vm.mem = l->inner;
+	free(l);
+	close_synth(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_find_text),
 		cmocka_unit_test(test_core_rejects),
+		cmocka_unit_test(test_lent_pages),
 	};
 
 	return cmocka_run_group_tests_name("xfilterd_xlate", tests, NULL, NULL);
