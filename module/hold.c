@@ -279,13 +279,15 @@ static void promote_next(struct xf_vif *vif, struct xf_held *h)
 /*
  * Takes out of the queue every packet that can be decided now: its owner
  * arrived, the negative cache knows its key, the domain is no longer
- * filtered, or its deadline passed (then marked by a zero deadline).
+ * filtered, or its deadline passed (then marked by a zero deadline; at most
+ * XF_HOLD_EXPIRE_BATCH of those per pass, the rest a jiffy later).
  * Context: process.
  */
 static void hold_run(struct xf_vif *vif)
 {
 	struct xf_domain *dom = vif->dom;
 	struct xf_held *h, *tmp;
+	unsigned int expired = 0;
 	LIST_HEAD(ready);
 	unsigned long next = 0;
 
@@ -300,11 +302,14 @@ static void hold_run(struct xf_vif *vif)
 			promote_next(vif, h);
 			unlink_held(vif, h);
 			list_add_tail(&h->node, &ready);
-		} else if (time_after_eq(jiffies, h->deadline)) {
+		} else if (time_after_eq(jiffies, h->deadline) &&
+			   expired < XF_HOLD_EXPIRE_BATCH) {
 			unlink_held(vif, h);
 			h->deadline = 0;
 			list_add_tail(&h->node, &ready);
+			expired++;
 		} else if (!next || time_before(h->deadline, next)) {
+			/* past it, left for the next slice: a jiffy on */
 			next = h->deadline;
 		}
 	}

@@ -17,6 +17,16 @@ extern unsigned int xf_dom_hold_max_packets;
 extern unsigned int xf_dom_hold_max_bytes;
 extern unsigned int xf_dom_miss_inflight;
 
+/*
+ * Packets decided by their deadline per pass over the queue, at most. A
+ * storming guest fills its queue within milliseconds, so the whole queue
+ * reaches its deadline at once; decided in slices a jiffy apart, that
+ * burst (each packet through the fail mode, and on through the bridge
+ * when it accepts) is never one long stretch for another domain's packets
+ * or the daemon's turns on the same CPU.
+ */
+#define XF_HOLD_EXPIRE_BATCH	32
+
 #if IS_ENABLED(CONFIG_XFILTER_KUNIT_TEST)
 extern bool xf_hold_test_listener;
 #endif

@@ -1796,6 +1796,41 @@ static void xf_hold_limits_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&e->dom->held), 0);
 }
 
+/*
+ * A queue that reaches its deadline all at once (a storm fills it within
+ * milliseconds) is decided XF_HOLD_EXPIRE_BATCH packets per pass, the rest
+ * a pass later; each one is still a timeout decided by the fail mode.
+ */
+static void xf_hold_expire_paced_test(struct kunit *test)
+{
+	struct env *e = env_new(test, 3);
+	unsigned int saved = xf_hold_ms, n = XF_HOLD_EXPIRE_BATCH + 8, i;
+
+	KUNIT_ASSERT_LE(test, n, xf_hold_max_packets);
+	add_rule(test, XFILTER_VERDICT_DROP, XF_M_UID, 0, 1001, 10);
+	e->dom->fail_mode = XFILTER_FAIL_CLOSED;
+	xf_hold_test_listener = true;
+	xf_hold_ms = 20;
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, send(test, e, 40000 + i, XFILTER_DIR_OUT), NF_STOLEN);
+	xf_hold_ms = saved;
+	/* one pass at a time: a dead vif's pass does not arm the next */
+	cancel_delayed_work_sync(&e->vif.hold_work);
+	msleep(60);
+	e->vif.dead = true;
+	queue_delayed_work(system_wq, &e->vif.hold_work, 0);
+	flush_delayed_work(&e->vif.hold_work);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, n - XF_HOLD_EXPIRE_BATCH);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HOLD_TIMEOUTS), (u64)XF_HOLD_EXPIRE_BATCH);
+	queue_delayed_work(system_wq, &e->vif.hold_work, 0);
+	flush_delayed_work(&e->vif.hold_work);
+	KUNIT_EXPECT_EQ(test, e->vif.held_pkts, 0U);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_HOLD_TIMEOUTS), (u64)n);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_FAIL_CLOSED), (u64)n);
+	KUNIT_EXPECT_EQ(test, stat(e, XFILTER_STATS_A_DROPPED), (u64)n);
+	e->vif.dead = false;
+}
+
 static void xf_hold_deadline_test(struct kunit *test)
 {
 	struct env *e = env_new(test, 3);
@@ -2565,6 +2600,7 @@ static void xf_hold_inflight_test(struct kunit *test)
 static struct kunit_case xf_hold_cases[] = {
 	KUNIT_CASE(xf_hold_limits_test),
 	KUNIT_CASE(xf_hold_deadline_test),
+	KUNIT_CASE(xf_hold_expire_paced_test),
 	KUNIT_CASE(xf_hold_negative_test),
 	KUNIT_CASE(xf_hold_inflight_test),
 	KUNIT_CASE(xf_syn_stale_exact_test),
