@@ -4,9 +4,9 @@
 # and prints one closing line per tier plus a total. Exit 1 if any tier
 # failed.
 #
-# The debug tier runs beside the others: its kernel build (several minutes,
-# niced) and its one-vCPU QEMU fill the core the other tiers mostly leave
-# idle, which takes about a quarter off the whole run on two cores. What the
+# The debug tier runs beside the others: its kernel build (several minutes)
+# and its one-vCPU QEMU fill the core the other tiers mostly leave idle,
+# which takes several minutes off the whole run on two cores. What the
 # tiers share is built first, so that the two lanes never build in the same
 # directory at once. Its output is kept in out/check-debug.log and printed
 # whole when it ends. XF_CHECK_SERIAL=1 runs every tier in order instead.
@@ -54,9 +54,10 @@ if [ "$bg" = pending ]; then
 		trap 'trap - INT TERM; kill 0; exit 130' INT TERM
 		(
 			start=$SECONDS
-			# the kernel build yields to the tiers that run meanwhile;
-			# the tests themselves run at normal priority
-			if nice -n 15 scripts/build-debug-kernel.sh; then
+			# not niced: a niced build would starve beside the Xen
+			# tier and start the tests late, beside it instead of
+			# beside the one-vCPU tiers
+			if scripts/build-debug-kernel.sh; then
 				# -o all: built above; the other lane may be running Kbuild
 				make --no-print-directory -o all check-debug
 				rc=$?
