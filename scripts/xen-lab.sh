@@ -35,7 +35,9 @@
 #        guest time counts guest instructions, one a nanosecond, and skips
 #        idle time, so timings in the guests do not depend on the host's
 #        load; one host thread runs every vCPU. The lab's deadline then
-#        follows guest time no more, only --timeout bounds the run).
+#        follows guest time no more: --timeout bounds the run, and
+#        XFLAB_STALL (seconds, default 1200, 0: off) stops a lab whose
+#        console stays silent that long, a guest spinning in its boot).
 #
 # Exit: 0 when every marker passed and no kernel splat was seen, 1 otherwise,
 # 2 on usage errors. The console log (with host time stamps) is in
@@ -118,6 +120,8 @@ case $ICOUNT in
 0|'') ICOUNT= ;;
 1) ICOUNT=shift=0,sleep=off ;;
 esac
+STALL=${XFLAB_STALL:-1200}
+[[ $STALL =~ ^[0-9]+$ ]] || { echo "xen-lab: XFLAB_STALL must be a number of seconds" >&2; exit 2; }
 
 # --- initramfs helpers ------------------------------------------------------
 ROOT=
@@ -437,6 +441,16 @@ boot() {
 	rm -f "$OUT/console.log" "$OUT/console-raw.log"
 	log "booting: ${NG} domU(s) [$(echo "$GUEST_LINES" | awk 'NF{printf "%s%s:%s", s, $1, $2; s=" "}')], QEMU -m $MEM -smp $SMP${ICOUNT:+ -icount $ICOUNT}, timeout ${TIMEOUT}s"
 	log "console: $OUT/console.log"
+	# Under icount guest time is instructions, so a guest that spins (an
+	# HVM boot was once seen looping before its kernel's first line) never
+	# reaches a guest-side deadline: the host stops a lab whose console
+	# stayed silent for XFLAB_STALL seconds instead of waiting out --timeout.
+	local wd=
+	rm -f "$OUT/stalled"
+	if [ -n "$ICOUNT" ] && [ "$STALL" -gt 0 ]; then
+		stall_watch "$STALL" "$OUT/base/vmlinux" &
+		wd=$!
+	fi
 	# Each console line gets the host's seconds since QEMU start; progress
 	# lines (lab stages, markers, guest ups, panics) are shown as they come.
 	timeout -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null 2>&1 | perl -MTime::HiRes=time -e '
@@ -448,15 +462,36 @@ boot() {
 			my $s = sprintf("%7.2f %s", time - $t0, $l); print $t $s;
 			print $s if $verbose || $l =~ /^(XFLAB|XFTEST|DEMO|  FAILED)|Kernel panic|\(XEN\) .*(Panic|FATAL)|^\[[a-z0-9-]+\] .*(XFTEST|DOMU-FAIL|Kernel panic)/;
 		}' "$OUT/console-raw.log" "$OUT/console.log" "$VERBOSE" || rc=$?
+	[ -z "$wd" ] || kill "$wd" 2>/dev/null || true
+	[ -z "$wd" ] || wait "$wd" 2>/dev/null || true
 	[ "$rc" -eq 0 ] || log "QEMU pipeline rc=$rc (124: the ${TIMEOUT}s limit hit)"
 	RUN_RC=$rc
+}
+
+# stall_watch SECONDS KERNEL: stops the QEMU whose -initrd starts with
+# KERNEL (this lab's dom0 kernel) once the console log has not grown for
+# SECONDS (checked every 15 s)
+stall_watch() {
+	local limit=$1 re age
+	re=$(printf '%s' "$2" | sed 's/[][\.*^$+?(){}|]/\\&/g')
+	while sleep 15; do
+		[ -f "$OUT/console-raw.log" ] || continue
+		age=$(( $(date +%s) - $(stat -c %Y "$OUT/console-raw.log") ))
+		[ "$age" -ge "$limit" ] || continue
+		echo "$age" > "$OUT/stalled"
+		log "the lab's console has been silent for ${age}s (XFLAB_STALL=$limit): stopping QEMU"
+		pkill -TERM -f -- "^qemu-system-x86_64 .* -initrd $re " || true
+		return 0
+	done
 }
 
 # Host-side verdicts, added as markers to what tier_summary counts.
 judge() {
 	local res=$OUT/host-results.log log=$OUT/console.log
 	: > "$res"
-	if [ "${RUN_RC:-0}" = 124 ] || [ "${RUN_RC:-0}" = 137 ]; then
+	if [ -f "$OUT/stalled" ]; then
+		echo "XFTEST FAIL host-run-stalled (QEMU stopped: console silent for $(cat "$OUT/stalled")s)" >> "$res"
+	elif [ "${RUN_RC:-0}" = 124 ] || [ "${RUN_RC:-0}" = 137 ]; then
 		echo "XFTEST FAIL host-run-timeout (QEMU killed after ${TIMEOUT}s)" >> "$res"
 	fi
 	# Xen's own log lines are not kernel splats (Xen prints "WARNING:" for
