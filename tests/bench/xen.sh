@@ -106,25 +106,41 @@ echo "bench-xen: httperf in $([ "$CLIENT" = domu ] && echo "a PV client domU" ||
 	"$CONNS connections each in $ROUNDS interleaved rounds, rate $RATE/s or the highest" \
 	"of [$LADDER] the lab sustains; booting the Xen lab (a few minutes; progress below)"
 start=$SECONDS
-# A heartbeat while the domU boots (minutes for HVM under emulation): its
-# latest console line, every 30 s, until it answers on the network.
-rm -f "$OUT/console.log"
-(
-	while sleep 30; do
-		grep -a -q 'XFLAB-UP ' "$OUT/console.log" 2>/dev/null && exit 0
-		l=$(grep -a -E '^ *[0-9.]+ (\[tenant\] |\(XEN\) \(d[0-9]+\) |\(d[0-9]+\) )' "$OUT/console.log" 2>/dev/null | tail -n 1 |
-			sed -E 's/^ *[0-9.]+ //' | cut -c1-100)
-		printf '[%4ds] booting... %s\n' $((SECONDS - start)) "${l:-(dom0 and Xen)}"
-	done
-) &
-beat=$!
-scripts/xen-lab.sh --tier bench-xen --quiet --timeout "$TIMEOUT" \
-	--guests "$GUESTS" --test tests/bench/xen-dom0.sh "${adds[@]}" 2>&1 |
-	while IFS= read -r line; do
-		printf '[%4ds] %s\n' $((SECONDS - start)) "$(sed -E 's/^ *[0-9]+\.[0-9]+ //' <<<"$line")"
-	done
-rc=${PIPESTATUS[0]}
-kill "$beat" 2>/dev/null
+ng=$(wc -w <<<"$GUESTS")
+# run_lab: one boot of the lab running the bench; its exit code
+run_lab() {
+	local beat rc
+	# A heartbeat while the domUs boot (minutes for HVM under emulation):
+	# the latest console line, every 30 s, until every one of them answers
+	# on the network.
+	rm -f "$OUT/console.log"
+	(
+		while sleep 30; do
+			[ "$(grep -a -c 'XFLAB-UP ' "$OUT/console.log" 2>/dev/null)" -ge "$ng" ] && exit 0
+			l=$(grep -a -E '^ *[0-9.]+ (\[tenant\] |\(XEN\) \(d[0-9]+\) |\(d[0-9]+\) )' "$OUT/console.log" 2>/dev/null | tail -n 1 |
+				sed -E 's/^ *[0-9.]+ //' | cut -c1-100)
+			printf '[%4ds] booting... %s\n' $((SECONDS - start)) "${l:-(dom0 and Xen)}"
+		done
+	) &
+	beat=$!
+	scripts/xen-lab.sh --tier bench-xen --quiet --timeout "$TIMEOUT" \
+		--guests "$GUESTS" --test tests/bench/xen-dom0.sh "${adds[@]}" 2>&1 |
+		while IFS= read -r line; do
+			printf '[%4ds] %s\n' $((SECONDS - start)) "$(sed -E 's/^ *[0-9]+\.[0-9]+ //' <<<"$line")"
+		done
+	rc=${PIPESTATUS[0]}
+	kill "$beat" 2>/dev/null
+	return "$rc"
+}
+run_lab
+rc=$?
+# A lab that stalled before its first run (a guest spinning in its boot,
+# stopped by xen-lab.sh's XFLAB_STALL watchdog) is booted once more.
+if [ -f "$OUT/stalled" ] && ! grep -a -q 'BXRES ' "$OUT/console.log"; then
+	echo "bench-xen: the lab stalled before its first run (console silent for $(cat "$OUT/stalled") s); booting it once more"
+	run_lab
+	rc=$?
+fi
 
 # (a line of the domU's or Xen's console may land in front of ours)
 tr -d '\r' < "$OUT/console.log" | grep -a -o -E '(BXRES|BXHIST|BXSLOW|BXINFO|BXPROBE|BXCNT) .*' \
@@ -132,7 +148,6 @@ tr -d '\r' < "$OUT/console.log" | grep -a -o -E '(BXRES|BXHIST|BXSLOW|BXINFO|BXP
 python3 tests/bench/xen-table.py --guest "$GUEST" --client "$CLIENT" --xfd-nice "$XFD_NICE" --requested-rate "$RATE" --icount "$XFLAB_ICOUNT" \
 	--configs "$CONFIGS" --md "$OUT/table.md" "$OUT/results.txt" | tee "$OUT/table.txt"
 prc=${PIPESTATUS[0]}
-kill "$beat" 2>/dev/null
 echo "bench-xen: results in $OUT/table.txt (markdown: $OUT/table.md), raw lines in" \
 	"$OUT/results.txt, console in $OUT/console.log; $((SECONDS - start)) s"
 [ "$rc" -eq 0 ] && [ "$prc" -eq 0 ]
