@@ -109,14 +109,15 @@ start=$SECONDS
 ng=$(wc -w <<<"$GUESTS")
 # run_lab: one boot of the lab running the bench; its exit code
 run_lab() {
-	local beat rc
+	local beat rc n
 	# A heartbeat while the domUs boot (minutes for HVM under emulation):
 	# the latest console line, every 30 s, until every one of them answers
 	# on the network.
 	rm -f "$OUT/console.log"
 	(
 		while sleep 30; do
-			[ "$(grep -a -c 'XFLAB-UP ' "$OUT/console.log" 2>/dev/null)" -ge "$ng" ] && exit 0
+			n=$(grep -a -c 'XFLAB-UP ' "$OUT/console.log" 2>/dev/null)
+			[ "${n:-0}" -ge "$ng" ] && exit 0
 			l=$(grep -a -E '^ *[0-9.]+ (\[tenant\] |\(XEN\) \(d[0-9]+\) |\(d[0-9]+\) )' "$OUT/console.log" 2>/dev/null | tail -n 1 |
 				sed -E 's/^ *[0-9.]+ //' | cut -c1-100)
 			printf '[%4ds] booting... %s\n' $((SECONDS - start)) "${l:-(dom0 and Xen)}"
