@@ -135,12 +135,25 @@ run_lab() {
 }
 run_lab
 rc=$?
-# A lab that stalled before its first run (a guest spinning in its boot,
-# stopped by xen-lab.sh's XFLAB_STALL watchdog) is booted once more.
-if [ -f "$OUT/stalled" ] && ! grep -a -q 'BXRES ' "$OUT/console.log"; then
-	echo "bench-xen: the lab stalled before its first run (console silent for $(cat "$OUT/stalled") s); booting it once more"
-	run_lab
-	rc=$?
+# A lab that failed before its first run is booted once more: a guest
+# spinning in its boot (stopped by xen-lab.sh's XFLAB_STALL watchdog), or a
+# domU that did not come up (an HVM tenant's init was once killed by an
+# invalid-opcode trap on an AVX instruction under icount, and came up on
+# the next boot). A failure after the first run is the bench's result.
+if ! grep -a -q 'BXRES ' "$OUT/console.log"; then
+	why=
+	if [ -f "$OUT/stalled" ]; then
+		why="stalled before its first run (console silent for $(cat "$OUT/stalled") s)"
+	elif grep -a -q 'XFTEST FAIL lab-boot-' "$OUT/console.log"; then
+		why="booted without $(grep -a -o 'XFTEST FAIL lab-boot-[^ ]*' "$OUT/console.log" |
+			sed 's/.*lab-boot-//' | sort -u | paste -sd ' ')"
+	fi
+	if [ -n "$why" ]; then
+		cp "$OUT/console.log" "$OUT/console-failed-boot.log"
+		echo "bench-xen: the lab $why; its console is kept in $OUT/console-failed-boot.log; booting it once more"
+		run_lab
+		rc=$?
+	fi
 fi
 
 # (a line of the domU's or Xen's console may land in front of ours)

@@ -60,6 +60,8 @@ static int attach_vcpu(struct xf_guest *g, unsigned int i, char *err, size_t err
 	}
 	g->vcpu_idx = i;
 	xf_profile_release(g->vm, &g->prof, g->start_task);
+	/* what the profile's probes met is no reason to read the registers again */
+	g->top_misses_seen = g->vm->top_misses;
 	return 0;
 }
 
@@ -111,17 +113,23 @@ void xf_guest_detach(struct xf_guest *g)
 }
 
 /*
- * Before each walk, the kernel half of the page tables the vCPU runs on now:
- * the copy pinned at attach lacks top-level entries the kernel added since
- * (hot-added memory). Taken only if it maps the kernel image the same way.
- * And no translation is kept from an earlier walk: vmalloc'd objects (large
- * fd arrays) move.
+ * Before a walk, when the last one met a kernel address that the pinned
+ * kernel half of the page tables does not map: the kernel half of the
+ * tables the vCPU runs on now, which hold the top-level entries the kernel
+ * added since (hot-added memory). Taken only if it maps the kernel image
+ * the same way. Those entries change only then, so the vCPU's registers
+ * (a call into Xen, which under emulation delays every domain) are not read
+ * for every walk. And no translation is kept from an earlier walk:
+ * vmalloc'd objects (large fd arrays) move.
  */
 static void refresh_translation(struct xf_guest *g)
 {
 	struct xf_vcpu v;
 
 	xf_vm_flush(g->vm);
+	if (g->vm->top_misses == g->top_misses_seen)
+		return;
+	g->top_misses_seen = g->vm->top_misses;
 	if (g->mem->ops->vcpu(g->mem, g->vcpu_idx, &v))
 		return;
 	/* a 4 KiB-aligned PGD without PTI, else the kernel half of a PTI pair */

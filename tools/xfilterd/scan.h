@@ -17,6 +17,7 @@ struct xf_guest {
 	struct xf_profile prof;
 	struct xf_walker walker;
 	uint64_t start_task;
+	uint64_t top_misses_seen;	/* vm->top_misses at the last repin */
 };
 
 /* Attempts per vCPU when its registers change under the attach. */

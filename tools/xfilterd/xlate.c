@@ -146,6 +146,8 @@ int xf_v2p(struct xf_vm *vm, uint64_t va, uint64_t *pa)
 
 		if (lvl == vm->levels && vm->top_pinned) {
 			pte = vm->top[(va >> shift) & 0x1ff];
+			if (!(pte & PTE_PRESENT) && (va >> 63))
+				vm->top_misses++;	/* added since we pinned? */
 		} else {
 			vm->pt_reads++;
 			if (xf_mem_read(vm->mem, table + ((va >> shift) & 0x1ff) * 8, &pte, 8))

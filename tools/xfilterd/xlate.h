@@ -49,6 +49,8 @@ struct xf_vm {
 	uint64_t walks;		/* translation-cache misses */
 	uint64_t pt_reads;
 	uint64_t fault_span;	/* size of the unmapped region of the last fault */
+	/* kernel addresses whose top-level entry the pinned copy lacks */
+	uint64_t top_misses;
 	/* optional set of distinct data pages touched (benchmarks) */
 	uint64_t *touched;
 	unsigned int touched_cap;

@@ -680,6 +680,61 @@ static void test_attach_retries_changed_regs(void **state)
 	done(&w);
 }
 
+/*
+ * The registers cost a call into Xen: a walk reads them only when the walk
+ * before met a kernel address the pinned copy does not map.
+ */
+static unsigned int vcpu_calls;
+
+static int counting_vcpu(struct xf_mem *m, unsigned int idx, struct xf_vcpu *out)
+{
+	vcpu_calls++;
+	return repin_vcpu(m, idx, out);
+}
+
+static void test_repin_only_after_top_miss(void **state)
+{
+	struct xf_mem_ops ops;
+	struct w w;
+	uint64_t pgd, old_root, got;
+	int i;
+
+	(void)state;
+	basic_guest(&w, 4, false, false);
+	pgd = second_pgd(w.s, true, false);
+	attach(&w, 0);
+	rec_wrap(&w, &ops, false);
+	ops.vcpu = counting_vcpu;
+	repin_cr3 = pgd;
+	vcpu_calls = 0;
+	old_root = w.g.vm->root;
+	for (i = 0; i < 3; i++) {
+		walk(&w);
+		assert_int_equal(w.ret, 0);
+		assert_int_equal(w.t.nr_socks, 3);
+	}
+	assert_int_equal(vcpu_calls, 0);
+	assert_true(w.g.vm->root == old_root);
+	/* a user address is not the kernel's business: no miss */
+	assert_int_not_equal(xf_vread(w.g.vm, 0x7f0000000000ULL, &got, 8), 0);
+	walk(&w);
+	assert_int_equal(vcpu_calls, 0);
+	/* a kernel address in a slot the copy lacks: the next walk repins */
+	assert_int_not_equal(xf_vread(w.g.vm, NEW_VA, &got, 8), 0);
+	walk(&w);
+	assert_int_equal(w.ret, 0);
+	assert_int_equal(vcpu_calls, 1);
+	assert_true(w.g.vm->root == pgd);
+	assert_int_equal(xf_vread(w.g.vm, NEW_VA, &got, 8), 0);
+	walk(&w);
+	walk(&w);
+	assert_int_equal(w.ret, 0);
+	assert_int_equal(w.t.nr_socks, 3);
+	assert_int_equal(vcpu_calls, 1);
+	w.mem->ops = inner_ops;
+	done(&w);
+}
+
 static void test_repin_new_top_entry(void **state) { (void)state; check_repin(false); }
 static void test_repin_other_kernel(void **state) { (void)state; check_repin(true); }
 
@@ -708,6 +763,7 @@ int main(void)
 		cmocka_unit_test(test_attach_retries_changed_regs),
 		cmocka_unit_test(test_repin_new_top_entry),
 		cmocka_unit_test(test_repin_other_kernel),
+		cmocka_unit_test(test_repin_only_after_top_miss),
 	};
 
 	return cmocka_run_group_tests_name("xfilterd_walk", tests, NULL, NULL);
