@@ -114,6 +114,7 @@ static const struct nla_policy xf_owner_commit_policy[XFILTER_A_MAX + 1] = {
 static const struct nla_policy xf_owner_del_policy[XFILTER_A_MAX + 1] = {
 	[XFILTER_A_DOMID]	= DOMID_POLICY,
 	[XFILTER_A_OWNER]	= NLA_POLICY_NESTED(xf_owner_policy),
+	[XFILTER_A_KEYS]	= NLA_POLICY_NESTED_ARRAY(xf_key_policy),
 };
 
 static const struct nla_policy xf_miss_resolve_policy[XFILTER_A_MAX + 1] = {
@@ -274,7 +275,8 @@ static int xf_get_info(struct sk_buff *skb, struct genl_info *info)
 			      XFILTER_FEAT_NEG_CACHE |
 			      XFILTER_FEAT_VERDICT_EVENTS |
 			      XFILTER_FEAT_SCAN_STAMP |
-			      XFILTER_FEAT_MISS_BATCH, XFILTER_A_PAD) ||
+			      XFILTER_FEAT_MISS_BATCH |
+			      XFILTER_FEAT_OWNER_DEL_BATCH, XFILTER_A_PAD) ||
 	    nla_put_string(msg, XFILTER_A_VERSION, XFILTER_VERSION) ||
 	    nla_put_u64_64bit(msg, XFILTER_A_RULES_GEN, xf_rules_gen(),
 			      XFILTER_A_PAD))
@@ -663,15 +665,91 @@ static int xf_owner_commit(struct sk_buff *skb, struct genl_info *info)
 	return dom ? 0 : -ENOENT;
 }
 
+/*
+ * XFILTER_A_KEYS into @keys (room for @max): every element must be an
+ * XFILTER_A_KEY and parse, and there must be 1 to @max of them; the whole
+ * list is parsed before anything is done, so a bad one refuses it whole.
+ * Returns the number of keys or a negative errno. Context: process.
+ */
+VISIBLE_IF_KUNIT int xf_nl_keys_parse(const struct nlattr *nest,
+				      struct xf_key *keys, unsigned int max,
+				      struct netlink_ext_ack *extack)
+{
+	const struct nlattr *a;
+	unsigned int n = 0;
+	int rem, err;
+
+	nla_for_each_nested(a, nest, rem) {
+		if (nla_type(a) != XFILTER_A_KEY) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "expected XFILTER_A_KEY");
+			return -EINVAL;
+		}
+		if (n == max) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "more keys than one request takes");
+			return -E2BIG;
+		}
+		err = xf_nl_key_parse(a, &keys[n], extack);
+		if (err)
+			return err;
+		n++;
+	}
+	if (!n) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "empty key list");
+		return -EINVAL;
+	}
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(xf_nl_keys_parse);
+
+/*
+ * The entries of a walk's vanished sockets: the list is parsed whole
+ * before anything is removed, so a bad key refuses it whole.
+ */
+static int owner_del_keys(struct genl_info *info, struct nlattr *list)
+{
+	struct xf_domain *dom;
+	struct xf_key *keys;
+	int n, i, err = 0;
+
+	keys = kmalloc_array(XFILTER_OWNER_DEL_KEYS_MAX, sizeof(*keys),
+			     GFP_KERNEL);
+	if (!keys)
+		return -ENOMEM;
+	n = xf_nl_keys_parse(list, keys, XFILTER_OWNER_DEL_KEYS_MAX,
+			     info->extack);
+	if (n < 0) {
+		kfree(keys);
+		return n;
+	}
+	mutex_lock(&xf_lock);
+	dom = get_domain(info, false);
+	if (!dom)
+		err = -ENOENT;
+	for (i = 0; dom && i < n; i++)
+		xf_table_delete(xf_dom_table(dom), &keys[i]);	/* or none */
+	mutex_unlock(&xf_lock);
+	kfree(keys);
+	return err;
+}
+
 static int xf_owner_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *o = info->attrs[XFILTER_A_OWNER];
+	struct nlattr *list = info->attrs[XFILTER_A_KEYS];
 	struct xf_domain *dom;
 	struct xf_key key;
 	int err = 0;
 
 	if (NEED(info, XFILTER_A_DOMID))
 		return -EINVAL;
+	if (o && list) {
+		NL_SET_ERR_MSG_ATTR(info->extack, list,
+				    "XFILTER_A_OWNER and XFILTER_A_KEYS together");
+		return -EINVAL;
+	}
+	if (list)
+		return owner_del_keys(info, list);
 	if (o) {
 		err = xf_nl_owner_parse(o, &key, NULL, info->extack);
 		if (err)
@@ -790,43 +868,6 @@ static int xf_owner_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	rcu_read_unlock();
 	return skb->len;
 }
-
-/*
- * XFILTER_A_KEYS into @keys (room for @max): every element must be an
- * XFILTER_A_KEY and parse, and there must be 1 to @max of them; the whole
- * list is parsed before anything is done, so a bad one refuses it whole.
- * Returns the number of keys or a negative errno. Context: process.
- */
-VISIBLE_IF_KUNIT int xf_nl_keys_parse(const struct nlattr *nest,
-				      struct xf_key *keys, unsigned int max,
-				      struct netlink_ext_ack *extack)
-{
-	const struct nlattr *a;
-	unsigned int n = 0;
-	int rem, err;
-
-	nla_for_each_nested(a, nest, rem) {
-		if (nla_type(a) != XFILTER_A_KEY) {
-			NL_SET_ERR_MSG_ATTR(extack, a, "expected XFILTER_A_KEY");
-			return -EINVAL;
-		}
-		if (n == max) {
-			NL_SET_ERR_MSG_ATTR(extack, a,
-					    "more keys than XFILTER_MISS_KEYS_MAX");
-			return -E2BIG;
-		}
-		err = xf_nl_key_parse(a, &keys[n], extack);
-		if (err)
-			return err;
-		n++;
-	}
-	if (!n) {
-		NL_SET_ERR_MSG_ATTR(extack, nest, "empty key list");
-		return -EINVAL;
-	}
-	return n;
-}
-EXPORT_SYMBOL_IF_KUNIT(xf_nl_keys_parse);
 
 /*
  * "No socket" for one key (XFILTER_A_KEY) or for a resolver turn's keys

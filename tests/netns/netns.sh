@@ -644,6 +644,42 @@ t_table_full() {
 	fi
 }
 
+# OWNER_DEL with key lists, as xfilterd removes a walk's vanished sockets:
+# up to XFILTER_OWNER_DEL_KEYS_MAX (256) keys a message, a key without an
+# entry passed over, every other entry left; a list refused (over the cap,
+# a bad key, both forms, empty, garbage) removes nothing, and a gone
+# domain's is refused with a message.
+t_owner_del_batch() {
+	local i specs=() out
+	resolver_stop	# its answers would add entries of their own
+	must xfnl owner-del $DOM
+	for i in $(seq 0 599); do
+		specs+=("proto=udp,g=$G4:$((40000 + i)),p=$P4:$UDP,pid=$((70000 + i)),tgid=$((70000 + i)),uid=0,gid=0,comm=del$i")
+	done
+	must xfnl owner-add $DOM 900 "${specs[@]}" > /dev/null
+	t_eq "entries" "$(ctr entries $DOM)" 600
+	# the hostile lists name ports 40000-40256 of this very flow
+	must xfnl hostile del-keys-over-cap del-keys-empty del-owner-and-keys del-keys-bad-one \
+		del-keys-not-key del-keys-garbage >&2
+	t_eq "entries after the refused lists" "$(ctr entries $DOM)" 600
+	! xfnl owner-del 77 "${specs[0]}" "${specs[1]}" 2> /tmp/del.err || t_fail "a gone domain's list accepted"
+	grep -q 'kernel reports: no such domain' /tmp/del.err || t_fail "no extack: $(cat /tmp/del.err)"
+	t_eq "entries after the gone domain's list" "$(ctr entries $DOM)" 600
+	# 520 keys in three lists, one key twice, two without an entry
+	out=$(xfnl owner-del $DOM "${specs[@]:0:520}" "${specs[7]}" \
+		"proto=udp,g=$G4:41000,p=$P4:$UDP" "proto=tcp,g=$G4:40001,p=$P4:$UDP") ||
+		t_fail "owner-del of a list: $out"
+	expect "keys sent" "$out" 'deleted-keys=523'
+	t_eq "entries left" "$(ctr entries $DOM)" 80
+	out=$(xfnl owners $DOM)
+	t_eq "entries of the kept ports" "$(echo "$out" | grep -c -E " $G4:(405[2-9][0-9]) > $P4:$UDP ")" 80
+	t_eq "entries of the removed ports" "$(echo "$out" | grep -c -E " $G4:(40[0-4][0-9][0-9]|4050[0-9]|4051[0-9]) > $P4:$UDP ")" 0
+	echo "$out" | grep -q " $G4:40599 > $P4:$UDP pid=70599 " || t_fail "the last entry changed: $(echo "$out" | tail -n 2)"
+	must xfnl owner-del $DOM
+	t_eq "entries after the flush" "$(ctr entries $DOM)" 0
+	resolver_start
+}
+
 # Dumps abandoned half-way (the socket closed after the first message) leave
 # the module consistent; the rmmod of t_reload and the debug kernel's
 # kmemleak tell whether they leaked.
@@ -1180,7 +1216,7 @@ t_kmemleak() {
 
 ALL="t_load t_hooks_follow t_owner_push t_uid_rule t_pid_rule t_comm_rule
 t_reject t_counters_audit t_resolver t_batch_resolve t_hold_until_entry t_no_daemon t_flow_cut
-t_expiry t_replace t_miss_storm t_storm_fair t_miss_lost t_table_full t_dump_abort t_netlink_hostile
+t_expiry t_replace t_miss_storm t_storm_fair t_miss_lost t_table_full t_owner_del_batch t_dump_abort t_netlink_hostile
 t_churn t_stale_reuse t_owner_replace t_table_flood t_cp_abuse ctl
 t_domain_gone t_domain_churn t_unload_traffic t_reload"
 if [ "${XF_TIER:-}" = debug ]; then

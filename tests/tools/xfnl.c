@@ -15,6 +15,10 @@
  *        MISS_RESOLVE for the SPECs' keys: one message (XFILTER_A_KEYS, up
  *        to XFILTER_MISS_KEYS_MAX keys each), or one per key with --single
  *   xfnl owner-del DOMID [SPEC]
+ *        one entry (XFILTER_A_OWNER), or the domain's whole table
+ *   xfnl owner-del DOMID [--keys] SPEC...
+ *        the entries of the SPECs' keys as xfilterd removes them: lists
+ *        (XFILTER_A_KEYS) of up to XFILTER_OWNER_DEL_KEYS_MAX keys each
  *   xfnl owners [DOMID]
  *   xfnl sync NETNS DOMID GEN [--synthetic N] [--no-commit] [--big]
  *        every socket of the namespace with its real owner, in batches
@@ -386,6 +390,31 @@ static int cmd_no_socket(int argc, char **argv)
 	return 0;
 }
 
+/* owner-del DOMID [--keys] SPEC...: XFILTER_A_KEYS, as xfilterd sends them */
+static int owner_del_keys(int argc, char **argv)
+{
+	struct xf_key *keys = calloc((size_t)argc, sizeof(*keys));
+	size_t n = 0;
+	int i;
+
+	if (!keys)
+		exit(1);
+	for (i = 2; i < argc; i++) {
+		struct xf_owner o;
+
+		if (!strcmp(argv[i], "--keys"))
+			continue;
+		parse_owner(argv[i], &o);
+		keys[n++] = o.key;
+	}
+	if (!n)
+		usage();
+	check(xf_nl_owner_del_keys(&nl, (uint32_t)num(argv[1]), keys, n), "OWNER_DEL");
+	printf("deleted-keys=%zu\n", n);
+	free(keys);
+	return 0;
+}
+
 static int cmd_commit(int argc, char **argv)
 {
 	if (argc != 3)
@@ -398,8 +427,10 @@ static int cmd_owner_del(int argc, char **argv)
 {
 	struct nl_msg *msg;
 
-	if (argc != 2 && argc != 3)
+	if (argc < 2)
 		usage();
+	if (argc > 3 || (argc == 3 && !strcmp(argv[2], "--keys")))
+		return owner_del_keys(argc, argv);
 	msg = xf_nl_msg(&nl, XFILTER_CMD_OWNER_DEL, 0);
 	if (!msg || nla_put_u32(msg, XFILTER_A_DOMID, (uint32_t)num(argv[1])))
 		exit(1);
@@ -1739,6 +1770,26 @@ static int b_resolve_keys_garbage(struct nl_msg *msg)
 	       nla_put(msg, XFILTER_A_KEYS, sizeof(junk), junk);
 }
 
+/* OWNER_DEL's key list: one over the cap, with an owner, one bad key, empty */
+static int b_del_keys_over_cap(struct nl_msg *msg)
+{
+	return put_keys(msg, XFILTER_OWNER_DEL_KEYS_MAX + 1);
+}
+
+static int b_del_owner_and_keys(struct nl_msg *msg)
+{
+	struct xf_key k = udp_key(40000);
+	struct nlattr *o;
+
+	if (put_keys(msg, 2))
+		return -1;
+	o = nla_nest_start(msg, XFILTER_A_OWNER);
+	if (!o || xf_key_put(msg, XFILTER_OWNER_A_KEY, &k))
+		return -1;
+	nla_nest_end(msg, o);
+	return 0;
+}
+
 /* An attribute whose length runs past the end of the message. */
 static int b_overrun(struct nl_msg *msg)
 {
@@ -1788,6 +1839,12 @@ static const struct hcase hcases[] = {
 	{ "resolve-keys-bad-one", XFILTER_CMD_MISS_RESOLVE, -EINVAL, b_resolve_keys_bad_one },
 	{ "resolve-keys-not-key", XFILTER_CMD_MISS_RESOLVE, -EINVAL, b_resolve_keys_not_key },
 	{ "resolve-keys-garbage", XFILTER_CMD_MISS_RESOLVE, 0, b_resolve_keys_garbage },
+	{ "del-keys-over-cap", XFILTER_CMD_OWNER_DEL, -E2BIG, b_del_keys_over_cap },
+	{ "del-keys-empty", XFILTER_CMD_OWNER_DEL, -EINVAL, b_resolve_keys_empty },
+	{ "del-owner-and-keys", XFILTER_CMD_OWNER_DEL, -EINVAL, b_del_owner_and_keys },
+	{ "del-keys-bad-one", XFILTER_CMD_OWNER_DEL, -EINVAL, b_resolve_keys_bad_one },
+	{ "del-keys-not-key", XFILTER_CMD_OWNER_DEL, -EINVAL, b_resolve_keys_not_key },
+	{ "del-keys-garbage", XFILTER_CMD_OWNER_DEL, 0, b_resolve_keys_garbage },
 	{ "attr-overruns-message", XFILTER_CMD_OWNER_COMMIT, 0, b_overrun },
 	{ "unknown-command", 200, -EOPNOTSUPP, b_nothing },
 	{ "event-command-sent", XFILTER_CMD_MISS, -EOPNOTSUPP, b_nothing },

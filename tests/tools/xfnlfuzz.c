@@ -388,6 +388,18 @@ static void s_owner_del_all(struct mb *m)
 	mb_u32(m, XFILTER_A_DOMID, 5);
 }
 
+/* A walk's vanished sockets: three keys, one of them twice. */
+static void s_owner_del_keys(struct mb *m)
+{
+	mb_init(m, XFILTER_CMD_OWNER_DEL, 0);
+	mb_u32(m, XFILTER_A_DOMID, 5);
+	mb_nest(m, XFILTER_A_KEYS);
+	mb_key(m, XFILTER_A_KEY, 0, 6, 40000, 0);
+	mb_key(m, XFILTER_A_KEY, 1, 17, 40001, 8081);
+	mb_key(m, XFILTER_A_KEY, 0, 6, 40000, 0);
+	mb_end(m);
+}
+
 static void s_owner_get(struct mb *m) { mb_init(m, XFILTER_CMD_OWNER_GET, NLM_F_DUMP); }
 
 static void s_owner_get_dom(struct mb *m)
@@ -471,6 +483,7 @@ static const struct seed seeds[] = {
 	{ "owner_commit", s_owner_commit },
 	{ "owner_del-key", s_owner_del_key },
 	{ "owner_del-all", s_owner_del_all },
+	{ "owner_del-keys", s_owner_del_keys },
 	{ "owner_get-dump", s_owner_get },
 	{ "owner_get-dump-domid", s_owner_get_dom },
 	{ "miss_resolve", s_miss_resolve },

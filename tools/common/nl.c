@@ -499,7 +499,7 @@ static int no_socket_msg(struct xf_nl *nl, uint32_t domid,
 	if (!msg)
 		return set_error(&nl->err, -ENOMEM, "out of memory");
 	err = nla_put_u32(msg, XFILTER_A_DOMID, domid) < 0 ? -EMSGSIZE :
-	      list ? xf_keys_put(msg, keys, n) :
+	      list ? xf_keys_put(msg, keys, n, XFILTER_MISS_KEYS_MAX) :
 	      xf_key_put(msg, XFILTER_A_KEY, keys);
 	if (!err && scan && nla_put_u64(msg, XFILTER_A_SCAN_STAMP, *scan) < 0)
 		err = -EMSGSIZE;
@@ -525,6 +525,36 @@ int xf_nl_no_socket(struct xf_nl *nl, uint32_t domid,
 		if (step > XFILTER_MISS_KEYS_MAX)
 			step = XFILTER_MISS_KEYS_MAX;
 		err = no_socket_msg(nl, domid, keys + i, step, scan, batch);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int xf_nl_owner_del_keys(struct xf_nl *nl, uint32_t domid,
+			 const struct xf_key *keys, size_t n)
+{
+	size_t i, step;
+	int err;
+
+	clear_error(nl);
+	for (i = 0; i < n; i += step) {
+		struct nl_msg *msg;
+
+		step = n - i < XFILTER_OWNER_DEL_KEYS_MAX ? n - i : XFILTER_OWNER_DEL_KEYS_MAX;
+		msg = step > 16 ? xf_nl_msg_big(nl, XFILTER_CMD_OWNER_DEL, 0) :
+				  xf_nl_msg(nl, XFILTER_CMD_OWNER_DEL, 0);
+		if (!msg)
+			return set_error(&nl->err, -ENOMEM, "out of memory");
+		err = nla_put_u32(msg, XFILTER_A_DOMID, domid) < 0 ? -EMSGSIZE :
+		      xf_keys_put(msg, keys + i, step, XFILTER_OWNER_DEL_KEYS_MAX);
+		if (err) {
+			nlmsg_free(msg);
+			return set_error(&nl->err, err, err == -EINVAL ?
+					 "a key has no valid family" :
+					 "OWNER_DEL request too large");
+		}
+		err = xf_nl_request(nl, msg, NULL, NULL);
 		if (err)
 			return err;
 	}

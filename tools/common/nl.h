@@ -128,6 +128,15 @@ int xf_nl_no_socket(struct xf_nl *nl, uint32_t domid,
 		    bool batch);
 
 /*
+ * Removes the owner entries of n keys of one domain (XFILTER_CMD_OWNER_DEL
+ * with XFILTER_A_KEYS; the module needs XFILTER_FEAT_OWNER_DEL_BATCH), as
+ * few messages as the cap per message allows; a key without an entry is
+ * passed over. Stops at the first refusal, with nl->err set.
+ */
+int xf_nl_owner_del_keys(struct xf_nl *nl, uint32_t domid,
+			 const struct xf_key *keys, size_t n);
+
+/*
  * Joins a multicast group (XFILTER_MCGRP_*) and prepares the handle for
  * events. xf_nl_events() blocks for one batch of messages and hands each to
  * cb; -ENOBUFS means events were lost (the socket overran) and the handle is

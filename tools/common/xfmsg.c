@@ -193,13 +193,13 @@ full:
 	return -EMSGSIZE;
 }
 
-int xf_keys_put(struct nl_msg *msg, const struct xf_key *keys, size_t n)
+int xf_keys_put(struct nl_msg *msg, const struct xf_key *keys, size_t n, size_t max)
 {
 	struct nlattr *nest;
 	size_t i;
 	int err;
 
-	if (!n || n > XFILTER_MISS_KEYS_MAX)
+	if (!n || n > max)
 		return -EINVAL;
 	for (i = 0; i < n; i++)
 		if (!xf_addr_len(keys[i].family))

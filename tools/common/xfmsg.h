@@ -103,11 +103,12 @@ int xf_rule_put(struct nl_msg *msg, int attr, const struct xf_rule *r);
 int xf_domain_put(struct nl_msg *msg, int attr, const struct xf_domain *d);
 
 /*
- * XFILTER_A_KEYS (MISS_RESOLVE's batched form): a nest of n XFILTER_A_KEY
- * nests; -EINVAL when n is 0 or over XFILTER_MISS_KEYS_MAX or a key has no
+ * XFILTER_A_KEYS (the batched form of MISS_RESOLVE and OWNER_DEL): a nest
+ * of n XFILTER_A_KEY nests; -EINVAL when n is 0 or over max (the command's
+ * cap: XFILTER_MISS_KEYS_MAX, XFILTER_OWNER_DEL_KEYS_MAX) or a key has no
  * valid family (nothing added then), -EMSGSIZE when the message is full.
  */
-int xf_keys_put(struct nl_msg *msg, const struct xf_key *keys, size_t n);
+int xf_keys_put(struct nl_msg *msg, const struct xf_key *keys, size_t n, size_t max);
 
 /* Decoders of one nest; 0 or -EINVAL. */
 int xf_key_parse(const struct nlattr *nest, struct xf_key *k);

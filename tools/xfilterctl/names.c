@@ -43,9 +43,9 @@ static const char *const reasons[] = {
 /* Indexed by bit: XFILTER_FEAT_* in include/uapi/linux/xfilter.h. */
 static const char *const features[] = {
 	"ipv6", "hold", "reject", "expiry", "neg-cache", "verdict-events",
-	"scan-stamp", "miss-batch",
+	"scan-stamp", "miss-batch", "owner-del-batch",
 };
-_Static_assert(XFILTER_FEAT_MISS_BATCH == 1ULL << 7 && XFILTER_FEAT_SCAN_STAMP == 1ULL << 6,
+_Static_assert(XFILTER_FEAT_OWNER_DEL_BATCH == 1ULL << 8 && XFILTER_FEAT_MISS_BATCH == 1ULL << 7,
 	       "feature names follow the bits");
 
 /* Linux include/net/tcp_states.h, spelled as ss(8) does. */

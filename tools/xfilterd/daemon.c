@@ -210,6 +210,7 @@ struct ctx {
 	struct xf_missq mq;
 	bool scan_stamps;		/* the module takes XFILTER_A_SCAN_STAMP */
 	bool miss_batch;		/* ... and XFILTER_A_KEYS (several "no socket") */
+	bool del_batch;			/* OWNER_DEL takes XFILTER_A_KEYS */
 	/*
 	 * "No socket" answers of the turn under way, sent as one MISS_RESOLVE
 	 * when it ends: the module then decides their held packets in one
@@ -619,7 +620,7 @@ static void nosock_flush(struct ctx *c)
 	msg = n > 16 ? xf_nl_msg_big(&c->req, XFILTER_CMD_MISS_RESOLVE, 0) :
 		       xf_nl_msg(&c->req, XFILTER_CMD_MISS_RESOLVE, 0);
 	if (!msg || nla_put_u32(msg, XFILTER_A_DOMID, d->domid) ||
-	    xf_keys_put(msg, c->nosock.keys, n) || put_scan(c, msg, c->nosock.scan)) {
+	    xf_keys_put(msg, c->nosock.keys, n, XFILTER_MISS_KEYS_MAX) || put_scan(c, msg, c->nosock.scan)) {
 		nlmsg_free(msg);
 		xfd_log(XFD_WARN, "dom %u: %u \"no socket\" answers not sent: out of memory",
 			d->domid, n);
@@ -697,6 +698,48 @@ static int send_del(struct ctx *c, struct dom *d, const struct xf_key *k)
 	return ret;
 }
 
+/*
+ * OWNER_DEL of the sockets of the last walks that this one did not see: in
+ * lists of up to XFILTER_OWNER_DEL_KEYS_MAX keys when the module takes
+ * them, one request per key otherwise. Counts the requests in *msgs.
+ */
+static int send_dels(struct ctx *c, struct dom *d, const struct xf_key *keys, size_t n,
+		     unsigned int *msgs)
+{
+	size_t i, step;
+	int ret;
+
+	for (i = 0; i < n && !c->del_batch; i++) {
+		(*msgs)++;
+		ret = send_del(c, d, &keys[i]);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < n && c->del_batch; i += step) {
+		struct nl_msg *msg;
+
+		step = n - i < XFILTER_OWNER_DEL_KEYS_MAX ? n - i : XFILTER_OWNER_DEL_KEYS_MAX;
+		(*msgs)++;
+		if (c->o->dry_run)
+			continue;
+		/* 256 v6 keys are about 20 KiB: more than xf_nl_msg's page */
+		msg = step > 16 ? xf_nl_msg_big(&c->req, XFILTER_CMD_OWNER_DEL, 0) :
+				  xf_nl_msg(&c->req, XFILTER_CMD_OWNER_DEL, 0);
+		if (!msg || nla_put_u32(msg, XFILTER_A_DOMID, d->domid) ||
+		    xf_keys_put(msg, keys + i, step, XFILTER_OWNER_DEL_KEYS_MAX)) {
+			nlmsg_free(msg);
+			return -ENOMEM;
+		}
+		ret = xf_nl_request(&c->req, msg, NULL, NULL);
+		if (ret) {
+			xfd_log(XFD_WARN, "dom %u: OWNER_DEL (%zu keys): %s", d->domid, step,
+				c->req.err.msg);
+			return ret;
+		}
+	}
+	return 0;
+}
+
 /* What the last push sent, for the walk's log line. */
 struct push_res {
 	bool full;
@@ -744,6 +787,7 @@ static void push_table(struct ctx *c, struct dom *d, bool complete, uint64_t sca
 	}
 	/* a dry run prints every walk whole, as a generation */
 	full = c->o->dry_run || c->o->push_full || t0 - d->last_full_ms >= FULL_PUSH_MS;
+	d->ps.del_per_msg = c->del_batch ? XFILTER_OWNER_DEL_KEYS_MAX : 1;
 	if (xf_pushset_plan(&d->ps, w, k, complete, full, &pl))
 		goto out;
 	if (pl.full) {
@@ -766,11 +810,10 @@ static void push_table(struct ctx *c, struct dom *d, bool complete, uint64_t sca
 	if (b.err || res->added < pl.nadd)
 		err = b.err ? b.err : -ENOSPC;
 	res->msgs = b.msgs;
-	for (i = 0; !err && i < pl.ndel; i++) {
-		err = send_del(c, d, &pl.del[i]);
-		res->msgs++;
-		d->deleted++;
-		res->deleted++;
+	if (!err && pl.ndel) {
+		err = send_dels(c, d, pl.del, pl.ndel, &res->msgs);
+		d->deleted += pl.ndel;
+		res->deleted += (unsigned int)pl.ndel;
 	}
 	if (!err && pl.commit) {
 		err = send_simple(c, XFILTER_CMD_OWNER_COMMIT, d, NULL, 0);
@@ -1206,6 +1249,7 @@ int xfd_run(const struct xfd_opts *o)
 		c->nl = true;
 		c->scan_stamps = !!(info.features & XFILTER_FEAT_SCAN_STAMP);
 		c->miss_batch = !!(info.features & XFILTER_FEAT_MISS_BATCH);
+		c->del_batch = !!(info.features & XFILTER_FEAT_OWNER_DEL_BATCH);
 		xfd_log(XFD_INFO, "module %s, protocol %u-%u, packets held up to %.0f ms",
 			info.version, info.proto_min, info.proto_max, miss_max_age_ms);
 	}

@@ -155,7 +155,7 @@ int xf_pushset_plan(struct xf_pushset *ps, const struct xf_owner *w, size_t n, b
 		    bool full, struct xf_push_plan *pl)
 {
 	struct ref *rw = NULL, *rs = NULL;
-	size_t nw, ns, i = 0, j = 0, cost_diff, cost_full;
+	size_t nw, ns, i = 0, j = 0, cost_diff, cost_full, dpm;
 
 	memset(pl, 0, sizeof(*pl));
 	rw = sorted(w, n, sizeof(*w), offsetof(struct xf_owner, key));
@@ -215,7 +215,9 @@ int xf_pushset_plan(struct xf_pushset *ps, const struct xf_owner *w, size_t n, b
 	 * more for the module's work on it (every entry re-inserted, each
 	 * invalidating its flow cache, and the sweep of every bucket).
 	 */
-	cost_diff = (pl->nadd + XF_PUSH_PER_MSG - 1) / XF_PUSH_PER_MSG + pl->ndel + pl->commit;
+	dpm = ps->del_per_msg ? ps->del_per_msg : 1;
+	cost_diff = (pl->nadd + XF_PUSH_PER_MSG - 1) / XF_PUSH_PER_MSG +
+		    (pl->ndel + dpm - 1) / dpm + pl->commit;
 	cost_full = (nw + XF_PUSH_PER_MSG - 1) / XF_PUSH_PER_MSG + 2;
 	if (complete && cost_diff > cost_full)
 		plan_full(ps, pl);

@@ -42,6 +42,7 @@ struct xf_pushset {
 	size_t n, cap;
 	uint64_t gen;		/* the walk's generation; miss answers: gen + 1 */
 	bool valid;		/* false: the module's table is unknown */
+	size_t del_per_msg;	/* keys one OWNER_DEL takes (cost model; 0 = 1) */
 };
 
 struct xf_push_plan {
@@ -52,7 +53,7 @@ struct xf_push_plan {
 	size_t nwalk;
 	size_t *add;		/* indices into walk: OWNER_ADD */
 	size_t nadd;
-	struct xf_key *del;	/* OWNER_DEL, one request each */
+	struct xf_key *del;	/* OWNER_DEL, ps->del_per_msg keys a request */
 	size_t ndel;
 	size_t swept;		/* miss answers the commit removes */
 	struct xf_pushed *next;	/* the image once the push went through */

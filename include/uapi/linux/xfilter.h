@@ -68,8 +68,15 @@
  *
  * XFILTER_CMD_OWNER_DEL
  *   request:  XFILTER_A_DOMID: u32
- *             XFILTER_A_OWNER: nest { XFILTER_OWNER_A_KEY }, optional: without
- *             it the whole table of the domain is flushed
+ *             XFILTER_A_OWNER: nest { XFILTER_OWNER_A_KEY }: that entry
+ *             (-ENOENT when there is none)
+ *             or (XFILTER_FEAT_OWNER_DEL_BATCH) XFILTER_A_KEYS: nest of 1 to
+ *             XFILTER_OWNER_DEL_KEYS_MAX XFILTER_A_KEY nests: the entries of
+ *             those keys, a key without an entry passed over
+ *             or neither: the whole table of the domain is flushed
+ *   A key list that is empty, longer than the cap, or has one malformed
+ *   key is refused whole, with nothing removed. At most one of
+ *   XFILTER_A_OWNER and XFILTER_A_KEYS.
  *
  * XFILTER_CMD_OWNER_GET (dump; consistent)
  *   request:  XFILTER_A_DOMID: u32, optional filter
@@ -213,6 +220,7 @@
 #define XFILTER_PRIO_DEFAULT		1000
 #define XFILTER_DOMID_MAX		0x7fefU	/* DOMID_FIRST_RESERVED - 1 */
 #define XFILTER_MISS_KEYS_MAX		64	/* keys per MISS_RESOLVE */
+#define XFILTER_OWNER_DEL_KEYS_MAX	256	/* keys per OWNER_DEL */
 
 enum xfilter_cmd {
 	XFILTER_CMD_UNSPEC,
@@ -456,5 +464,6 @@ enum xfilter_event_attr {
 #define XFILTER_FEAT_VERDICT_EVENTS	(1ULL << 5)
 #define XFILTER_FEAT_SCAN_STAMP		(1ULL << 6)	/* XFILTER_A_*_STAMP */
 #define XFILTER_FEAT_MISS_BATCH		(1ULL << 7)	/* XFILTER_A_KEYS */
+#define XFILTER_FEAT_OWNER_DEL_BATCH	(1ULL << 8)	/* OWNER_DEL's A_KEYS */
 
 #endif /* _UAPI_LINUX_XFILTER_H */

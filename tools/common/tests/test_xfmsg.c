@@ -458,14 +458,14 @@ static void test_keys_put(void **state)
 		keys[i].peer_port = 8081;
 	}
 	len = nlmsg_hdr(msg)->nlmsg_len;
-	assert_int_equal(xf_keys_put(msg, keys, 0), -EINVAL);
-	assert_int_equal(xf_keys_put(msg, keys, XFILTER_MISS_KEYS_MAX + 1), -EINVAL);
+	assert_int_equal(xf_keys_put(msg, keys, 0, XFILTER_MISS_KEYS_MAX), -EINVAL);
+	assert_int_equal(xf_keys_put(msg, keys, XFILTER_MISS_KEYS_MAX + 1, XFILTER_MISS_KEYS_MAX), -EINVAL);
 	keys[1].family = 0;
-	assert_int_equal(xf_keys_put(msg, keys, 3), -EINVAL);
+	assert_int_equal(xf_keys_put(msg, keys, 3, XFILTER_MISS_KEYS_MAX), -EINVAL);
 	assert_int_equal(nlmsg_hdr(msg)->nlmsg_len, len);
 	keys[1].family = AF_INET6;
 
-	assert_int_equal(xf_keys_put(msg, keys, XFILTER_MISS_KEYS_MAX), 0);
+	assert_int_equal(xf_keys_put(msg, keys, XFILTER_MISS_KEYS_MAX, XFILTER_MISS_KEYS_MAX), 0);
 	parse(msg, tb);
 	assert_non_null(tb[XFILTER_A_KEYS]);
 	i = 0;
@@ -483,7 +483,7 @@ static void test_keys_put(void **state)
 	/* a message too small for the list: refused, the message unchanged */
 	msg = new_msg(XFILTER_CMD_MISS_RESOLVE);
 	len = nlmsg_hdr(msg)->nlmsg_len;
-	assert_int_equal(xf_keys_put(msg, keys, XFILTER_MISS_KEYS_MAX), -EMSGSIZE);
+	assert_int_equal(xf_keys_put(msg, keys, XFILTER_MISS_KEYS_MAX, XFILTER_MISS_KEYS_MAX), -EMSGSIZE);
 	assert_int_equal(nlmsg_hdr(msg)->nlmsg_len, len);
 	nlmsg_free(msg);
 }

@@ -107,7 +107,14 @@ struct nl_msg *xf_nl_msg(const struct xf_nl *nl, uint8_t cmd, int flags)
 
 struct nl_msg *xf_nl_msg_big(const struct xf_nl *nl, uint8_t cmd, int flags)
 {
-	return xf_nl_msg(nl, cmd, flags);
+	struct nl_msg *msg = nlmsg_alloc_size(65536 + 4096);
+
+	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, 0x20, 0, flags, cmd,
+				XFILTER_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
 }
 
 int xf_nl_request(struct xf_nl *nl, struct nl_msg *msg, xf_nl_cb cb, void *arg)
@@ -147,14 +154,21 @@ int xf_nl_request(struct xf_nl *nl, struct nl_msg *msg, xf_nl_cb cb, void *arg)
 		s->nkeys = 1;
 	}
 	if (tb[XFILTER_A_KEYS]) {
+		struct xf_key k;
+
 		assert_null(tb[XFILTER_A_KEY]);	/* one form or the other */
+		assert_null(tb[XFILTER_A_OWNER]);
 		nla_for_each_nested(a, tb[XFILTER_A_KEYS], rem) {
 			assert_int_equal(nla_type(a), XFILTER_A_KEY);
-			assert_true(s->nkeys < XFILTER_MISS_KEYS_MAX);
-			assert_int_equal(xf_key_parse(a, &s->keys[s->nkeys]), 0);
+			assert_int_equal(xf_key_parse(a, &k), 0);
+			if (s->nkeys < XFILTER_MISS_KEYS_MAX)
+				s->keys[s->nkeys] = k;
 			s->nkeys++;
 		}
 		assert_true(s->nkeys > 0);
+		/* the module's caps */
+		assert_true(s->nkeys <= (s->cmd == XFILTER_CMD_OWNER_DEL ?
+					 XFILTER_OWNER_DEL_KEYS_MAX : XFILTER_MISS_KEYS_MAX));
 	}
 	/* the module's required attributes (module/netlink.c, NEED) */
 	bad = !tb[XFILTER_A_DOMID] ||
@@ -183,6 +197,14 @@ int xf_nl_request(struct xf_nl *nl, struct nl_msg *msg, xf_nl_cb cb, void *arg)
 		}
 	} else if (!bad && s->cmd == XFILTER_CMD_OWNER_COMMIT) {
 		model_sweep(s->gen);
+	} else if (!bad && s->cmd == XFILTER_CMD_OWNER_DEL && tb[XFILTER_A_KEYS]) {
+		/* a key without an entry is passed over */
+		nla_for_each_nested(a, tb[XFILTER_A_KEYS], rem) {
+			struct xf_key k;
+
+			assert_int_equal(xf_key_parse(a, &k), 0);
+			model_del(&k);
+		}
 	} else if (!bad && s->cmd == XFILTER_CMD_OWNER_DEL) {
 		assert_non_null(tb[XFILTER_A_OWNER]);	/* the daemon never flushes */
 		bad = model_del(&s->first.key) != 0;
@@ -937,6 +959,65 @@ static void test_push_changes(void **state)
 	h_close(&h);
 }
 
+/*
+ * Many sockets gone at once (a server that closed its connections): with a
+ * module that takes key lists, their entries go in lists of up to
+ * XFILTER_OWNER_DEL_KEYS_MAX, and the difference stays cheaper than a full
+ * push; one request per key would cost more than re-sending the table.
+ */
+static void check_push_many_gone(bool batch)
+{
+	const size_t many = 600, gone = 520;
+	struct xf_table *t;
+	struct push_res pr;
+	unsigned int i, dels = 0;
+	size_t a, n0;
+	struct h h;
+
+	h_open(&h);
+	h.c->del_batch = batch;
+	t = &h.d->t;
+	a = lone_sock(&h, (size_t)-1);
+	n0 = t->nr_socks;
+	t->socks = realloc(t->socks, (n0 + many) * sizeof(*t->socks));
+	assert_non_null(t->socks);
+	t->cap_socks = n0 + many;
+	for (i = 0; i < many; i++) {
+		struct xf_sock_info s = t->socks[a];
+
+		s.sk += 0x10000 * (i + 1);
+		s.lport = (uint16_t)(20000 + i);
+		add_sock(&h, &s);
+	}
+	push_table(h.c, h.d, true, scan_begins(h.c), &pr);
+	assert_int_equal(refused, 0);
+	assert_model(&h, 0);
+	/* the last 520 go; 80 of them stay, with the walk's own */
+	t->nr_socks -= gone;
+	nsent = 0;
+	push_table(h.c, h.d, true, scan_begins(h.c), &pr);
+	assert_int_equal(refused, 0);
+	assert_model(&h, 0);
+	for (i = 0; i < nsent; i++)
+		dels += sent[i].cmd == XFILTER_CMD_OWNER_DEL;
+	if (batch) {
+		assert_false(pr.full);
+		assert_int_equal(pr.deleted, gone);
+		assert_int_equal(nsent, 3);	/* 256 + 256 + 8 */
+		assert_int_equal(dels, 3);
+		assert_int_equal(sent[0].nkeys, XFILTER_OWNER_DEL_KEYS_MAX);
+		assert_int_equal(sent[2].nkeys, gone - 2 * XFILTER_OWNER_DEL_KEYS_MAX);
+	} else {
+		assert_true(pr.full);	/* the table again, then a commit */
+		assert_int_equal(dels, 0);
+		assert_true(nsent < 20);
+	}
+	h_close(&h);
+}
+
+static void test_push_many_gone_batched(void **state) { check_push_many_gone(true); }
+static void test_push_many_gone_one_by_one(void **state) { check_push_many_gone(false); }
+
 /* A socket that a second process comes to share: its entry is sent again, marked; and back. */
 static void test_push_shared(void **state)
 {
@@ -1342,6 +1423,8 @@ int main(void)
 		cmocka_unit_test(test_no_socket_over_cap),
 		cmocka_unit_test(test_push_unchanged),
 		cmocka_unit_test(test_push_changes),
+		cmocka_unit_test(test_push_many_gone_batched),
+		cmocka_unit_test(test_push_many_gone_one_by_one),
 		cmocka_unit_test(test_push_shared),
 		cmocka_unit_test(test_push_incomplete),
 		cmocka_unit_test(test_push_miss_answers),

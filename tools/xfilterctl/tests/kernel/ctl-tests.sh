@@ -54,7 +54,7 @@ ctl_t_info() {
 	local out
 	out=$(ctl_x info) || t_fail "info failed"
 	ctl_expect "info" "$out" '^protocol +1 \(module speaks 1-1\)'
-	ctl_expect "info" "$out" '^features +ipv6 hold reject expiry neg-cache verdict-events scan-stamp miss-batch$'
+	ctl_expect "info" "$out" '^features +ipv6 hold reject expiry neg-cache verdict-events scan-stamp miss-batch owner-del-batch$'
 	out=$(ctl_x -j info)
 	t_eq "proto_min" "$(ctl_jnum proto_min "$out")" 1
 	t_eq "rules_gen is a number" "$(ctl_jnum rules_gen "$out" | grep -c '^[0-9]')" 1
