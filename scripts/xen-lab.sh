@@ -295,6 +295,9 @@ build_domu() {
 	: > "$ROOT/etc/xflab/domU-modules"
 	put_modules /etc/xflab/domU-modules xen-netfront
 	put_bin /usr/bin/xenstore
+	# dlopen()ed by glibc when xs_close() cancels its reader thread: without
+	# it every xenstore-watch that ends aborts (the agent's idle waits)
+	put /lib/x86_64-linux-gnu/libgcc_s.so.1
 	local x
 	for x in read write rm exists list ls chmod watch; do
 		ln -s xenstore "$ROOT/usr/bin/xenstore-$x"
