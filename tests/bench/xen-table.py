@@ -96,6 +96,7 @@ def main():
     ap.add_argument("--configs", default="base xf5 xf3 xf2 xf1 miss pause")
     ap.add_argument("--md")
     ap.add_argument("--icount", default="0")
+    ap.add_argument("--arrivals", default="fixed")
     a = ap.parse_args()
     cfgs = a.configs.split()
     runs, hists, info, probes = {}, {}, {}, []
@@ -233,6 +234,8 @@ def main():
              else "dom0 (at nice 19, on dom0's one vCPU beside xfilterd)")
     lines = [f"bench-xen {date}: httperf in {where} -> web server in an {a.guest.upper()} tenant domU "
              f"(1 KiB page, one request per connection), {rate} connections/s"
+             + (" (gaps uniform in 0.75-1.25x the mean)" if a.arrivals == "uniform" else
+                " (fixed gaps)")
              + ("" if a.xfd_nice in ("0", "") else f"; xfilterd at nice {a.xfd_nice}")
              + ("" if rate == a.requested_rate else
                 f" (the highest the lab sustained with no xFilter; {a.requested_rate}/s was asked)")

@@ -17,6 +17,11 @@
 #                          faster), BENCH_CLIENT (where httperf runs: domu,
 #                          a PV domU of its own CPU; dom0: in dom0, beside
 #                          xfilterd on dom0's one vCPU, as before),
+#                          ARRIVALS (uniform: the gaps between new
+#                          connections drawn from 0.75-1.25x the mean gap;
+#                          fixed: every gap the same, which under icount
+#                          keeps the client in one phase with the tenant's
+#                          timer tick for a whole run),
 #                          RATE (150 connections/s, the paper's; when the
 #                          lab cannot sustain it, the highest of a ladder
 #                          below it that it sustains with no xFilter and no
@@ -42,6 +47,7 @@ ROUNDS=${ROUNDS:-8}
 CONFIGS=${CONFIGS:-base xf5 xf3 xf2 xf1 miss pause}
 PORT=${PORT:-8090}
 XFD_NICE=${XFD_NICE:-0}
+ARRIVALS=${ARRIVALS:-uniform}
 TIMEOUT=${TIMEOUT:-3600}
 export XFLAB_OUT=${XFLAB_OUT:-$TOP/out/bench-xen}
 export XFLAB_ICOUNT=${XFLAB_ICOUNT:-1}
@@ -49,6 +55,7 @@ OUT=$XFLAB_OUT
 
 case $GUEST in pv|pvh|hvm) ;; *) echo "bench-xen: BENCH_GUEST is pv, pvh or hvm" >&2; exit 2 ;; esac
 case $CLIENT in domu|dom0) ;; *) echo "bench-xen: BENCH_CLIENT is domu or dom0" >&2; exit 2 ;; esac
+case $ARRIVALS in uniform|fixed) ;; *) echo "bench-xen: ARRIVALS is uniform or fixed" >&2; exit 2 ;; esac
 [[ $XFD_NICE =~ ^-?[0-9]+$ ]] && [ "$XFD_NICE" -ge -20 ] && [ "$XFD_NICE" -le 19 ] ||
 	{ echo "bench-xen: XFD_NICE must be -20 to 19" >&2; exit 2; }
 for v in RATE CONNS ROUNDS PORT TIMEOUT; do
@@ -90,6 +97,7 @@ BX_ROUNDS=$ROUNDS
 BX_CONFIGS='$CONFIGS'
 BX_CLIENT=$CLIENT
 BX_XFD_NICE=$XFD_NICE
+BX_ARRIVALS=$ARRIVALS
 EOF
 # httperf and the libraries dom0's base image lacks
 # (busybox has no nice applet: coreutils' nice runs httperf at nice 19)
@@ -159,7 +167,7 @@ fi
 # (a line of the domU's or Xen's console may land in front of ours)
 tr -d '\r' < "$OUT/console.log" | grep -a -o -E '(BXRES|BXHIST|BXSLOW|BXINFO|BXPROBE|BXCNT) .*' \
 	> "$OUT/results.txt"
-python3 tests/bench/xen-table.py --guest "$GUEST" --client "$CLIENT" --xfd-nice "$XFD_NICE" --requested-rate "$RATE" --icount "$XFLAB_ICOUNT" \
+python3 tests/bench/xen-table.py --guest "$GUEST" --client "$CLIENT" --xfd-nice "$XFD_NICE" --requested-rate "$RATE" --icount "$XFLAB_ICOUNT" --arrivals "$ARRIVALS" \
 	--configs "$CONFIGS" --md "$OUT/table.md" "$OUT/results.txt" | tee "$OUT/table.txt"
 prc=${PIPESTATUS[0]}
 echo "bench-xen: results in $OUT/table.txt (markdown: $OUT/table.md), raw lines in" \
