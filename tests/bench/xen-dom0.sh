@@ -200,8 +200,7 @@ bx_state() {
 	# starts. A domain's first walk attaches to it (the kernel's profile,
 	# every frame mapped anew: tens of ms of dom0 time), which happens once
 	# in a domain's life, not once a run; the client's came 20 ms after the
-	# tenant's, inside the run, and delayed the connections it met by up
-	# to half a millisecond.
+	# tenant's, inside the run, beside the connections it was to measure.
 	for d in "$BX_DOM" ${BX_CDOM:+"$BX_CDOM"}; do
 		t_wait 60 grep -q "dom $d: .* generation " "/tmp/bx-xfd-$cfg-$2.log" ||
 			{ tail -n 5 "/tmp/bx-xfd-$cfg-$2.log"; bx_die "xfilterd ($cfg) never walked domain $d"; }
