@@ -21,8 +21,9 @@
  * and at exit FILE gets
  *   ct n=N min=MS avg=MS max=MS median=MS stddev=MS
  *   hist US:COUNT ... (1 us bins, 20 a line)
- *   slow I:MS ... (the connections over 4x the median, numbered from 0
- *                  in the order they closed, at most 20)
+ *   slow I:MS ... (the connections over 1.4x the median, numbered from 0
+ *                  in the order they closed, at most 20: where in the run
+ *                  the slow ones fall)
  */
 #define _GNU_SOURCE
 #include <math.h>
@@ -133,7 +134,7 @@ __attribute__((destructor)) static void report(void)
 	}
 	fprintf(f, "\nslow");
 	for (i = 0, words = 0; i < n && words < 20; i++) {
-		if (samples[i] > 4 * sorted[n / 2]) {
+		if (samples[i] * 5 > 7 * sorted[n / 2]) {
 			fprintf(f, " %zu:%.4f", i, samples[i] / 1e6);
 			words++;
 		}
