@@ -709,13 +709,16 @@ static int send_dels(struct ctx *c, struct dom *d, const struct xf_key *keys, si
 	size_t i, step;
 	int ret;
 
-	for (i = 0; i < n && !c->del_batch; i++) {
-		(*msgs)++;
-		ret = send_del(c, d, &keys[i]);
-		if (ret)
-			return ret;
+	if (!c->del_batch) {
+		for (i = 0; i < n; i++) {
+			(*msgs)++;
+			ret = send_del(c, d, &keys[i]);
+			if (ret)
+				return ret;
+		}
+		return 0;
 	}
-	for (i = 0; i < n && c->del_batch; i += step) {
+	for (i = 0; i < n; i += step) {
 		struct nl_msg *msg;
 
 		step = n - i < XFILTER_OWNER_DEL_KEYS_MAX ? n - i : XFILTER_OWNER_DEL_KEYS_MAX;

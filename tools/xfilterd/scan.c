@@ -129,9 +129,9 @@ static void refresh_translation(struct xf_guest *g)
 	xf_vm_flush(g->vm);
 	if (g->vm->top_misses == g->top_misses_seen)
 		return;
-	g->top_misses_seen = g->vm->top_misses;
 	if (g->mem->ops->vcpu(g->mem, g->vcpu_idx, &v))
-		return;
+		return;		/* tried again before the next walk */
+	g->top_misses_seen = g->vm->top_misses;
 	/* a 4 KiB-aligned PGD without PTI, else the kernel half of a PTI pair */
 	if (xf_vm_repin_top(g->vm, v.cr3 & XF_PTE_ADDR, g->prof.text) &&
 	    (v.cr3 & XF_PTE_ADDR) != (v.cr3 & XF_CR3_MASK))
